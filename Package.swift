@@ -1,0 +1,83 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies, each for one job (see README "Dependencies"):
+// GRDB: SQLite access (system libsqlite3, WAL, busy timeout); ArgumentParser: CLI parsing;
+// swift-log: structured logging; AsyncHTTPClient: the Paywall transport; Hummingbird: the
+// built-in Paywall simulator's HTTP server; ServiceLifecycle: graceful shutdown of long-running
+// services.
+let package = Package(
+    name: "paywall-outbox",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "paywall-sim", targets: ["paywall-sim"]),
+        .executable(name: "outbox-bench", targets: ["outbox-bench"]),
+        .library(name: "OutboxStore", targets: ["OutboxStore"]),
+        .library(name: "PaywallClient", targets: ["PaywallClient"]),
+        .library(name: "PaywallSimulator", targets: ["PaywallSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure vocabulary shared by every target: command kinds, GUIDs, exact JSON.
+        .target(name: "OutboxModel"),
+        // The SQLite outbox/inbox store (schema, migrations, claim/lease/record, read queries).
+        .target(
+            name: "OutboxStore",
+            dependencies: [
+                "OutboxModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Paywall catalog, validation, request building, answer classification, transport.
+        .target(
+            name: "PaywallClient",
+            dependencies: [
+                "OutboxModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The built-in Paywall simulator (in-process or as `paywall-sim`).
+        .target(
+            name: "PaywallSimulator",
+            dependencies: [
+                "OutboxModel",
+                "PaywallClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "paywall-sim",
+            dependencies: [
+                "PaywallSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "outbox-bench",
+            dependencies: [
+                "OutboxStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxModel"]),
+        .testTarget(name: "PaywallClientTests", dependencies: ["PaywallClient"]),
+        .testTarget(
+            name: "PaywallSimulatorTests",
+            dependencies: [
+                "PaywallSimulator", "PaywallClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Milliseconds since the Unix epoch, UTC: the time unit of the schema and of every rule.
+public typealias EpochMillis = Int64
+
+/// The source of "now" for every time-dependent rule, injected so tests control time.
+public protocol WallClock: Sendable {
+    /// The current time in milliseconds since the Unix epoch.
+    func now() -> EpochMillis
+}
+
+/// The real clock.
+public struct SystemWallClock: WallClock {
+    /// Creates the system clock.
+    public init() {}
+    /// The current time from the operating system.
+    public func now() -> EpochMillis {
+        EpochMillis((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
