@@ -1,0 +1,229 @@
+/// The strict JSON parser behind ``JSONValue/parse(_:maxDepth:)``. Works on UTF-8 bytes.
+public struct JSONParser: Sendable {
+    /// The default maximum nesting depth of arrays and objects.
+    public static let defaultMaxDepth = 64
+
+    private let bytes: [UInt8]
+    private let maxDepth: Int
+    private var index = 0
+
+    init(bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        guard index == bytes.count else { throw JSONParseError(code: .trailingData, offset: index) }
+        return value
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private func fail(_ code: JSONParseError.Code, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(code: code, offset: offset ?? index)
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard index < bytes.count else { throw fail(.unexpectedEnd) }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = index
+            index = try scanNumber(from: start)
+            return .number(String(decoding: bytes[start..<index], as: UTF8.self))
+        default:
+            throw fail(.unexpectedCharacter)
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+        for offset in 0..<count {
+            guard index + offset < bytes.count else { throw fail(.unexpectedEnd, at: index + offset) }
+            guard bytes[index + offset] == expected[offset] else {
+                throw fail(.unexpectedCharacter, at: index + offset)
+            }
+        }
+        index += count
+    }
+
+    /// Scans a number starting at `start`; returns the index just after it.
+    func scanNumber(from start: Int) throws(JSONParseError) -> Int {
+        var i = start
+        func isDigit(_ i: Int) -> Bool {
+            i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")
+        }
+        if i < bytes.count && bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard isDigit(i) else { throw JSONParseError(code: i < bytes.count ? .invalidNumber : .unexpectedEnd, offset: i) }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
+            if isDigit(i) { throw JSONParseError(code: .invalidNumber, offset: i) }
+        } else {
+            while isDigit(i) { i += 1 }
+        }
+        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard isDigit(i) else { throw JSONParseError(code: .invalidNumber, offset: i) }
+            while isDigit(i) { i += 1 }
+        }
+        if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+            i += 1
+            if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) { i += 1 }
+            guard isDigit(i) else { throw JSONParseError(code: .invalidNumber, offset: i) }
+            while isDigit(i) { i += 1 }
+        }
+        return i
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail(.tooDeep) }
+        index += 1  // [
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            default: throw fail(.unexpectedCharacter)
+            }
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail(.tooDeep) }
+        index += 1  // {
+        var members: [JSONValue.Member] = []
+        var seen: Set<String> = []
+        skipWhitespace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            guard bytes[index] == UInt8(ascii: "\"") else { throw fail(.unexpectedCharacter) }
+            let keyOffset = index
+            let key = try parseString()
+            guard seen.insert(key).inserted else { throw fail(.duplicateKey, at: keyOffset) }
+            skipWhitespace()
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            guard bytes[index] == UInt8(ascii: ":") else { throw fail(.unexpectedCharacter) }
+            index += 1
+            skipWhitespace()
+            members.append(JSONValue.Member(key, try parseValue(depth: depth)))
+            skipWhitespace()
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): index += 1; return .object(members)
+            default: throw fail(.unexpectedCharacter)
+            }
+        }
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        index += 1  // opening quote
+        var output: [UInt8] = []
+        while true {
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return String(decoding: output, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                let escapeOffset = index
+                index += 1
+                guard index < bytes.count else { throw fail(.unexpectedEnd) }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "/"): output.append(UInt8(ascii: "/"))
+                case UInt8(ascii: "b"): output.append(0x08)
+                case UInt8(ascii: "f"): output.append(0x0C)
+                case UInt8(ascii: "n"): output.append(0x0A)
+                case UInt8(ascii: "r"): output.append(0x0D)
+                case UInt8(ascii: "t"): output.append(0x09)
+                case UInt8(ascii: "u"):
+                    let scalar = try parseUnicodeEscape(escapeOffset: escapeOffset)
+                    output.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    throw fail(.invalidEscape, at: escapeOffset)
+                }
+            case 0x00..<0x20:
+                throw fail(.controlCharacterInString)
+            default:
+                output.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    /// Reads the 4 hex digits after `\u` (index is on the first digit), and a low surrogate
+    /// escape after a high one.
+    private mutating func parseUnicodeEscape(escapeOffset: Int) throws(JSONParseError) -> Unicode.Scalar {
+        let first = try readHex4(escapeOffset: escapeOffset)
+        switch first {
+        case 0xD800...0xDBFF:
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw fail(.invalidUnicodeEscape, at: escapeOffset)
+            }
+            index += 2
+            let second = try readHex4(escapeOffset: escapeOffset)
+            guard (0xDC00...0xDFFF).contains(second) else { throw fail(.invalidUnicodeEscape, at: escapeOffset) }
+            let value = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            guard let scalar = Unicode.Scalar(value) else { throw fail(.invalidUnicodeEscape, at: escapeOffset) }
+            return scalar
+        case 0xDC00...0xDFFF:
+            throw fail(.invalidUnicodeEscape, at: escapeOffset)
+        default:
+            guard let scalar = Unicode.Scalar(first) else { throw fail(.invalidUnicodeEscape, at: escapeOffset) }
+            return scalar
+        }
+    }
+
+    private mutating func readHex4(escapeOffset: Int) throws(JSONParseError) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard index < bytes.count else { throw fail(.unexpectedEnd) }
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw fail(.invalidEscape, at: escapeOffset)
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}

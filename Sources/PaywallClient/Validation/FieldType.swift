@@ -1,0 +1,62 @@
+/// The expected JSON shape of a known request field.
+public indirect enum FieldType: Sendable {
+    /// A string holding a GUID (8-4-4-4-12 hex digits).
+    case guid
+    /// A string, optionally bounded in length (counted in UTF-16 code units, as .NET does) and
+    /// optionally required to be non-empty.
+    case string(maxLength: Int?, nonEmpty: Bool)
+    /// `true` or `false`.
+    case bool
+    /// An integer number literal (no fraction, no exponent) at least `minimum`.
+    case integer(minimum: Int?)
+    /// A number literal whose exact decimal value is greater than zero.
+    case positiveDecimal
+    /// An integer number or a non-empty string (CurrencyId: the docs' table says string, the
+    /// examples send an integer).
+    case integerOrString
+    /// A date `yyyy-MM-dd`.
+    case date
+    /// A nested object with its own known fields.
+    case object(BodySchema)
+    /// An array whose elements all have one type; `nonEmpty` refuses `[]`.
+    case array(of: FieldType, nonEmpty: Bool)
+}
+
+/// A known field of a request body.
+public struct FieldSpec: Sendable {
+    /// The field name, with Paywall's exact spelling.
+    public var name: String
+    /// The expected shape.
+    public var type: FieldType
+    /// Whether the field must be present and not `null`.
+    public var required: Bool
+
+    /// Creates a field specification.
+    public init(_ name: String, _ type: FieldType, required: Bool = false) {
+        self.name = name
+        self.type = type
+        self.required = required
+    }
+}
+
+/// The known fields of a request body (or nested object) and its cross-field rules. Fields not
+/// listed are passed through untouched (see docs/paywall-client.md, "Unknown fields").
+public struct BodySchema: Sendable {
+    /// A cross-field rule, run after every field checked out: returns the problem, or `nil`.
+    /// Takes the object and the path of the object (empty for the body).
+    public typealias Rule = @Sendable (_ object: JSONValue, _ path: String) -> ValidationError?
+
+    /// The known fields.
+    public var fields: [FieldSpec]
+    /// Groups of fields of which exactly one must be present (and not `null`).
+    public var exactlyOneOf: [[String]]
+    /// Cross-field rules.
+    public var rules: [Rule]
+
+    /// Creates a schema.
+    public init(fields: [FieldSpec], exactlyOneOf: [[String]] = [], rules: [Rule] = []) {
+        self.fields = fields
+        self.exactlyOneOf = exactlyOneOf
+        self.rules = rules
+    }
+}

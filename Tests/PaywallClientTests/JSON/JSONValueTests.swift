@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+@testable import PaywallClient
+
+@Suite("JSONValue exactness")
+struct JSONValueTests {
+    @Test(
+        "round trip keeps the text exactly",
+        arguments: [
+            #"{"Amount":22.10}"#,
+            #"{"Amount":1e2}"#,
+            #"{"Amount":1E+2,"b":-0.5e-3}"#,
+            #"{"z":1,"a":2,"m":3}"#,
+            #"[1,2.50,-0,0.0,123456789012345678901234567890.123456789]"#,
+            #"{"nested":{"b":[true,false,null],"a":{}},"e":[]}"#,
+            #"{"s":"plain \"quoted\" back\\slash"}"#,
+            #"{"tab":"a\tb\nc\rd\b\f"}"#,
+            #"{"ctl":"\u0001\u001f"}"#,
+            #"{"ü":"İstanbul çay ğ ş"}"#,
+        ])
+    func roundTrip(text: String) throws {
+        let value = try JSONValue.parse(text)
+        #expect(value.serialized() == text)
+        #expect(try JSONValue.parse(bytes: Array(text.utf8)) == value)
+    }
+
+    @Test("22.10 is kept as its literal, never a Double")
+    func amountLiteral() throws {
+        let value = try JSONValue.parse(#"{"Amount": 22.10}"#)
+        #expect(value["Amount"] == .number("22.10"))
+        #expect(value.serialized() == #"{"Amount":22.10}"#)
+        #expect(value["Amount"]?.decimalValue == Decimal(string: "22.1", locale: Locale(identifier: "en_US_POSIX")))
+    }
+
+    @Test("1e2 stays 1e2 and its decimal value is 100")
+    func exponentLiteral() throws {
+        let value = try JSONValue.parse("1e2")
+        #expect(value == .number("1e2"))
+        #expect(value.serialized() == "1e2")
+        #expect(value.decimalValue == Decimal(100))
+    }
+
+    @Test("object key order is kept")
+    func keyOrder() throws {
+        let value = try JSONValue.parse(#"{"b":1,"a":2,"c":3}"#)
+        #expect(value.objectMembers?.map(\.key) == ["b", "a", "c"])
+        let literal: JSONValue = ["z": 1, "y": "two", "x": [true, nil]]
+        #expect(literal.serialized() == #"{"z":1,"y":"two","x":[true,null]}"#)
+    }
+
+    @Test("unicode escapes decode, including surrogate pairs; output is UTF-8")
+    func unicodeEscapes() throws {
+        let value = try JSONValue.parse(#"["\u00e9","\ud83d\ude00","\u0130","a\/b"]"#)
+        #expect(value == ["é", "😀", "İ", "a/b"])
+        #expect(value.serialized() == #"["é","😀","İ","a/b"]"#)
+    }
+
+    @Test("case-insensitive lookup; exact match wins")
+    func caseInsensitiveLookup() throws {
+        let value = try JSONValue.parse(#"{"result":{"paymentStatus":4},"Message":"x"}"#)
+        #expect(value["Result"]?["PaymentStatus"] == .number("4"))
+        #expect(value["MESSAGE"] == .string("x"))
+        #expect(value.value(forExactKey: "Result") == nil)
+        let both = try JSONValue.parse(#"{"result":1,"Result":2}"#)
+        #expect(both["Result"] == .number("2"))
+        #expect(both["RESULT"] == .number("1"))
+    }
+
+    @Test("setting inserts first, or replaces in place")
+    func setting() throws {
+        let value = try JSONValue.parse(#"{"a":1,"b":2}"#)
+        #expect(value.setting("P", to: "x").serialized() == #"{"P":"x","a":1,"b":2}"#)
+        #expect(value.setting("b", to: 3).serialized() == #"{"a":1,"b":3}"#)
+    }
+
+    @Test(
+        "strict parser refuses bad input",
+        arguments: [
+            ("", JSONParseError.Code.unexpectedEnd),
+            ("{} x", .trailingData),
+            ("[1,]", .unexpectedCharacter),
+            ("{\"a\":1,}", .unexpectedCharacter),
+            ("01", .invalidNumber),
+            ("1.", .invalidNumber),
+            (".5", .unexpectedCharacter),
+            ("1e", .invalidNumber),
+            ("+1", .unexpectedCharacter),
+            ("NaN", .unexpectedCharacter),
+            ("\"\\x\"", .invalidEscape),
+            ("\"\\u12G4\"", .invalidEscape),
+            ("\"\\ud800\"", .invalidUnicodeEscape),
+            ("\"\\udc00\"", .invalidUnicodeEscape),
+            ("\"a\nb\"", .controlCharacterInString),
+            ("\"abc", .unexpectedEnd),
+            ("{\"a\":1,\"a\":2}", .duplicateKey),
+            ("tru", .unexpectedEnd),
+            ("nul1", .unexpectedCharacter),
+            ("// c\n{}", .unexpectedCharacter),
+            ("{'a':1}", .unexpectedCharacter),
+        ])
+    func refuses(text: String, code: JSONParseError.Code) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+        do {
+            _ = try JSONValue.parse(text)
+        } catch {
+            #expect(error.code == code, "\(text)")
+        }
+    }
+
+    @Test("nesting deeper than 64 is refused, 64 is fine")
+    func depth() throws {
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(throws: Never.self) { try JSONValue.parse(ok) }
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        do {
+            _ = try JSONValue.parse(deep)
+            Issue.record("parsed too deep")
+        } catch {
+            #expect(error.code == .tooDeep)
+        }
+        let deepObject = String(repeating: #"{"a":"#, count: 65) + "1" + String(repeating: "}", count: 65)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(deepObject) }
+    }
+
+    @Test("invalid UTF-8 bytes are refused")
+    func invalidUTF8() {
+        do {
+            _ = try JSONValue.parse(bytes: [0x22, 0xC3, 0x28, 0x22])
+            Issue.record("parsed invalid UTF-8")
+        } catch {
+            #expect(error.code == .invalidUTF8)
+        }
+    }
+
+    @Test(
+        "number literal grammar",
+        arguments: [
+            ("0", true), ("-0", true), ("22.10", true), ("1e2", true), ("1E-2", true), ("-12.5e+3", true),
+            ("01", false), ("1.", false), (".1", false), ("1e", false), ("", false), (" 1", false), ("1 ", false),
+            ("0x10", false), ("Infinity", false),
+        ])
+    func numberGrammar(text: String, valid: Bool) {
+        #expect(JSONValue.isValidNumberLiteral(text) == valid)
+    }
+
+    @Test(
+        "exact decimals from literals",
+        arguments: [
+            ("22.10", "22.1"), ("0.1", "0.1"), ("1e2", "100"), ("-3.25", "-3.25"), ("1.5E1", "15"),
+        ])
+    func exactDecimal(literal: String, expected: String) {
+        #expect(ExactDecimal.parse(literal) == Decimal(string: expected, locale: Locale(identifier: "en_US_POSIX")))
+    }
+
+    @Test("0.1 + 0.2 == 0.3 exactly")
+    func noBinaryFloatingPoint() throws {
+        let sum = try #require(ExactDecimal.parse("0.1")) + #require(ExactDecimal.parse("0.2"))
+        #expect(sum == ExactDecimal.parse("0.3"))
+    }
+
+    @Test("more than 38 significant digits is not silently rounded")
+    func tooPrecise() {
+        #expect(ExactDecimal.parse("1.000000000000000000000000000000000000001") == nil)
+        #expect(ExactDecimal.parse("100000000000000000000000000000000000000000") != nil)
+    }
+}
