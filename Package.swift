@@ -53,6 +53,8 @@ let package = Package(
                 "PaywallClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -61,6 +63,7 @@ let package = Package(
                 "PaywallSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -75,8 +78,9 @@ let package = Package(
         .testTarget(
             name: "PaywallSimulatorTests",
             dependencies: [
-                "PaywallSimulator", "PaywallClient",
+                "PaywallSimulator", "PaywallClient", "OutboxModel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ]
