@@ -15,6 +15,8 @@ public struct PaywallTransportError: Error, Sendable, Hashable, CustomStringConv
         case networkUnreachable = "network_unreachable"
         /// The configured URL is not usable (nothing sent).
         case invalidURL = "invalid_url"
+        /// The HTTP client could not start the request, e.g. it is shut down (nothing sent).
+        case notStarted = "not_started"
         /// No answer in time after the request was sent (may have been sent).
         case readTimeout = "read_timeout"
         /// The connection closed before a full answer (may have been sent).
@@ -42,7 +44,8 @@ public struct PaywallTransportError: Error, Sendable, Hashable, CustomStringConv
     /// before any byte of the request could have been written.
     public var requestMayHaveBeenSent: Bool {
         switch code {
-        case .connectionRefused, .connectTimeout, .dnsFailure, .tlsFailure, .networkUnreachable, .invalidURL: false
+        case .connectionRefused, .connectTimeout, .dnsFailure, .tlsFailure, .networkUnreachable, .invalidURL, .notStarted:
+            false
         case .readTimeout, .connectionClosed, .deadlineExceeded, .cancelled, .other: true
         }
     }

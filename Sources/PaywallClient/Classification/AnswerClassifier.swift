@@ -1,0 +1,149 @@
+import OutboxModel
+
+/// What came back from one send: an HTTP answer or a transport failure.
+public enum PaywallExchange: Sendable, Hashable {
+    /// Paywall (or something at its address) answered.
+    case response(PaywallHTTPResponse)
+    /// No HTTP answer.
+    case failure(PaywallTransportError)
+}
+
+/// The one place that turns an exchange into a ``PaywallOutcome``. Pure: no I/O, time is an
+/// argument. The rules, in order (docs/paywall-client.md, "Classification"):
+///
+/// 1. Transport failures: nothing sent and connectivity (refused, connect timeout) →
+///    transient; DNS, TLS, unreachable, bad URL → unavailable; may have been sent → outcome
+///    unknown (reads: transient).
+/// 2. HTTP 401/403 → unavailable. 3xx, or 404/405 without a Paywall envelope → unavailable.
+/// 3. HTTP 408, 429, 503 → transient with Retry-After.
+/// 4. A failure envelope that matches a configured "already done" rule of the endpoint →
+///    already done; for marketplace approve, every `Fail` reason "already approved" → already
+///    done.
+/// 5. Other 5xx → outcome unknown for endpoints that may move money, transient otherwise.
+/// 6. An envelope that clearly failed → retry-later rule → transient; otherwise rejected.
+///    An envelope that clearly succeeded on 2xx → succeeded. Contradictory or missing
+///    signals → outcome unknown (reads: transient).
+/// 7. 2xx without an envelope → outcome unknown (reads: transient); 409 without an envelope
+///    → outcome unknown; other 4xx without an envelope → rejected.
+public struct AnswerClassifier: Sendable {
+    /// The configurable "already done" / "retry later" answers.
+    public var rules: ClassificationRules
+
+    /// Creates a classifier.
+    public init(rules: ClassificationRules = .default) {
+        self.rules = rules
+    }
+
+    /// Classifies one exchange for `endpoint` at time `now` (for HTTP-date Retry-After).
+    public func classify(_ exchange: PaywallExchange, endpoint: PaywallEndpoint, now: EpochMillis) -> PaywallOutcome {
+        switch exchange {
+        case .failure(let error):
+            return classify(error, endpoint: endpoint)
+        case .response(let response):
+            return classify(response, endpoint: endpoint, now: now)
+        }
+    }
+
+    private func whenInDoubt(_ endpoint: PaywallEndpoint, _ problem: PaywallProblem) -> PaywallOutcome {
+        endpoint.sideEffect == .readOnly ? .transient(retryAfter: nil, problem) : .outcomeUnknown(problem)
+    }
+
+    private func classify(_ error: PaywallTransportError, endpoint: PaywallEndpoint) -> PaywallOutcome {
+        let problem = PaywallProblem(code: .transport, transportError: error)
+        switch error.code {
+        case .connectionRefused, .connectTimeout, .notStarted:
+            return .transient(retryAfter: nil, problem)
+        case .dnsFailure, .tlsFailure, .networkUnreachable, .invalidURL:
+            return .unavailable(problem)
+        case .readTimeout, .connectionClosed, .deadlineExceeded, .cancelled, .other:
+            return whenInDoubt(endpoint, problem)
+        }
+    }
+
+    private func classify(_ response: PaywallHTTPResponse, endpoint: PaywallEndpoint, now: EpochMillis)
+        -> PaywallOutcome
+    {
+        let answer = PaywallAnswer(response: response)
+        let status = response.status
+        let retryAfter = RetryAfter.delay(response.headers["Retry-After"], now: now)
+
+        switch status {
+        case 401, 403:
+            return .unavailable(PaywallProblem(code: .credentialsRefused, answer: answer))
+        case 300..<400:
+            return .unavailable(PaywallProblem(code: .endpointNotFound, answer: answer))
+        case 404 where answer.envelope == nil, 405 where answer.envelope == nil:
+            return .unavailable(PaywallProblem(code: .endpointNotFound, answer: answer))
+        case 408, 429, 503:
+            return .transient(retryAfter: retryAfter, PaywallProblem(code: .throttled, answer: answer))
+        default:
+            break
+        }
+
+        if let envelope = answer.envelope {
+            let verdict = envelope.verdict(for: endpoint.api)
+            if endpoint.answer == .marketplaceApproval, let approval = answer.marketplaceApproval,
+                !approval.failed.isEmpty
+            {
+                // Every failed product "already approved" → the approval is done (products in
+                // Success were approved by this call). Any other failure reason → rejected,
+                // unless the status says the server broke.
+                let matcher = rules.alreadyDone[.alreadyApproved] ?? .init()
+                if approval.failed.allSatisfy({ matcher.matches(messages: [$0.reason]) }) {
+                    return .alreadyDone(.alreadyApproved, answer)
+                }
+            }
+            if verdict == .failure, let reason = alreadyDoneReason(endpoint: endpoint, envelope: envelope) {
+                return .alreadyDone(reason, answer)
+            }
+            if (500..<600).contains(status) {
+                return serverError(endpoint: endpoint, answer: answer, retryAfter: retryAfter)
+            }
+            switch verdict {
+            case .success where (200..<300).contains(status):
+                if endpoint.answer == .marketplaceApproval, let approval = answer.marketplaceApproval,
+                    !approval.failed.isEmpty
+                {
+                    // Success flags with failed products: partly done. Keep it as rejected so
+                    // an operator looks at the failed products.
+                    return .rejected(answer)
+                }
+                return .succeeded(answer)
+            case .failure:
+                if rules.retryLater.matches(errorCode: envelope.errorCode, messages: [envelope.message, envelope.clientMessage]) {
+                    return .transient(
+                        retryAfter: retryAfter ?? rules.retryLaterDelay, PaywallProblem(code: .retryLater, answer: answer))
+                }
+                return .rejected(answer)
+            case .success, .contradictory, .undetermined:
+                return whenInDoubt(endpoint, PaywallProblem(code: .ambiguousAnswer, answer: answer))
+            }
+        }
+
+        switch status {
+        case 500..<600:
+            return serverError(endpoint: endpoint, answer: answer, retryAfter: retryAfter)
+        case 409:
+            return whenInDoubt(endpoint, PaywallProblem(code: .conflict, answer: answer))
+        case 400..<500:
+            return .rejected(answer)
+        default:
+            return whenInDoubt(endpoint, PaywallProblem(code: .unreadableAnswer, answer: answer))
+        }
+    }
+
+    private func serverError(endpoint: PaywallEndpoint, answer: PaywallAnswer, retryAfter: Duration?) -> PaywallOutcome {
+        let problem = PaywallProblem(code: .serverError, answer: answer)
+        return endpoint.sideEffect == .movesMoney ? .outcomeUnknown(problem) : .transient(retryAfter: retryAfter, problem)
+    }
+
+    private func alreadyDoneReason(endpoint: PaywallEndpoint, envelope: PaywallEnvelope) -> AlreadyDoneReason? {
+        for reason in AlreadyDoneReason.allCases where endpoint.alreadyDone.contains(reason) {
+            guard let matcher = rules.alreadyDone[reason] else { continue }
+            if matcher.matches(errorCode: envelope.errorCode, messages: [envelope.message, envelope.clientMessage]) {
+                return reason
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,138 @@
+import Logging
+import OutboxModel
+
+/// Sends outbox commands and reconciliation reads to Paywall and classifies what came back.
+///
+/// Build (validate) → send through the ``PaywallTransport`` with the configured deadline →
+/// ``AnswerClassifier``. Never throws: every path ends in a ``PaywallOutcome``. Never retries
+/// and never resends by itself; that is the worker's decision.
+public struct PaywallAPIClient: Sendable {
+    /// The configuration.
+    public let configuration: PaywallConfiguration
+    private let transport: any PaywallTransport
+    private let logger: Logger
+    private let clock: any WallClock
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - configuration: base addresses, credentials, timeouts, rules.
+    ///   - transport: ``HTTPClientTransport`` in production, ``InMemoryPaywallTransport`` in tests.
+    ///   - logger: where to log; messages are constant, details are `paywall.*` metadata.
+    ///   - clock: "now", for HTTP-date Retry-After.
+    public init(
+        configuration: PaywallConfiguration, transport: any PaywallTransport, logger: Logger,
+        clock: any WallClock = SystemWallClock()
+    ) {
+        self.configuration = configuration
+        self.transport = transport
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The request builder for this configuration.
+    public var builder: PaywallRequestBuilder { PaywallRequestBuilder(configuration: configuration) }
+
+    /// The classifier for this configuration.
+    public var classifier: AnswerClassifier { AnswerClassifier(rules: configuration.classification) }
+
+    /// Sends an outbox command (payload = the outbox `payload` column; `paymentRequestId` for
+    /// follow-ups only).
+    public func send(kind: CommandKind, payload: String, paymentRequestId: String? = nil) async -> PaywallOutcome {
+        let request: PaywallRequest
+        do {
+            request = try builder.build(kind: kind, payload: payload, paymentRequestId: paymentRequestId)
+        } catch {
+            return refused(.command(kind), error)
+        }
+        return await send(request)
+    }
+
+    /// Sends an outbox command whose payload is already parsed.
+    public func send(kind: CommandKind, payload: JSONValue, paymentRequestId: String? = nil) async -> PaywallOutcome {
+        let request: PaywallRequest
+        do {
+            request = try builder.build(kind: kind, payload: payload, paymentRequestId: paymentRequestId)
+        } catch {
+            return refused(.command(kind), error)
+        }
+        return await send(request)
+    }
+
+    /// Reads one payment: on success ``PaywallAnswer/paymentInfo`` holds it.
+    public func paymentInquiry(paymentRequestId: String) async -> PaywallOutcome {
+        let request: PaywallRequest
+        do {
+            request = try builder.paymentInquiry(paymentRequestId: paymentRequestId)
+        } catch {
+            return refused(.paymentInquiry, error)
+        }
+        return await send(request)
+    }
+
+    /// Reads one page of payments created between two dates (yyyy-MM-dd): on success
+    /// ``PaywallAnswer/paymentListPage`` holds it.
+    public func paymentList(pageIndex: Int, pageSize: Int, startDate: String, endDate: String) async -> PaywallOutcome {
+        let request: PaywallRequest
+        do {
+            request = try builder.paymentList(
+                pageIndex: pageIndex, pageSize: pageSize, startDate: startDate, endDate: endDate)
+        } catch {
+            return refused(.paymentList, error)
+        }
+        return await send(request)
+    }
+
+    /// Sends a request built by ``builder`` and classifies the result.
+    public func send(_ request: PaywallRequest) async -> PaywallOutcome {
+        let endpoint = configuration.catalog.endpoint(for: request.operation)
+        var logger = self.logger
+        logger[metadataKey: "paywall.kind"] = "\(request.operation.name)"
+        logger[metadataKey: "paywall.http.method"] = "\(request.method.rawValue)"
+        logger[metadataKey: "paywall.http.path"] = "\(request.path)"
+        logger.debug("Sending Paywall request")
+        let started = ContinuousClock.now
+        let exchange: PaywallExchange
+        do {
+            exchange = .response(try await transport.send(request, timeout: configuration.requestTimeout))
+        } catch {
+            exchange = .failure(error)
+        }
+        let elapsed = ContinuousClock.now - started
+        let outcome = classifier.classify(exchange, endpoint: endpoint, now: clock.now())
+        logger[metadataKey: "paywall.outcome"] = "\(outcome.recordName)"
+        logger[metadataKey: "paywall.duration_ms"] = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
+        if case .failure(let error) = exchange {
+            logger[metadataKey: "paywall.transport.error"] = "\(error.code.rawValue)"
+            logger[metadataKey: "paywall.transport.may_have_been_sent"] = "\(error.requestMayHaveBeenSent)"
+        }
+        if let answer = outcome.answer {
+            logger[metadataKey: "paywall.http.status"] = "\(answer.httpStatus)"
+            if let code = answer.errorCodeText { logger[metadataKey: "paywall.error_code"] = "\(code)" }
+            if let message = answer.message { logger[metadataKey: "paywall.message"] = "\(message)" }
+            if let message = answer.clientMessage { logger[metadataKey: "paywall.client_message"] = "\(message)" }
+            if let id = answer.ids.paymentRequestId { logger[metadataKey: "paywall.payment_request_id"] = "\(id)" }
+        }
+        switch outcome {
+        case .succeeded, .alreadyDone:
+            logger.info("Paywall request done")
+        case .transient, .rejected, .invalid:
+            logger.notice("Paywall request not done")
+        case .outcomeUnknown:
+            logger.warning("Paywall request outcome unknown")
+        case .unavailable:
+            logger.error("Paywall unavailable")
+        }
+        return outcome
+    }
+
+    private func refused(_ operation: PaywallOperation, _ error: ValidationError) -> PaywallOutcome {
+        var logger = self.logger
+        logger[metadataKey: "paywall.kind"] = "\(operation.name)"
+        logger[metadataKey: "paywall.outcome"] = "invalid"
+        logger[metadataKey: "paywall.validation.field"] = "\(error.field)"
+        logger[metadataKey: "paywall.validation.code"] = "\(error.code.rawValue)"
+        logger.notice("Paywall request refused before sending")
+        return .invalid(error)
+    }
+}

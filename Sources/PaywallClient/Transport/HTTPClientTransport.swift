@@ -1,0 +1,84 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// The production transport: AsyncHTTPClient with one shared connection pool, TLS
+/// certificate verification on (AsyncHTTPClient's default), redirects never followed (a
+/// redirected POST could be replayed elsewhere), JSON bodies on any method including DELETE,
+/// and a deadline per request.
+///
+/// Create one per process and ``shutdown()`` it when done (unless you passed your own
+/// `HTTPClient`, which you then shut down yourself).
+public final class HTTPClientTransport: PaywallTransport {
+    /// The largest answer body read; a longer answer is treated as a failure after sending.
+    public static let maxResponseBytes = 4 * 1024 * 1024
+
+    private let client: HTTPClient
+    private let ownsClient: Bool
+
+    /// Creates a transport with its own `HTTPClient` (shared singleton event loop group).
+    ///
+    /// - Parameter connectTimeout: how long a TCP/TLS connection may take.
+    public init(connectTimeout: Duration = .seconds(5)) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .nanoseconds(Self.nanoseconds(connectTimeout)))
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        ownsClient = true
+    }
+
+    /// Creates a transport using the connect timeout of a ``PaywallConfiguration``.
+    public convenience init(configuration: PaywallConfiguration) {
+        self.init(connectTimeout: configuration.connectTimeout)
+    }
+
+    /// Uses an `HTTPClient` you own (configure it with `redirectConfiguration = .disallow`).
+    public init(httpClient: HTTPClient) {
+        client = httpClient
+        ownsClient = false
+    }
+
+    /// Shuts the owned `HTTPClient` down (no-op for a client you passed in).
+    public func shutdown() async throws {
+        if ownsClient {
+            try await client.shutdown()
+        }
+    }
+
+    /// Sends the request with `timeout` as the deadline for the whole exchange.
+    public func send(_ request: PaywallRequest, timeout: Duration) async throws(PaywallTransportError)
+        -> PaywallHTTPResponse
+    {
+        var outgoing = HTTPClientRequest(url: request.url)
+        switch request.method {
+        case .get: outgoing.method = .GET
+        case .post: outgoing.method = .POST
+        case .put: outgoing.method = .PUT
+        case .delete: outgoing.method = .DELETE
+        }
+        for field in request.headers {
+            outgoing.headers.add(name: field.name, value: field.value)
+        }
+        if let body = request.body {
+            outgoing.body = .bytes(body)
+        }
+        do {
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(Self.nanoseconds(timeout)))
+            let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
+            var headers = PaywallHeaders()
+            for (name, value) in response.headers {
+                headers.add(name: name, value: value)
+            }
+            return PaywallHTTPResponse(
+                status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
+        } catch {
+            throw TransportErrorMapper.map(error)
+        }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
