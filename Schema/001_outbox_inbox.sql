@@ -74,8 +74,9 @@ CREATE TABLE outbox (
 
     -- Derived from the payload, for filtering; read-only.
     terminal           TEXT GENERATED ALWAYS AS (
-                           coalesce(json_extract(payload, '$.TerminalId'),
-                                    json_extract(payload, '$.TerminalTagCode'))) VIRTUAL,
+                           CASE WHEN json_valid(payload) AND json_type(payload) = 'object'
+                                THEN coalesce(json_extract(payload, '$.TerminalId'),
+                                              json_extract(payload, '$.TerminalTagCode')) END) VIRTUAL,
 
     ---------------------------------------------------------------------------------------------
     -- Worker columns: owned by the worker and the outbox CLI. Producers never write them (an
@@ -125,6 +126,8 @@ CREATE INDEX outbox_by_payment_request ON outbox (payment_request_id)
     WHERE payment_request_id IS NOT NULL;
 -- Operators list recent commands and purge old finished ones by time.
 CREATE INDEX outbox_by_created ON outbox (created_at);
+-- Operators ask what ended badly lately.
+CREATE INDEX outbox_troubled ON outbox (finished_at) WHERE state IN ('failed', 'expired', 'dead');
 
 -- Refuse malformed rows at INSERT, each with a message naming the problem. The statements run in
 -- order, so the first problem found is the one reported.
@@ -135,7 +138,8 @@ BEGIN
     SELECT RAISE(ABORT, 'outbox: kind is not a known command kind (see table command_kind)')
      WHERE NOT EXISTS (SELECT 1 FROM command_kind WHERE name = NEW.kind);
     SELECT RAISE(ABORT, 'outbox: payload is not a JSON object')
-     WHERE NEW.payload IS NULL OR NOT json_valid(NEW.payload) OR json_type(NEW.payload) <> 'object';
+     WHERE CASE WHEN NEW.payload IS NULL OR NOT json_valid(NEW.payload) THEN 1
+                ELSE json_type(NEW.payload) <> 'object' END;
     SELECT RAISE(ABORT, 'outbox: producers must not set worker columns (state, generation, attempts, due_at, needs_reconcile, lease_owner, lease_expires_at, last_error, paywall_payment_request_id, accepted_at, finished_at, updated_at)')
      WHERE NEW.state <> 'pending' OR NEW.generation <> 1 OR NEW.attempts <> 0 OR NEW.due_at <> 0
         OR NEW.needs_reconcile <> 0 OR NEW.lease_owner IS NOT NULL OR NEW.lease_expires_at IS NOT NULL

@@ -1,0 +1,129 @@
+import OutboxModel
+
+/// One send of a command, for the attempt history.
+public struct AttemptRecord: Sendable, Hashable {
+    /// When the send started.
+    public var startedAt: EpochMillis
+    /// How long it took.
+    public var durationMillis: Int64?
+    /// The HTTP status, when an answer came.
+    public var httpStatus: Int?
+    /// The classification: succeeded, already_done, transient, unknown, rejected, unavailable,
+    /// invalid, reconciled.
+    public var outcome: String
+    /// Paywall's ErrorCode, when it gave one.
+    public var errorCode: Int?
+    /// Error text for operators (never secrets).
+    public var error: String?
+
+    /// Creates an attempt record.
+    public init(
+        startedAt: EpochMillis, durationMillis: Int64? = nil, httpStatus: Int? = nil, outcome: String,
+        errorCode: Int? = nil, error: String? = nil
+    ) {
+        self.startedAt = startedAt
+        self.durationMillis = durationMillis
+        self.httpStatus = httpStatus
+        self.outcome = outcome
+        self.errorCode = errorCode
+        self.error = error
+    }
+}
+
+/// The final outcome of a command, as written to the inbox.
+public struct InboxOutcome: Sendable, Hashable {
+    /// Which final outcome.
+    public var outcome: FinalOutcome
+    /// A short machine-readable reason (already_done, validation, nothing_to_cancel, ...).
+    public var reason: String?
+    /// Paywall's ErrorCode, verbatim.
+    public var errorCode: Int?
+    /// Paywall's Message, verbatim.
+    public var message: String?
+    /// Paywall's ClientMessage, verbatim.
+    public var clientMessage: String?
+    /// Ids Paywall returned.
+    public var paymentRequestId: String?
+    /// Ids Paywall returned.
+    public var paymentRequestActivityId: String?
+    /// Ids Paywall returned.
+    public var terminalPairId: String?
+    /// The payment status Paywall reported.
+    public var paymentStatusId: Int?
+    /// Other fields that matter, as a JSON object text.
+    public var result: String?
+    /// The raw response body.
+    public var rawResponse: String?
+    /// The HTTP status of the answer.
+    public var httpStatus: Int?
+
+    /// Creates an outcome.
+    public init(
+        _ outcome: FinalOutcome, reason: String? = nil, errorCode: Int? = nil, message: String? = nil,
+        clientMessage: String? = nil, paymentRequestId: String? = nil, paymentRequestActivityId: String? = nil,
+        terminalPairId: String? = nil, paymentStatusId: Int? = nil, result: String? = nil,
+        rawResponse: String? = nil, httpStatus: Int? = nil
+    ) {
+        self.outcome = outcome
+        self.reason = reason
+        self.errorCode = errorCode
+        self.message = message
+        self.clientMessage = clientMessage
+        self.paymentRequestId = paymentRequestId
+        self.paymentRequestActivityId = paymentRequestActivityId
+        self.terminalPairId = terminalPairId
+        self.paymentStatusId = paymentStatusId
+        self.result = result
+        self.rawResponse = rawResponse
+        self.httpStatus = httpStatus
+    }
+}
+
+/// A change to one command, recorded together with its attempt and inbox row.
+public struct CommandUpdate: Sendable, Hashable {
+    /// Who may change the command; the update is refused when this no longer holds.
+    public enum Precondition: Sendable, Hashable {
+        /// The command is in flight under this worker's lease.
+        case leasedBy(String)
+        /// The command is pending and nobody holds it (e.g. revoking a sale not yet sent).
+        case pendingUnleased
+    }
+
+    /// What happens to the command next.
+    public enum Next: Sendable, Hashable {
+        /// It ends, with this inbox outcome.
+        case finish(InboxOutcome)
+        /// It goes back to the queue, due at `dueAt`.
+        case reschedule(dueAt: EpochMillis, needsReconcile: Bool, lastError: String?)
+    }
+
+    /// The command's row id.
+    public var commandID: Int64
+    /// The precondition.
+    public var precondition: Precondition
+    /// The send to add to the history, if there was one.
+    public var attempt: AttemptRecord?
+    /// Whether this counts against the retry budget (connectivity pauses do not).
+    public var countsAsAttempt: Bool
+    /// The PaymentRequestId learned, if any.
+    public var paywallPaymentRequestId: String?
+    /// When Paywall accepted the command, if just learned.
+    public var acceptedAt: EpochMillis?
+    /// What happens next.
+    public var next: Next
+
+    /// Creates an update.
+    public init(
+        commandID: Int64, precondition: Precondition, attempt: AttemptRecord? = nil,
+        countsAsAttempt: Bool = false, paywallPaymentRequestId: String? = nil, acceptedAt: EpochMillis? = nil,
+        next: Next
+    ) {
+        self.commandID = commandID
+        self.precondition = precondition
+        self.attempt = attempt
+        self.countsAsAttempt = countsAsAttempt
+        self.paywallPaymentRequestId = paywallPaymentRequestId
+        self.acceptedAt = acceptedAt
+        self.next = next
+    }
+}

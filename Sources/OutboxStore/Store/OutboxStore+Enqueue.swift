@@ -1,0 +1,32 @@
+import GRDB
+import OutboxModel
+
+extension OutboxStore {
+    /// Queues a command exactly as a producer would (`INSERT ... ON CONFLICT (command_key) DO
+    /// NOTHING`); the database applies every contract rule. Re-queuing a key is harmless.
+    public func enqueue(_ command: NewCommand) throws -> EnqueueResult {
+        try write { db in
+            let inserted = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO outbox (command_key, kind, payload, sale_key, payment_request_id, not_before,
+                                            deadline, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?,
+                                coalesce(?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)))
+                        ON CONFLICT (command_key) DO NOTHING
+                        RETURNING id
+                        """),
+                arguments: [
+                    command.commandKey, command.kindName, command.payload, command.saleKey,
+                    command.paymentRequestId, command.notBefore, command.deadline, command.createdAt,
+                ])
+            if let inserted { return .inserted(inserted) }
+            let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM outbox WHERE command_key = ?", arguments: [command.commandKey])
+            guard let existing else {
+                throw OutboxStoreError(.sqlite, "insert of \(command.commandKey) neither inserted nor found a row")
+            }
+            return .alreadyQueued(existing)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import OutboxModel
+import Testing
+
+@testable import OutboxStore
+
+@Suite("Store: claiming and leases")
+struct ClaimAndLeaseTests {
+    @Test("the claim query reads the partial index of pending rows, never the whole table")
+    func claimUsesIndex() throws {
+        let store = try TestDatabase().open()
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + OutboxStore.claimSQL, arguments: ["w", 1, 1, 1, 1])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX outbox_due") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN outbox") }, "\(plan)")
+        // The expired-lease query reads the leased rows' index.
+        let leasePlan = try store.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE state = 'in_flight' AND lease_expires_at < 5"
+            ).map { $0["detail"] as String }
+        }
+        #expect(leasePlan.contains { $0.contains("outbox_leased") }, "\(leasePlan)")
+    }
+
+    @Test("claims hand each due command to one claimer, in due order, and leave future ones")
+    func claimOnce() throws {
+        let store = try TestDatabase().open()
+        let ids = try (0..<5).map { _ in try store.enqueue(Sample.sale()).id }
+        // Push the last one into the future through a worker reschedule.
+        let first = try store.claim(owner: "a", now: 1_000, limit: 10, leaseMillis: 30_000)
+        #expect(first.map(\.id) == ids)
+        #expect(first.allSatisfy { $0.state == .inFlight && $0.leaseOwner == "a" && $0.leaseExpiresAt == 31_000 })
+        try store.record(
+            [CommandUpdate(
+                commandID: ids[4], precondition: .leasedBy("a"),
+                next: .reschedule(dueAt: 5_000, needsReconcile: false, lastError: "waiting"))],
+            worker: "a", now: 1_000)
+        try store.release(ids: Array(ids[0..<4]), owner: "a", now: 1_000)
+        let second = try store.claim(owner: "b", now: 2_000, limit: 2, leaseMillis: 30_000)
+        let third = try store.claim(owner: "c", now: 2_000, limit: 10, leaseMillis: 30_000)
+        #expect(second.map(\.id) == [ids[0], ids[1]])
+        #expect(third.map(\.id) == [ids[2], ids[3]])
+        #expect(try store.claim(owner: "d", now: 4_999, limit: 10, leaseMillis: 1).isEmpty)
+        #expect(try store.claim(owner: "d", now: 5_000, limit: 10, leaseMillis: 1).map(\.id) == [ids[4]])
+    }
+
+    @Test("an expired lease returns the command marked for reconciliation; a live one stays")
+    func expiredLeases() throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "dead-worker", now: 1_000, limit: 1, leaseMillis: 10_000)
+        #expect(try store.releaseExpiredLeases(now: 10_999).isEmpty)
+        #expect(try store.command(id: id)?.state == .inFlight)
+        #expect(try store.releaseExpiredLeases(now: 11_001) == [id])
+        let command = try #require(try store.command(id: id))
+        #expect(command.state == .pending && command.needsReconcile && command.leaseOwner == nil)
+        #expect(command.lastError?.contains("dead-worker") == true)
+        // The dead worker cannot record over the next owner.
+        let again = try store.claim(owner: "next", now: 11_002, limit: 1, leaseMillis: 10_000)
+        #expect(again.first?.needsReconcile == true)
+        let stale = CommandUpdate(commandID: id, precondition: .leasedBy("dead-worker"), next: .finish(InboxOutcome(.succeeded)))
+        #expect(try store.record([stale], worker: "dead-worker", now: 11_003) == false)
+        #expect(try store.command(id: id)?.state == .inFlight)
+    }
+
+    @Test("a lease is extended only by its holder")
+    func extendLease() throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "a", now: 0, limit: 1, leaseMillis: 100)
+        #expect(try store.extendLeases(ids: [id], owner: "b", until: 9_000, now: 50).isEmpty)
+        #expect(try store.extendLeases(ids: [id], owner: "a", until: 9_000, now: 50) == [id])
+        #expect(try store.releaseExpiredLeases(now: 5_000).isEmpty)
+        #expect(try store.command(id: id)?.leaseExpiresAt == 9_000)
+    }
+
+    @Test("released (never sent) commands come back without a reconcile mark")
+    func releaseUnsent() throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "a", now: 0, limit: 1, leaseMillis: 100)
+        #expect(try store.release(ids: [id], owner: "b", now: 1) == 0)
+        #expect(try store.release(ids: [id], owner: "a", now: 1) == 1)
+        let command = try #require(try store.command(id: id))
+        #expect(command.state == .pending && !command.needsReconcile)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import OutboxModel
+import Testing
+
+@testable import OutboxStore
+
+/// A fresh database file in its own temporary folder.
+struct TestDatabase {
+    let directory: URL
+    let path: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "outbox-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("outbox.sqlite").path
+    }
+
+    func open(_ adjust: (inout OutboxStoreConfiguration) -> Void = { _ in }) throws -> OutboxStore {
+        var configuration = OutboxStoreConfiguration(path: path)
+        adjust(&configuration)
+        return try OutboxStore(configuration)
+    }
+}
+
+/// Builders for valid commands.
+enum Sample {
+    static func guid() -> String { UUID().uuidString.lowercased() }
+
+    static func salePayload(key: String, amount: String = "22.10", terminal: String = "\"TerminalTagCode\":\"T1\"")
+        -> String
+    {
+        #"{"MerchantUniqueCode":"\#(key)","Amount":\#(amount),"CurrencyId":1,\#(terminal)}"#
+    }
+
+    static func sale(_ key: String = guid(), kind: CommandKind = .asyncSale, amount: String = "22.10") -> NewCommand {
+        NewCommand(commandKey: key, kind: kind, payload: salePayload(key: key, amount: amount))
+    }
+
+    static func cancel(saleKey: String, key: String = guid(), kind: CommandKind = .asyncCancel) -> NewCommand {
+        NewCommand(commandKey: key, kind: kind, payload: "{}", saleKey: saleKey)
+    }
+}
+
+/// Where `swift build` put the package's executables (next to the test bundle).
+enum BuiltProducts {
+    static var directory: URL {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // On Linux the test runner lives in `<products>/<Package>PackageTests.xctest` (a file).
+        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+        return url
+    }
+
+    static func executable(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// The package root (for Schema/ and README.md).
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+}
+
+/// Runs a process to completion, feeding `input`, and returns its status and output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    let inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    try inPipe.fileHandleForWriting.close()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}

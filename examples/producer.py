@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""A complete outbox producer: queue a sale and, later, its cancel. Standard library only.
+
+    python3 examples/producer.py outbox.sqlite
+"""
+import decimal
+import json
+import sqlite3
+import sys
+import uuid
+
+
+def connect(path):
+    # isolation_level=None: every statement is its own short transaction. Never wrap a read and a
+    # write in a plain BEGIN: that is how producers collide with the worker (SQLITE_BUSY).
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 10000")  # wait for the worker's short write locks
+    conn.execute("PRAGMA synchronous = FULL")  # an acknowledged command survives a power cut
+    return conn
+
+
+def queue_sale(conn, terminal_tag, amount, display_code=None):
+    """Queues a sale and returns its MerchantUniqueCode. `amount` is a decimal.Decimal or str."""
+    amount = decimal.Decimal(amount)
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    muc = str(uuid.uuid4())  # generate once and keep it: it is the sale's only idempotency key
+    body = {"TerminalTagCode": terminal_tag, "MerchantUniqueCode": muc, "Amount": "AMOUNT", "CurrencyId": 1}
+    if display_code:
+        body["DisplayCode"] = display_code
+    # json cannot write a Decimal as a number: put the exact digits in place of the marker.
+    payload = json.dumps(body).replace('"AMOUNT"', format(amount, "f"))
+    conn.execute(
+        "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?) "
+        "ON CONFLICT (command_key) DO NOTHING",
+        (muc, payload),
+    )
+    return muc
+
+
+def queue_cancel(conn, sale_muc):
+    """Queues a cancel of a sale queued earlier; the worker sends it once the sale has an id."""
+    key = str(uuid.uuid4())
+    conn.execute(
+        "INSERT INTO outbox (command_key, kind, payload, sale_key) VALUES (?, 'async_cancel', '{}', ?) "
+        "ON CONFLICT (command_key) DO NOTHING",
+        (key, sale_muc),
+    )
+    return key
+
+
+if __name__ == "__main__":
+    conn = connect(sys.argv[1])
+    try:
+        sale = queue_sale(conn, "STORE1-TILL2", "22.10", display_code="R-1042")
+        cancel = queue_cancel(conn, sale)
+    except sqlite3.IntegrityError as error:  # the schema refused the row; the message says why
+        sys.exit(f"refused: {error}")
+    print(json.dumps({"sale": sale, "cancel": cancel}))
