@@ -42,7 +42,7 @@ actor ListenerController {
         // Bind first even when starting offline, so an ephemeral port is known and kept.
         try await bind()
         started = true
-        self.background = background.map { work in Task { await work() } }
+        self.background = background.map { work in Task.detached { await work() } }
         if offline { await unbind() }
     }
 
@@ -59,7 +59,10 @@ actor ListenerController {
             logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let task = Task {
+        // Detached: the server must not inherit task-locals (notably swift-service-lifecycle's
+        // graceful-shutdown context) from whoever asked for the bind, e.g. an admin request
+        // handler of the previous listener.
+        let task = Task.detached {
             defer { continuation.finish() }
             try await group.run()
         }
@@ -101,7 +104,7 @@ actor ListenerController {
         guard started, !shutDown else { return }
         offlineTimer?.cancel()
         offline = true
-        offlineTimer = Task {
+        offlineTimer = Task.detached {
             await self.unbind()
             try? await Task.sleep(for: .milliseconds(millis))
             guard !Task.isCancelled else { return }
