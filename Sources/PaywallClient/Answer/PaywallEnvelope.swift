@@ -33,9 +33,9 @@ public struct PaywallEnvelope: Sendable, Hashable {
         errorCodeText = code.flatMap { $0.numberLiteral ?? $0.stringValue }
         succeeded = json["Succeeded"]?.boolValue
         failed = json["Failed"]?.boolValue
-        result = json["Result"].flatMap { $0.isNull ? nil : $0 }
+        result = json["Result"].flatMap { $0.isNull ? JSONValue?.none : $0 }
         resultFlag = result?.boolValue
-        body = json["Body"].flatMap { $0.isNull ? nil : $0 }
+        body = json["Body"].flatMap { $0.isNull ? JSONValue?.none : $0 }
         message = json["Message"]?.stringValue
         clientMessage = json["ClientMessage"]?.stringValue
         if code == nil && succeeded == nil && failed == nil && json["Result"] == nil && body == nil {

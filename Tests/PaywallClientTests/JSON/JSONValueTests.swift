@@ -165,3 +165,16 @@ struct JSONValueTests {
         #expect(ExactDecimal.parse("100000000000000000000000000000000000000000") != nil)
     }
 }
+
+@Suite("JSONValue absent vs null")
+struct JSONValueAbsenceTests {
+    @Test("missing keys and indexes are nil, JSON null is .null")
+    func absence() throws {
+        let value = try JSONValue.parse(#"{"a":null,"b":[1]}"#)
+        #expect(value["a"] == .some(.null))
+        #expect(value["zz"] == Optional<JSONValue>.none)
+        #expect(value["b"]?[1] == Optional<JSONValue>.none)
+        #expect(JSONValue.string("x")["a"] == Optional<JSONValue>.none)
+        #expect(value["a"]?.isNull == true)
+    }
+}
