@@ -4,7 +4,8 @@ extension PaywallCatalog {
     /// Only this catalog's approve variant matches; loop over
     /// ``MarketplaceApproveVariant/allCases`` to accept all three.
     public func operation(method: HTTPMethod, path: String) -> PaywallOperation? {
-        let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        let bare =
+            path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         for endpoint in endpoints where endpoint.method == method {
             if endpoint.operation == .paymentInquiry {
                 let prefix = "/api/payment/inquiry/"

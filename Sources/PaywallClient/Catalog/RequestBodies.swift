@@ -94,9 +94,13 @@ public enum RequestBodies {
             FieldSpec("CurrencyId", .integerOrString, required: true),
             FieldSpec("DisplayCode", text(Limit.displayCode)),
             FieldSpec("CallbackAddress", text(Limit.callbackAddress)),
-            FieldSpec("Methods", .array(of: .object(BodySchema(fields: [
-                FieldSpec("PaymentMethodId", .integer(minimum: 1), required: true)
-            ])), nonEmpty: false)),
+            FieldSpec(
+                "Methods",
+                .array(
+                    of: .object(
+                        BodySchema(fields: [
+                            FieldSpec("PaymentMethodId", .integer(minimum: 1), required: true)
+                        ])), nonEmpty: false)),
             FieldSpec("SplitPaymentSupport", .bool),
             FieldSpec("SkipPrintCustomer", .bool),
             FieldSpec("SkipPrintMerchant", .bool),
@@ -160,10 +164,14 @@ public enum RequestBodies {
     public static func marketplaceApprove(_ variant: MarketplaceApproveVariant) -> BodySchema {
         var fields = [FieldSpec("PaymentId", .integer(minimum: 1), required: true)]
         if variant != .payment {
-            fields.append(FieldSpec("Payout", .object(BodySchema(fields: [
-                FieldSpec("DescriptionApply", .bool),
-                FieldSpec("Description", text(nil)),
-            ]))))
+            fields.append(
+                FieldSpec(
+                    "Payout",
+                    .object(
+                        BodySchema(fields: [
+                            FieldSpec("DescriptionApply", .bool),
+                            FieldSpec("Description", text(nil)),
+                        ]))))
             fields.append(FieldSpec("SameReflectionDateWithMember", .bool))
         }
         return BodySchema(fields: fields)

@@ -110,9 +110,12 @@ public struct AnswerClassifier: Sendable {
                 }
                 return .succeeded(answer)
             case .failure:
-                if rules.retryLater.matches(errorCode: envelope.errorCode, messages: [envelope.message, envelope.clientMessage]) {
+                if rules.retryLater.matches(
+                    errorCode: envelope.errorCode, messages: [envelope.message, envelope.clientMessage])
+                {
                     return .transient(
-                        retryAfter: retryAfter ?? rules.retryLaterDelay, PaywallProblem(code: .retryLater, answer: answer))
+                        retryAfter: retryAfter ?? rules.retryLaterDelay,
+                        PaywallProblem(code: .retryLater, answer: answer))
                 }
                 return .rejected(answer)
             case .success, .contradictory, .undetermined:
@@ -132,9 +135,11 @@ public struct AnswerClassifier: Sendable {
         }
     }
 
-    private func serverError(endpoint: PaywallEndpoint, answer: PaywallAnswer, retryAfter: Duration?) -> PaywallOutcome {
+    private func serverError(endpoint: PaywallEndpoint, answer: PaywallAnswer, retryAfter: Duration?) -> PaywallOutcome
+    {
         let problem = PaywallProblem(code: .serverError, answer: answer)
-        return endpoint.sideEffect == .movesMoney ? .outcomeUnknown(problem) : .transient(retryAfter: retryAfter, problem)
+        return endpoint.sideEffect == .movesMoney
+            ? .outcomeUnknown(problem) : .transient(retryAfter: retryAfter, problem)
     }
 
     private func alreadyDoneReason(endpoint: PaywallEndpoint, envelope: PaywallEnvelope) -> AlreadyDoneReason? {

@@ -101,7 +101,8 @@ public struct PaywallAPIClient: Sendable {
         let elapsed = ContinuousClock.now - started
         let outcome = classifier.classify(exchange, endpoint: endpoint, now: clock.now())
         logger[metadataKey: "paywall.outcome"] = "\(outcome.recordName)"
-        logger[metadataKey: "paywall.duration_ms"] = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
+        logger[metadataKey: "paywall.duration_ms"] =
+            "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
         if case .failure(let error) = exchange {
             logger[metadataKey: "paywall.transport.error"] = "\(error.code.rawValue)"
             logger[metadataKey: "paywall.transport.may_have_been_sent"] = "\(error.requestMayHaveBeenSent)"

@@ -79,6 +79,8 @@ public struct ClassificationRules: Sendable, Hashable {
 
     /// Lowercase letters and digits only.
     static func fold(_ text: String) -> String {
-        String(text.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.map(Character.init))
+        String(
+            text.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.map(
+                Character.init))
     }
 }

@@ -39,9 +39,15 @@ public struct JSONParser: Sendable {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = index
             index = try scanNumber(from: start)
@@ -70,7 +76,9 @@ public struct JSONParser: Sendable {
             i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")
         }
         if i < bytes.count && bytes[i] == UInt8(ascii: "-") { i += 1 }
-        guard isDigit(i) else { throw JSONParseError(code: i < bytes.count ? .invalidNumber : .unexpectedEnd, offset: i) }
+        guard isDigit(i) else {
+            throw JSONParseError(code: i < bytes.count ? .invalidNumber : .unexpectedEnd, offset: i)
+        }
         if bytes[i] == UInt8(ascii: "0") {
             i += 1
             if isDigit(i) { throw JSONParseError(code: .invalidNumber, offset: i) }
@@ -107,7 +115,9 @@ public struct JSONParser: Sendable {
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             default: throw fail(.unexpectedCharacter)
             }
         }
@@ -140,7 +150,9 @@ public struct JSONParser: Sendable {
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             default: throw fail(.unexpectedCharacter)
             }
         }
@@ -192,7 +204,8 @@ public struct JSONParser: Sendable {
         let first = try readHex4(escapeOffset: escapeOffset)
         switch first {
         case 0xD800...0xDBFF:
-            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else {
                 throw fail(.invalidUnicodeEscape, at: escapeOffset)
             }
             index += 2

@@ -41,13 +41,17 @@ extension JSONValue {
     /// Parses JSON text strictly (RFC 8259): no trailing garbage, no comments, no trailing
     /// commas, valid escapes only, no duplicate keys within an object, nesting at most
     /// `maxDepth` arrays/objects deep.
-    public static func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError)
+        -> JSONValue
+    {
         var parser = JSONParser(bytes: Array(text.utf8), maxDepth: maxDepth)
         return try parser.parseDocument()
     }
 
     /// Parses UTF-8 encoded JSON bytes strictly; invalid UTF-8 is refused.
-    public static func parse(bytes: some Sequence<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    public static func parse(bytes: some Sequence<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
+        throws(JSONParseError) -> JSONValue
+    {
         let array = Array(bytes)
         // A lossless round trip through String proves the bytes are valid UTF-8.
         guard Array(String(decoding: array, as: UTF8.self).utf8) == array else {

@@ -56,6 +56,8 @@ public struct PaywallHeaders: Sendable, Hashable, Sequence, CustomStringConverti
 
     /// A mirror of name/value children with secrets redacted.
     public var customMirror: Mirror {
-        Mirror(self, children: redactedPairs.map { (label: $0.0 as String?, value: $0.1 as Any) }, displayStyle: .dictionary)
+        Mirror(
+            self, children: redactedPairs.map { (label: $0.0 as String?, value: $0.1 as Any) },
+            displayStyle: .dictionary)
     }
 }

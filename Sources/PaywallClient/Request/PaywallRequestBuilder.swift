@@ -41,7 +41,8 @@ public struct PaywallRequestBuilder: Sendable {
         let endpoint = configuration.catalog.endpoint(for: kind)
         guard case .object = payload else {
             throw ValidationError(
-                code: .notAnObject, field: "", description: "the payload must be a JSON object, not \(payload.typeName)")
+                code: .notAnObject, field: "", description: "the payload must be a JSON object, not \(payload.typeName)"
+            )
         }
         var body = payload
         if endpoint.insertsPaymentRequestId {

@@ -44,7 +44,8 @@ public struct PaywallTransportError: Error, Sendable, Hashable, CustomStringConv
     /// before any byte of the request could have been written.
     public var requestMayHaveBeenSent: Bool {
         switch code {
-        case .connectionRefused, .connectTimeout, .dnsFailure, .tlsFailure, .networkUnreachable, .invalidURL, .notStarted:
+        case .connectionRefused, .connectTimeout, .dnsFailure, .tlsFailure, .networkUnreachable, .invalidURL,
+            .notStarted:
             false
         case .readTimeout, .connectionClosed, .deadlineExceeded, .cancelled, .other: true
         }

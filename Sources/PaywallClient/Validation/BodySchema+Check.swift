@@ -17,7 +17,8 @@ extension BodySchema {
             if let variant = variants.first {
                 throw ValidationError(
                     code: .wrongCase, field: Self.join(path, variant),
-                    description: "\(Self.join(path, variant)) must be spelled \(spec.name) (Paywall's exact field name)")
+                    description: "\(Self.join(path, variant)) must be spelled \(spec.name) (Paywall's exact field name)"
+                )
             }
             let present = members.first(where: { $0.key == spec.name })?.value
             guard let present, !present.isNull else {
@@ -51,7 +52,8 @@ extension BodySchema {
 
     static func check(_ value: JSONValue, as type: FieldType, name: String) throws(ValidationError) {
         func wrongType(_ expected: String) -> ValidationError {
-            ValidationError(code: .wrongType, field: name, description: "\(name) must be \(expected), not \(value.typeName)")
+            ValidationError(
+                code: .wrongType, field: name, description: "\(name) must be \(expected), not \(value.typeName)")
         }
         switch type {
         case .guid:

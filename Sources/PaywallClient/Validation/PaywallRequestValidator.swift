@@ -21,7 +21,8 @@ public enum PaywallRequestValidator {
         do {
             body = try JSONValue.parse(bodyText)
         } catch {
-            throw ValidationError(code: .invalidJSON, field: "", description: "the request body is not valid JSON: \(error)")
+            throw ValidationError(
+                code: .invalidJSON, field: "", description: "the request body is not valid JSON: \(error)")
         }
         try validate(kind: kind, body: body, approveVariant: approveVariant)
     }

@@ -43,7 +43,8 @@ struct AnswerReadingTests {
         let physical = try #require(
             PaywallEnvelope(
                 try JSONValue.parse(
-                    #"{"result":null,"errorCode":12,"succeeded":false,"failed":true,"message":"m","clientMessage":"C"}"#)))
+                    #"{"result":null,"errorCode":12,"succeeded":false,"failed":true,"message":"m","clientMessage":"C"}"#
+                )))
         #expect(physical.errorCode == 12)
         #expect(physical.succeeded == false)
         #expect(physical.failed == true)
@@ -85,7 +86,8 @@ struct AnswerReadingTests {
     @Test("camelCase inquiry with numeric paymentStatus")
     func inquiryCamel() throws {
         let info = try #require(
-            Self.answer(#"{"result":{"paymentRequestId":"P","paymentStatus":4,"amount":5},"succeeded":true}"#).paymentInfo)
+            Self.answer(#"{"result":{"paymentRequestId":"P","paymentStatus":4,"amount":5},"succeeded":true}"#)
+                .paymentInfo)
         #expect(info.statusId == 4)
         #expect(info.statusName == nil)
         #expect(info.amount == "5")
@@ -111,7 +113,8 @@ struct AnswerReadingTests {
 
     @Test("payment list as bare array, camelCase")
     func listArray() throws {
-        let page = try #require(Self.answer(#"{"result":[{"id":"P1","merchantUniqueCode":"M"}],"succeeded":true}"#).paymentListPage)
+        let page = try #require(
+            Self.answer(#"{"result":[{"id":"P1","merchantUniqueCode":"M"}],"succeeded":true}"#).paymentListPage)
         #expect(page.items.first?.merchantUniqueCode == "M")
     }
 

@@ -111,7 +111,9 @@ struct RequestGoldenTests {
         let builder = PaywallRequestBuilder(configuration: Fixtures.configuration(approveVariant: variant))
         let request = try builder.build(
             kind: .marketplaceApprove,
-            payload: #"{"PaymentId":1,"Payout":{"DescriptionApply":true,"Description":"x"},"SameReflectionDateWithMember":false}"#)
+            payload:
+                #"{"PaymentId":1,"Payout":{"DescriptionApply":true,"Description":"x"},"SameReflectionDateWithMember":false}"#
+        )
         #expect(request.method == .post)
         #expect(request.url == "https://payment.paywall.test" + path)
         #expect(request.headers["apikeypublic"] == Fixtures.publicKey)
@@ -146,8 +148,10 @@ struct RequestGoldenTests {
             #expect(endpoint.insertsPaymentRequestId == (kind.role == .followUp), "\(kind)")
             #expect(endpoint.body != nil)
             #expect(endpoint.api == (kind == .marketplaceApprove ? .payment : .physical))
-            let moves = [.asyncSale, .syncSale, .asyncCancel, .syncCancel, .syncSaleRollback, .syncCancelRollback,
-                .marketplaceApprove].contains(kind)
+            let moves = [
+                .asyncSale, .syncSale, .asyncCancel, .syncCancel, .syncSaleRollback, .syncCancelRollback,
+                .marketplaceApprove,
+            ].contains(kind)
             #expect((endpoint.sideEffect == .movesMoney) == moves, "\(kind)")
         }
         #expect(catalog.endpoint(for: .asyncSale).alreadyDone == [.duplicateMerchantUniqueCode])

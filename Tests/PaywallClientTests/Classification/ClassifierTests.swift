@@ -59,73 +59,113 @@ struct ClassifierTests {
 
     static let rows: [Row] = [
         // Physical envelope, success, both casings.
-        Row(name: "physical success PascalCase", operation: sale, status: 200,
-            body: #"{"Result":{"PaymentRequestId":"\#(prid)","PaymentStatus":2},"ErrorCode":0,"Succeeded":true,"Failed":false}"#,
+        Row(
+            name: "physical success PascalCase", operation: sale, status: 200,
+            body:
+                #"{"Result":{"PaymentRequestId":"\#(prid)","PaymentStatus":2},"ErrorCode":0,"Succeeded":true,"Failed":false}"#,
             expected: .succeeded),
-        Row(name: "physical success camelCase", operation: cancel, status: 200,
-            body: #"{"result":{"paymentRequestId":"\#(prid)","paymentStatus":4},"errorCode":0,"succeeded":true,"failed":false}"#,
+        Row(
+            name: "physical success camelCase", operation: cancel, status: 200,
+            body:
+                #"{"result":{"paymentRequestId":"\#(prid)","paymentStatus":4},"errorCode":0,"succeeded":true,"failed":false}"#,
             expected: .succeeded),
-        Row(name: "physical success with only ErrorCode 0 and Result", operation: pair, status: 200,
+        Row(
+            name: "physical success with only ErrorCode 0 and Result", operation: pair, status: 200,
             body: #"{"Result":{"PairCode":"123456"},"ErrorCode":0}"#, expected: .succeeded),
         // Physical failures.
-        Row(name: "physical failure unknown code → rejected", operation: sale, status: 200,
-            body: #"{"Result":null,"ErrorCode":777,"Succeeded":false,"Failed":true,"Message":"Terminal bulunamadı","ClientMessage":"TerminalNotFound"}"#,
+        Row(
+            name: "physical failure unknown code → rejected", operation: sale, status: 200,
+            body:
+                #"{"Result":null,"ErrorCode":777,"Succeeded":false,"Failed":true,"Message":"Terminal bulunamadı","ClientMessage":"TerminalNotFound"}"#,
             expected: .rejected),
-        Row(name: "physical failure on HTTP 400 → rejected", operation: syncSale, status: 400,
+        Row(
+            name: "physical failure on HTTP 400 → rejected", operation: syncSale, status: 400,
             body: #"{"errorCode":12,"succeeded":false,"failed":true,"message":"bad"}"#, expected: .rejected),
-        Row(name: "physical failure on HTTP 404 with envelope → rejected", operation: cancel, status: 404,
-            body: #"{"ErrorCode":56,"Succeeded":false,"Failed":true,"Message":"Payment not found"}"#, expected: .rejected),
+        Row(
+            name: "physical failure on HTTP 404 with envelope → rejected", operation: cancel, status: 404,
+            body: #"{"ErrorCode":56,"Succeeded":false,"Failed":true,"Message":"Payment not found"}"#,
+            expected: .rejected),
         // Duplicate MerchantUniqueCode, by code and by message, both casings, sales only.
-        Row(name: "duplicate MUC code 4", operation: sale, status: 200,
+        Row(
+            name: "duplicate MUC code 4", operation: sale, status: 200,
             body: #"{"ErrorCode":4,"Succeeded":false,"Failed":true,"Message":"x"}"#, expected: .duplicate),
-        Row(name: "duplicate MUC code 119 camelCase", operation: syncSale, status: 200,
+        Row(
+            name: "duplicate MUC code 119 camelCase", operation: syncSale, status: 200,
             body: #"{"errorCode":119,"succeeded":false,"failed":true}"#, expected: .duplicate),
-        Row(name: "duplicate MUC by ClientMessage", operation: sale, status: 400,
-            body: #"{"ErrorCode":9001,"Failed":true,"ClientMessage":"MerchantUniqueCodeAlreadyExist"}"#, expected: .duplicate),
-        Row(name: "duplicate MUC by Message", operation: syncSale, status: 200,
-            body: #"{"ErrorCode":9001,"Failed":true,"Message":"Merchant unique code already exists."}"#, expected: .duplicate),
-        Row(name: "code 4 on a cancel is not a duplicate", operation: cancel, status: 200,
+        Row(
+            name: "duplicate MUC by ClientMessage", operation: sale, status: 400,
+            body: #"{"ErrorCode":9001,"Failed":true,"ClientMessage":"MerchantUniqueCodeAlreadyExist"}"#,
+            expected: .duplicate),
+        Row(
+            name: "duplicate MUC by Message", operation: syncSale, status: 200,
+            body: #"{"ErrorCode":9001,"Failed":true,"Message":"Merchant unique code already exists."}"#,
+            expected: .duplicate),
+        Row(
+            name: "code 4 on a cancel is not a duplicate", operation: cancel, status: 200,
             body: #"{"ErrorCode":4,"Failed":true}"#, expected: .rejected),
         // Already cancelled.
-        Row(name: "already cancelled by code 94", operation: cancel, status: 200,
+        Row(
+            name: "already cancelled by code 94", operation: cancel, status: 200,
             body: #"{"errorCode":94,"succeeded":false,"failed":true}"#, expected: .cancelled),
-        Row(name: "already cancelled by message", operation: syncCancel, status: 200,
+        Row(
+            name: "already cancelled by message", operation: syncCancel, status: 200,
             body: #"{"ErrorCode":500123,"Failed":true,"Message":"Payment already cancelled"}"#, expected: .cancelled),
-        Row(name: "already cancelled message on a sale is rejected", operation: sale, status: 200,
+        Row(
+            name: "already cancelled message on a sale is rejected", operation: sale, status: 200,
             body: #"{"ErrorCode":1,"Failed":true,"Message":"Payment already cancelled"}"#, expected: .rejected),
-        Row(name: "already rolled back by message", operation: rollback, status: 200,
+        Row(
+            name: "already rolled back by message", operation: rollback, status: 200,
             body: #"{"ErrorCode":1,"Failed":true,"Message":"Command already rolled back"}"#, expected: .rolledBack),
-        Row(name: "rollback too early → transient", operation: rollback, status: 200,
-            body: #"{"ErrorCode":269,"Failed":true,"ClientMessage":"ThisOperationCannotDoInThisTime"}"#, expected: .transient),
+        Row(
+            name: "rollback too early → transient", operation: rollback, status: 200,
+            body: #"{"ErrorCode":269,"Failed":true,"ClientMessage":"ThisOperationCannotDoInThisTime"}"#,
+            expected: .transient),
         // PaymentAPI envelope (marketplace approve), both casings.
-        Row(name: "approve success", operation: approve, status: 200,
-            body: #"{"ErrorCode":0,"Result":true,"Message":"","Body":{"Success":[{"ProductId":1},{"ProductId":2}],"Fail":[]}}"#,
+        Row(
+            name: "approve success", operation: approve, status: 200,
+            body:
+                #"{"ErrorCode":0,"Result":true,"Message":"","Body":{"Success":[{"ProductId":1},{"ProductId":2}],"Fail":[]}}"#,
             expected: .succeeded),
-        Row(name: "approve success camelCase", operation: approve, status: 200,
-            body: #"{"errorCode":0,"result":true,"body":{"success":[{"productId":1}],"fail":[]}}"#, expected: .succeeded),
-        Row(name: "approve repeated: every product already approved", operation: approve, status: 200,
-            body: #"{"ErrorCode":1,"Result":false,"Message":"","Body":{"Success":[],"Fail":[{"ProductId":1,"Reason":"This product already approved"},{"ProductId":2,"Reason":"This product already approved"}]}}"#,
+        Row(
+            name: "approve success camelCase", operation: approve, status: 200,
+            body: #"{"errorCode":0,"result":true,"body":{"success":[{"productId":1}],"fail":[]}}"#, expected: .succeeded
+        ),
+        Row(
+            name: "approve repeated: every product already approved", operation: approve, status: 200,
+            body:
+                #"{"ErrorCode":1,"Result":false,"Message":"","Body":{"Success":[],"Fail":[{"ProductId":1,"Reason":"This product already approved"},{"ProductId":2,"Reason":"This product already approved"}]}}"#,
             expected: .approved),
-        Row(name: "approve repeated camelCase", operation: approve, status: 200,
-            body: #"{"errorCode":1,"result":false,"body":{"success":[],"fail":[{"productId":1,"reason":"This product already approved"}]}}"#,
+        Row(
+            name: "approve repeated camelCase", operation: approve, status: 200,
+            body:
+                #"{"errorCode":1,"result":false,"body":{"success":[],"fail":[{"productId":1,"reason":"This product already approved"}]}}"#,
             expected: .approved),
-        Row(name: "approve: some already approved, one other failure → rejected", operation: approve, status: 200,
-            body: #"{"ErrorCode":1,"Result":false,"Body":{"Success":[],"Fail":[{"ProductId":1,"Reason":"This product already approved"},{"ProductId":2,"Reason":"This product marketplace earning calculated not found"}]}}"#,
+        Row(
+            name: "approve: some already approved, one other failure → rejected", operation: approve, status: 200,
+            body:
+                #"{"ErrorCode":1,"Result":false,"Body":{"Success":[],"Fail":[{"ProductId":1,"Reason":"This product already approved"},{"ProductId":2,"Reason":"This product marketplace earning calculated not found"}]}}"#,
             expected: .rejected),
-        Row(name: "approve: success flag with failed products → rejected (partial)", operation: approve, status: 200,
-            body: #"{"ErrorCode":0,"Result":true,"Body":{"Success":[{"ProductId":1}],"Fail":[{"ProductId":2,"Reason":"other"}]}}"#,
+        Row(
+            name: "approve: success flag with failed products → rejected (partial)", operation: approve, status: 200,
+            body:
+                #"{"ErrorCode":0,"Result":true,"Body":{"Success":[{"ProductId":1}],"Fail":[{"ProductId":2,"Reason":"other"}]}}"#,
             expected: .rejected),
-        Row(name: "approve payment not found (32) → rejected", operation: approve, status: 200,
+        Row(
+            name: "approve payment not found (32) → rejected", operation: approve, status: 200,
             body: #"{"ErrorCode":32,"Result":false,"Message":"Payment not found"}"#, expected: .rejected),
-        Row(name: "approve code 303 → already approved", operation: approve, status: 200,
+        Row(
+            name: "approve code 303 → already approved", operation: approve, status: 200,
             body: #"{"ErrorCode":303,"Result":false}"#, expected: .approved),
-        Row(name: "approve ErrorCode 0 but Result false → unknown", operation: approve, status: 200,
+        Row(
+            name: "approve ErrorCode 0 but Result false → unknown", operation: approve, status: 200,
             body: #"{"ErrorCode":0,"Result":false}"#, expected: .unknown),
         // HTTP-level.
         Row(name: "401 → unavailable", operation: sale, status: 401, body: "", expected: .unavailable),
-        Row(name: "403 with envelope → unavailable", operation: approve, status: 403,
+        Row(
+            name: "403 with envelope → unavailable", operation: approve, status: 403,
             body: #"{"ErrorCode":403,"Result":false}"#, expected: .unavailable),
-        Row(name: "404 HTML → unavailable (wrong base address)", operation: sale, status: 404,
+        Row(
+            name: "404 HTML → unavailable (wrong base address)", operation: sale, status: 404,
             body: "<html>Not Found</html>", expected: .unavailable),
         Row(name: "405 no body → unavailable", operation: pair, status: 405, body: "", expected: .unavailable),
         Row(name: "301 → unavailable", operation: sale, status: 301, body: "", expected: .unavailable),
@@ -135,27 +175,37 @@ struct ClassifierTests {
         Row(name: "500 on a sale → unknown", operation: sale, status: 500, body: "oops", expected: .unknown),
         Row(name: "502 on a cancel → unknown", operation: cancel, status: 502, body: "", expected: .unknown),
         Row(name: "504 on approve → unknown", operation: approve, status: 504, body: "", expected: .unknown),
-        Row(name: "500 with failure envelope on a sale → unknown", operation: sale, status: 500,
+        Row(
+            name: "500 with failure envelope on a sale → unknown", operation: sale, status: 500,
             body: #"{"ErrorCode":1,"Failed":true}"#, expected: .unknown),
-        Row(name: "500 with duplicate envelope → duplicate", operation: sale, status: 500,
+        Row(
+            name: "500 with duplicate envelope → duplicate", operation: sale, status: 500,
             body: #"{"ErrorCode":4,"Failed":true}"#, expected: .duplicate),
         Row(name: "500 on pair request → transient", operation: pair, status: 500, body: "", expected: .transient),
-        Row(name: "500 on inquiry → transient", operation: .paymentInquiry, status: 500, body: "", expected: .transient),
+        Row(
+            name: "500 on inquiry → transient", operation: .paymentInquiry, status: 500, body: "", expected: .transient),
         Row(name: "409 no envelope on a sale → unknown", operation: sale, status: 409, body: "", expected: .unknown),
-        Row(name: "400 ProblemDetails (no envelope) → rejected", operation: sale, status: 400,
+        Row(
+            name: "400 ProblemDetails (no envelope) → rejected", operation: sale, status: 400,
             body: #"{"title":"One or more validation errors occurred.","status":400}"#, expected: .rejected),
         // Unreadable / ambiguous answers.
         Row(name: "200 empty body on a sale → unknown", operation: sale, status: 200, body: "", expected: .unknown),
-        Row(name: "200 HTML on a cancel → unknown", operation: cancel, status: 200, body: "<html/>", expected: .unknown),
-        Row(name: "200 truncated JSON on approve → unknown", operation: approve, status: 200,
+        Row(
+            name: "200 HTML on a cancel → unknown", operation: cancel, status: 200, body: "<html/>", expected: .unknown),
+        Row(
+            name: "200 truncated JSON on approve → unknown", operation: approve, status: 200,
             body: #"{"ErrorCode":0,"Res"#, expected: .unknown),
-        Row(name: "200 contradictory envelope on a sale → unknown", operation: sale, status: 200,
+        Row(
+            name: "200 contradictory envelope on a sale → unknown", operation: sale, status: 200,
             body: #"{"ErrorCode":5,"Succeeded":true}"#, expected: .unknown),
-        Row(name: "200 envelope without signals → unknown", operation: sale, status: 200,
+        Row(
+            name: "200 envelope without signals → unknown", operation: sale, status: 200,
             body: #"{"Result":{"x":1}}"#, expected: .unknown),
-        Row(name: "200 unreadable on inquiry → transient", operation: .paymentInquiry, status: 200, body: "",
+        Row(
+            name: "200 unreadable on inquiry → transient", operation: .paymentInquiry, status: 200, body: "",
             expected: .transient),
-        Row(name: "200 inquiry success", operation: .paymentInquiry, status: 200,
+        Row(
+            name: "200 inquiry success", operation: .paymentInquiry, status: 200,
             body: #"{"Result":{"PaymentRequestId":"\#(prid)","PaymentStatusId":2},"Succeeded":true}"#,
             expected: .succeeded),
     ]
@@ -204,7 +254,8 @@ struct ClassifierTests {
         #expect(Set(Self.transportRows.map(\.code)) == Set(PaywallTransportError.Code.allCases))
         for code in PaywallTransportError.Code.allCases {
             let outcome = Self.classifier.classify(
-                .failure(PaywallTransportError(code: code)), endpoint: Self.catalog.endpoint(for: Self.sale), now: Self.now)
+                .failure(PaywallTransportError(code: code)), endpoint: Self.catalog.endpoint(for: Self.sale),
+                now: Self.now)
             let error = PaywallTransportError(code: code)
             #expect(error.requestMayHaveBeenSent == (Self.shape(outcome) == .unknown), "\(code)")
         }
@@ -274,7 +325,9 @@ struct ClassifierTests {
     func verbatim() {
         let outcome = Self.classify(
             Self.sale, status: 200,
-            body: #"{"ErrorCode":"E-77","Succeeded":false,"Failed":true,"Message":"Terminal meşgul  ","ClientMessage":"TerminalBusy"}"#)
+            body:
+                #"{"ErrorCode":"E-77","Succeeded":false,"Failed":true,"Message":"Terminal meşgul  ","ClientMessage":"TerminalBusy"}"#
+        )
         guard case .rejected(let answer) = outcome else {
             Issue.record("\(outcome)")
             return

@@ -20,7 +20,9 @@ struct PaywallAPIClientTests {
     func followUp() async throws {
         let transport = InMemoryPaywallTransport(
             status: 200,
-            body: #"{"result":{"paymentRequestId":"\#(Fixtures.paymentRequestId)","paymentRequestActivityId":"A2","paymentRequestActivityTypeId":2,"paymentStatus":4},"errorCode":0,"succeeded":true,"failed":false}"#)
+            body:
+                #"{"result":{"paymentRequestId":"\#(Fixtures.paymentRequestId)","paymentRequestActivityId":"A2","paymentRequestActivityTypeId":2,"paymentStatus":4},"errorCode":0,"succeeded":true,"failed":false}"#
+        )
         let outcome = await Self.client(transport).send(
             kind: .syncCancel, payload: "{}", paymentRequestId: Fixtures.paymentRequestId)
         guard case .succeeded(let answer) = outcome else {
@@ -51,19 +53,25 @@ struct PaywallAPIClientTests {
         let transport = InMemoryPaywallTransport { request in
             if request.method == .get {
                 return PaywallHTTPResponse(
-                    status: 200, text: #"{"Result":{"PaymentRequestId":"P","PaymentStatusId":5,"Amount":9.90},"Succeeded":true}"#)
+                    status: 200,
+                    text: #"{"Result":{"PaymentRequestId":"P","PaymentStatusId":5,"Amount":9.90},"Succeeded":true}"#)
             }
             return PaywallHTTPResponse(
-                status: 200, text: #"{"Result":{"Items":[{"Id":"P","MerchantUniqueCode":"M","Amount":9.90}]},"Succeeded":true}"#)
+                status: 200,
+                text: #"{"Result":{"Items":[{"Id":"P","MerchantUniqueCode":"M","Amount":9.90}]},"Succeeded":true}"#)
         }
         let client = Self.client(transport)
         let inquiry = await client.paymentInquiry(paymentRequestId: Fixtures.paymentRequestId)
         #expect(inquiry.answer?.paymentInfo?.amount == "9.90")
         #expect(
-            PaymentStatusPolicy.simulator.meaning(of: try #require(inquiry.answer?.paymentInfo?.statusId)) == .succeeded)
+            PaymentStatusPolicy.simulator.meaning(of: try #require(inquiry.answer?.paymentInfo?.statusId)) == .succeeded
+        )
         let list = await client.paymentList(pageIndex: 0, pageSize: 100, startDate: "2026-11-21", endDate: "2026-11-21")
         #expect(list.answer?.paymentListPage?.payment(merchantUniqueCode: "m")?.paymentRequestId == "P")
-        #expect(transport.requests.map(\.path) == ["/api/payment/inquiry/\(Fixtures.paymentRequestId)", "/api/payment/list"])
+        #expect(
+            transport.requests.map(\.path) == [
+                "/api/payment/inquiry/\(Fixtures.paymentRequestId)", "/api/payment/list",
+            ])
     }
 
     @Test("a lost answer on a sale is outcome unknown; on an inquiry it is transient")

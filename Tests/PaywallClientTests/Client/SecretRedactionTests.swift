@@ -73,7 +73,9 @@ struct SecretRedactionTests {
         let sink = LogSink()
         let logger = Logger(label: "test") { _ in sink.handler() }
         let client = PaywallAPIClient(
-            configuration: Fixtures.configuration(), transport: InMemoryPaywallTransport(status: 200, body: #"{"ErrorCode":0,"Succeeded":true,"Result":{"PaymentRequestId":"P"}}"#),
+            configuration: Fixtures.configuration(),
+            transport: InMemoryPaywallTransport(
+                status: 200, body: #"{"ErrorCode":0,"Succeeded":true,"Result":{"PaymentRequestId":"P"}}"#),
             logger: logger)
         _ = await client.send(kind: .asyncSale, payload: Fixtures.asyncSale)
         _ = await client.send(kind: .marketplaceApprove, payload: #"{"PaymentId":1}"#)

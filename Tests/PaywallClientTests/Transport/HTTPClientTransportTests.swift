@@ -50,7 +50,9 @@ struct HTTPClientTransportTests {
     @Test("redirects are not followed")
     func noRedirects() async throws {
         let server = try OneShotServer(
-            .respond("HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+            .respond(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            ))
         defer { server.stop() }
         let transport = HTTPClientTransport(connectTimeout: .seconds(2))
         let response = try await transport.send(Self.request(port: server.port), timeout: .seconds(5))

@@ -66,16 +66,23 @@ struct ValidationTests {
             payload: #"{"TerminalId":"\#(tid)","MerchantUniqueCode":"\#(muc)","CurrencyId":1}"#, code: .missingField,
             field: "Amount"),
         Case(name: "Amount zero", kind: .asyncSale, payload: sale(amount: "0.00"), code: .outOfRange, field: "Amount"),
-        Case(name: "Amount negative", kind: .asyncSale, payload: sale(amount: "-5"), code: .outOfRange, field: "Amount"),
-        Case(name: "Amount a string", kind: .asyncSale, payload: sale(amount: #""10.00""#), code: .wrongType, field: "Amount"),
         Case(
-            name: "Amount too precise", kind: .asyncSale, payload: sale(amount: "1.000000000000000000000000000000000000001"),
+            name: "Amount negative", kind: .asyncSale, payload: sale(amount: "-5"), code: .outOfRange, field: "Amount"),
+        Case(
+            name: "Amount a string", kind: .asyncSale, payload: sale(amount: #""10.00""#), code: .wrongType,
+            field: "Amount"),
+        Case(
+            name: "Amount too precise", kind: .asyncSale,
+            payload: sale(amount: "1.000000000000000000000000000000000000001"),
             code: .wrongType, field: "Amount"),
         Case(
             name: "CurrencyId missing", kind: .asyncSale,
             payload: #"{"TerminalId":"\#(tid)","MerchantUniqueCode":"\#(muc)","Amount":1}"#, code: .missingField,
             field: "CurrencyId"),
-        Case(name: "CurrencyId a fraction", kind: .asyncSale, payload: sale().replacingOccurrences(of: #""CurrencyId":1"#, with: #""CurrencyId":1.5"#), code: .wrongType, field: "CurrencyId"),
+        Case(
+            name: "CurrencyId a fraction", kind: .asyncSale,
+            payload: sale().replacingOccurrences(of: #""CurrencyId":1"#, with: #""CurrencyId":1.5"#), code: .wrongType,
+            field: "CurrencyId"),
         Case(
             name: "DisplayCode 26 chars", kind: .asyncSale,
             payload: sale(#","DisplayCode":"\#(String(repeating: "d", count: 26))""#), code: .tooLong,
@@ -134,14 +141,17 @@ struct ValidationTests {
             field: "Products"),
         Case(
             name: "products add up only in floating point", kind: .asyncSale,
-            payload: sale(#","Products":[{"Name":"a","Amount":0.1,"Quantity":1},{"Name":"b","Amount":0.2,"Quantity":1}]"#, amount: "0.30000000000000004"),
+            payload: sale(
+                #","Products":[{"Name":"a","Amount":0.1,"Quantity":1},{"Name":"b","Amount":0.2,"Quantity":1}]"#,
+                amount: "0.30000000000000004"),
             code: .productTotalMismatch, field: "Products"),
         Case(
             name: "ReceiptOptions.Top.FontSize not an integer", kind: .syncSale,
             payload: sale(#","ReceiptOptions":{"TopSupport":true,"Top":{"Text":"hi","FontSize":"big"}}"#),
             code: .wrongType, field: "ReceiptOptions.Top.FontSize"),
         Case(
-            name: "known field in wrong case", kind: .asyncSale, payload: sale(#","displayCode":"x""#), code: .wrongCase,
+            name: "known field in wrong case", kind: .asyncSale, payload: sale(#","displayCode":"x""#),
+            code: .wrongCase,
             field: "displayCode"),
         Case(
             name: "follow-up payload carries PaymentRequestId", kind: .asyncCancel,
@@ -181,7 +191,8 @@ struct ValidationTests {
     func refuses(testCase: Case) {
         do {
             _ = try Fixtures.builder.build(
-                kind: testCase.kind, payload: testCase.payload, paymentRequestId: Fixtures.paymentRequestId(for: testCase.kind))
+                kind: testCase.kind, payload: testCase.payload,
+                paymentRequestId: Fixtures.paymentRequestId(for: testCase.kind))
             Issue.record("accepted: \(testCase.payload)")
         } catch {
             #expect(error.code == testCase.code, "\(error)")
@@ -195,15 +206,31 @@ struct ValidationTests {
 
     static let accepted: [(String, CommandKind, String)] = [
         ("exact products: 5.05 × 2 + 12.00 = 22.10", .asyncSale, Fixtures.asyncSale),
-        ("products 0.1 + 0.2 = 0.3 exactly", .asyncSale,
-         sale(#","Products":[{"Name":"a","Amount":0.1,"Quantity":1},{"Name":"b","Amount":0.2,"Quantity":1}]"#, amount: "0.3")),
-        ("products 3.33 × 3 = 9.99", .asyncSale, sale(#","Products":[{"Name":"a","Amount":3.33,"Quantity":3}]"#, amount: "9.99")),
+        (
+            "products 0.1 + 0.2 = 0.3 exactly", .asyncSale,
+            sale(
+                #","Products":[{"Name":"a","Amount":0.1,"Quantity":1},{"Name":"b","Amount":0.2,"Quantity":1}]"#,
+                amount: "0.3")
+        ),
+        (
+            "products 3.33 × 3 = 9.99", .asyncSale,
+            sale(#","Products":[{"Name":"a","Amount":3.33,"Quantity":3}]"#, amount: "9.99")
+        ),
         ("amount as exponent", .asyncSale, sale(amount: "1e2")),
-        ("TerminalTagCode of 25 chars", .syncSale, sale(terminal: #""TerminalTagCode":"\#(String(repeating: "t", count: 25))","#)),
+        (
+            "TerminalTagCode of 25 chars", .syncSale,
+            sale(terminal: #""TerminalTagCode":"\#(String(repeating: "t", count: 25))","#)
+        ),
         ("optional fields null", .asyncSale, sale(#","DisplayCode":null,"Customer":null,"Products":null"#)),
-        ("TerminalTagCode null with TerminalId", .asyncSale, sale(terminal: #""TerminalId":"\#(tid)","TerminalTagCode":null,"#)),
+        (
+            "TerminalTagCode null with TerminalId", .asyncSale,
+            sale(terminal: #""TerminalId":"\#(tid)","TerminalTagCode":null,"#)
+        ),
         ("unknown fields pass", .asyncSale, sale(#","NewPaywallField":{"anything":[1,"x"]},"sendnotificationx":1"#)),
-        ("25 two-byte characters in DisplayCode", .asyncSale, sale(#","DisplayCode":"\#(String(repeating: "ş", count: 25))""#)),
+        (
+            "25 two-byte characters in DisplayCode", .asyncSale,
+            sale(#","DisplayCode":"\#(String(repeating: "ş", count: 25))""#)
+        ),
         ("CurrencyId as string", .syncSale, Fixtures.syncSale),
         ("uppercase GUID", .asyncSale, sale().replacingOccurrences(of: muc, with: muc.uppercased())),
         ("pw approve with payout", .marketplaceApprove, #"{"PaymentId":1,"Payout":{"DescriptionApply":true}}"#),
@@ -212,7 +239,8 @@ struct ValidationTests {
     @Test("valid payloads pass", arguments: accepted)
     func accepts(name: String, kind: CommandKind, payload: String) {
         #expect(throws: Never.self, "\(name)") {
-            try Fixtures.builder.build(kind: kind, payload: payload, paymentRequestId: Fixtures.paymentRequestId(for: kind))
+            try Fixtures.builder.build(
+                kind: kind, payload: payload, paymentRequestId: Fixtures.paymentRequestId(for: kind))
         }
     }
 
@@ -263,7 +291,8 @@ struct ValidationTests {
     @Test("payment list paging bounds")
     func listPaging() {
         #expect(throws: ValidationError.self) {
-            try Fixtures.builder.paymentList(pageIndex: -1, pageSize: 10, startDate: "2026-01-01", endDate: "2026-01-01")
+            try Fixtures.builder.paymentList(
+                pageIndex: -1, pageSize: 10, startDate: "2026-01-01", endDate: "2026-01-01")
         }
         #expect(throws: ValidationError.self) {
             try Fixtures.builder.paymentList(pageIndex: 0, pageSize: 0, startDate: "2026-01-01", endDate: "2026-01-01")
