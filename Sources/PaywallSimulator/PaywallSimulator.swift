@@ -54,6 +54,7 @@ public final class PaywallSimulator: Service, Sendable {
     /// Binds the port (an ephemeral one when the configured port is 0) and starts the device
     /// clock and callback delivery. Calling it again does nothing.
     public func start() async throws(SimulatorError) {
+        if await listener.started { return }
         let core = self.core
         let interval = configuration.tickIntervalMillis
         let deliveries = self.deliveries

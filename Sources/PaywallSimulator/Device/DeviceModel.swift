@@ -22,6 +22,8 @@ public struct DeviceModel: Sendable {
     public private(set) var pendingChanges: [StatusChange] = []
     private var indexById: [String: Int] = [:]
     private var indexByCode: [String: Int] = [:]
+    /// Indices of payments that time may still change (so ``advance(to:)`` skips settled ones).
+    private var live: Set<Int> = []
     private var now: EpochMillis = .min
 
     /// Creates an empty model.
@@ -59,8 +61,12 @@ public struct DeviceModel: Sendable {
     public mutating func advance(to now: EpochMillis) {
         self.now = max(self.now, now)
         var changes: [StatusChange] = []
-        for index in payments.indices {
+        for index in live.sorted() {
             advancePayment(at: index, changes: &changes)
+            let payment = payments[index]
+            if payment.status.isFinal && (payment.cancel == nil || payment.cancel?.takenAt != nil) {
+                live.remove(index)
+            }
         }
         pendingChanges += changes.sorted { ($0.at, $0.paymentRequestId) < ($1.at, $1.paymentRequestId) }
     }
@@ -136,6 +142,7 @@ public struct DeviceModel: Sendable {
         payments.append(payment)
         indexById[id] = payments.count - 1
         indexByCode[code] = payments.count - 1
+        live.insert(payments.count - 1)
         pendingChanges.append(StatusChange(paymentRequestId: id, from: .created, to: .sentToDevice, at: self.now))
         return .success(answer(payment))
     }
@@ -158,6 +165,7 @@ public struct DeviceModel: Sendable {
         payment.cancel = CancelCommand(activityId: activityId, acceptedAt: self.now, statusBefore: before)
         record(&payment, activityId: activityId, typeId: 2, command: "cancel", status: .cancelled)
         payments[index] = payment
+        live.insert(index)
         pendingChanges.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: before, to: .cancelled, at: self.now))
         return .success(answer(payment))
     }
@@ -205,6 +213,7 @@ public struct DeviceModel: Sendable {
         payment.resumedAt = self.now
         record(&payment, activityId: activityId, typeId: 2, command: "cancel_rollback", status: cancel.statusBefore)
         payments[index] = payment
+        live.insert(index)
         pendingChanges.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: .cancelled, to: cancel.statusBefore, at: self.now))
         return .success(answer(payment))
     }

@@ -89,23 +89,23 @@ struct AdminAPITests {
             let base = await sim.baseURL
             let (status, _) = try await Self.admin(.post, base + "/_sim/offline", #"{"seconds":1}"#)
             #expect(status == 200)
-            // The port closes right after the answer; wait (bounded) until it refuses.
+            // The port closes right after the answer; wait (bounded) until a TCP connect is refused.
+            // (A raw connect: AsyncHTTPClient would retry a refused connection until its timeout.)
+            let port = await sim.port
             var refused = false
-            for _ in 0..<100 where !refused {
-                do { _ = try await Self.admin(.get, base + "/_sim") } catch { refused = true; break }
-                try await Task.sleep(for: .milliseconds(20))
+            for _ in 0..<250 where !refused {
+                refused = !TCPProbe.accepts(port: port)
+                if !refused { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(refused)
-            print("DEBUG refused", refused)
             var back = false
-            for _ in 0..<200 where !back {
-                try await Task.sleep(for: .milliseconds(50))
-                back = (try? await Self.admin(.get, base + "/_sim")) != nil
+            for _ in 0..<300 where !back {
+                try await Task.sleep(for: .milliseconds(20))
+                back = TCPProbe.accepts(port: port)
             }
             #expect(back)
-            print("DEBUG back", back)
+            #expect(try await Self.admin(.get, base + "/_sim").0 == 200)
             #expect(await sim.isOffline == false)
-            print("DEBUG isOffline checked")
         }
     }
 
@@ -115,5 +115,34 @@ struct AdminAPITests {
             #expect(status == 400)
             #expect(body.contains("seconds"))
         }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A raw TCP connect to 127.0.0.1, to see "connection refused" without client-side retries.
+enum TCPProbe {
+    static func accepts(port: Int) -> Bool {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result == 0
     }
 }
