@@ -34,12 +34,14 @@ public struct PaywallCatalog: Sendable {
             return PaywallEndpoint(
                 operation: operation, method: .post, path: "/api/payment/async/sale", api: .physical,
                 credentials: .private, body: RequestBodies.sale(sync: false), answer: .commandIds,
-                sideEffect: .movesMoney, alreadyDone: [.duplicateMerchantUniqueCode])
+                sideEffect: .movesMoney, alreadyDone: [.duplicateMerchantUniqueCode],
+                requiresPaymentRequestId: true)
         case .syncSale:
             return PaywallEndpoint(
                 operation: operation, method: .post, path: "/api/payment/sync/sale", api: .physical,
                 credentials: .private, body: RequestBodies.sale(sync: true), answer: .commandIds,
-                sideEffect: .movesMoney, alreadyDone: [.duplicateMerchantUniqueCode])
+                sideEffect: .movesMoney, alreadyDone: [.duplicateMerchantUniqueCode],
+                requiresPaymentRequestId: true)
         case .asyncCancel:
             return PaywallEndpoint(
                 operation: operation, method: .post, path: "/api/payment/async/cancel", api: .physical,

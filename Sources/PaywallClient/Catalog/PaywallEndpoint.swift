@@ -21,12 +21,16 @@ public struct PaywallEndpoint: Sendable {
     /// Which "already done" answers count as success on a resend (rules in
     /// ``ClassificationRules``).
     public var alreadyDone: Set<AlreadyDoneReason>
+    /// Whether a success must carry a `PaymentRequestId` (sales: without it the worker cannot
+    /// act on the payment, so a "success" without it is treated as outcome unknown).
+    public var requiresPaymentRequestId: Bool
 
     /// Creates an entry.
     public init(
         operation: PaywallOperation, method: HTTPMethod, path: String, api: PaywallAPI,
         credentials: CredentialKind, body: BodySchema?, insertsPaymentRequestId: Bool = false,
-        answer: AnswerShape, sideEffect: SideEffect, alreadyDone: Set<AlreadyDoneReason> = []
+        answer: AnswerShape, sideEffect: SideEffect, alreadyDone: Set<AlreadyDoneReason> = [],
+        requiresPaymentRequestId: Bool = false
     ) {
         self.operation = operation
         self.method = method
@@ -38,5 +42,6 @@ public struct PaywallEndpoint: Sendable {
         self.answer = answer
         self.sideEffect = sideEffect
         self.alreadyDone = alreadyDone
+        self.requiresPaymentRequestId = requiresPaymentRequestId
     }
 }

@@ -21,7 +21,8 @@ public enum PaywallExchange: Sendable, Hashable {
 ///    done.
 /// 5. Other 5xx → outcome unknown for endpoints that may move money, transient otherwise.
 /// 6. An envelope that clearly failed → retry-later rule → transient; otherwise rejected.
-///    An envelope that clearly succeeded on 2xx → succeeded. Contradictory or missing
+///    An envelope that clearly succeeded on 2xx → succeeded (a sale without a
+///    PaymentRequestId → outcome unknown). Contradictory or missing
 ///    signals → outcome unknown (reads: transient).
 /// 7. 2xx without an envelope → outcome unknown (reads: transient); 409 without an envelope
 ///    → outcome unknown; other 4xx without an envelope → rejected.
@@ -107,6 +108,10 @@ public struct AnswerClassifier: Sendable {
                     // Success flags with failed products: partly done. Keep it as rejected so
                     // an operator looks at the failed products.
                     return .rejected(answer)
+                }
+                if endpoint.requiresPaymentRequestId && answer.ids.paymentRequestId == nil {
+                    // "Done" but without the id the worker needs: find the payment by lookup.
+                    return .outcomeUnknown(PaywallProblem(code: .ambiguousAnswer, answer: answer))
                 }
                 return .succeeded(answer)
             case .failure:

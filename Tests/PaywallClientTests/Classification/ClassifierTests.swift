@@ -70,6 +70,12 @@ struct ClassifierTests {
                 #"{"result":{"paymentRequestId":"\#(prid)","paymentStatus":4},"errorCode":0,"succeeded":true,"failed":false}"#,
             expected: .succeeded),
         Row(
+            name: "sale success without PaymentRequestId → unknown", operation: syncSale, status: 200,
+            body: #"{"Result":{"PaymentStatus":2},"ErrorCode":0,"Succeeded":true}"#, expected: .unknown),
+        Row(
+            name: "cancel success without PaymentRequestId → succeeded", operation: cancel, status: 200,
+            body: #"{"result":{"paymentStatus":4},"succeeded":true}"#, expected: .succeeded),
+        Row(
             name: "physical success with only ErrorCode 0 and Result", operation: pair, status: 200,
             body: #"{"Result":{"PairCode":"123456"},"ErrorCode":0}"#, expected: .succeeded),
         // Physical failures.
