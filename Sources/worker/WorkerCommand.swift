@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OutboxModel
+import OutboxStore
+import OutboxWorker
+import PaywallClient
+import PaywallSimulator
+import ServiceLifecycle
+import UnixSignals
+
+/// `worker`: drains the outbox to Paywall. Thin: parse flags, load and validate settings
+/// (``WorkerSettingsLoader``), bootstrap logging, run the services until SIGTERM/SIGINT.
+@main
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Drains the paywall-outbox SQLite outbox to Paywall and records every outcome in the inbox.",
+        discussion: """
+            Settings come from flags, then environment variables, then a JSON file (--config or \
+            OUTBOX_CONFIG); the first that has a value wins. Every option below names its environment \
+            variable and file key. Nested file keys are JSON objects: {"backoff": {"base": "1s"}} or \
+            "backoff.base": "1s". Durations need a unit: 500ms, 30s, 5m, 1h, 7d.
+
+            Secrets (PAYWALL_PRIVATE_API_KEY, PAYWALL_PRIVATE_API_CLIENT, PAYWALL_PUBLIC_API_KEY, \
+            PAYWALL_PUBLIC_API_CLIENT; file keys paywall.private_api_key, ...) come from the environment \
+            or the file only, never from flags (flags show in ps). They are never printed: the \
+            configuration summary logged at start shows <redacted>.
+
+            There is no default Paywall address. Without --simulator, both base addresses and both \
+            credential pairs are required, and the addresses must be https:// unless \
+            --allow-insecure-http. A missing or invalid setting stops start-up with exit code 78 and a \
+            message naming it.
+
+            Try it without Paywall (a built-in simulator on 127.0.0.1, fake credentials, ./outbox.sqlite):
+
+              worker --simulator --demo 12
+
+            Production (systemd, Kubernetes: see docs/worker.md):
+
+              export PAYWALL_PRIVATE_API_KEY=... PAYWALL_PRIVATE_API_CLIENT=...
+              export PAYWALL_PUBLIC_API_KEY=... PAYWALL_PUBLIC_API_CLIENT=...
+              worker --db /var/lib/outbox/outbox.sqlite \\
+                --physical-base-url https://physical-api.example.com \\
+                --payment-base-url https://test-payment-api.itspaywall.com \\
+                --deadline sync_sale=120s --concurrency 16
+
+            Signals: the first SIGTERM or SIGINT shuts down gracefully (stop claiming, let in-flight sends \
+            finish within --shutdown-grace, give back the rest, exit 0); a second one exits at once (130).
+
+            Logs: one line per event on stderr (timestamp, level, message, sorted key=value metadata); \
+            the --simulator demo prints one line per final outcome on stdout.
+
+            Exit codes: 0 clean shutdown; 64 usage error (unknown flag, bad syntax, --demo without \
+            --simulator); 70 runtime failure; 74 database error (cannot open, migrate or write the outbox); \
+            78 configuration error; 130 second signal (immediate exit).
+            """)
+
+    // MARK: Mode
+
+    @Option(help: ArgumentHelp("JSON configuration file (env OUTBOX_CONFIG). Example: --config /etc/outbox/worker.json", valueName: "path"))
+    var config: String?
+
+    @Flag(help: "Run against a built-in Paywall simulator on 127.0.0.1 (ephemeral port, fake credentials, simulator status policy); the database defaults to ./outbox.sqlite. Moves no money.")
+    var simulator = false
+
+    @Option(help: ArgumentHelp("With --simulator: queue this many demo commands first (a mix of every kind) and exit once all have finished (implies --exit-when-idle). Example: --demo 12", valueName: "n"))
+    var demo: Int?
+
+    @Flag(help: "Exit (code 0) once no command is pending or in flight.")
+    var exitWhenIdle = false
+
+    @Flag(help: ArgumentHelp(Self.describe(.allowInsecureHTTP)))
+    var allowInsecureHttp = false
+
+    // MARK: Settings (all optional: an absent flag lets the environment or the file decide)
+
+    @Option(help: Self.help(.database)) var db: String?
+    @Option(help: Self.help(.physicalBaseURL)) var physicalBaseUrl: String?
+    @Option(help: Self.help(.paymentBaseURL)) var paymentBaseUrl: String?
+    @Option(help: Self.help(.connectTimeout)) var connectTimeout: String?
+    @Option(help: Self.help(.requestTimeout)) var requestTimeout: String?
+    @Option(help: Self.help(.approveVariant)) var approveVariant: String?
+    @Option(help: Self.help(.statusPolicy)) var statusPolicy: String?
+    @Option(help: Self.help(.concurrency)) var concurrency: String?
+    @Option(help: Self.help(.lease)) var lease: String?
+    @Option(help: Self.help(.backoffBase)) var backoffBase: String?
+    @Option(help: Self.help(.backoffFactor)) var backoffFactor: String?
+    @Option(help: Self.help(.backoffCap)) var backoffCap: String?
+    @Option(help: Self.help(.maxAttempts)) var maxAttempts: String?
+    @Option(help: Self.help(.maxAge)) var maxAge: String?
+    @Option(
+        help: ArgumentHelp(
+            "Delivery deadline of a kind, KIND=DURATION, repeatable (env OUTBOX_DEADLINE_<KIND>, e.g. OUTBOX_DEADLINE_SYNC_SALE; file key deadline.<kind>). Defaults: sales 3m, follow-ups and pairing 10m, marketplace_approve 7d. Example: --deadline sync_sale=120s",
+            valueName: "kind=duration"))
+    var deadline: [String] = []
+    @Option(help: Self.help(.rollbackMargin)) var rollbackMargin: String?
+    @Option(help: Self.help(.shutdownGrace)) var shutdownGrace: String?
+    @Option(help: Self.help(.synchronous)) var synchronous: String?
+    @Option(help: Self.help(.workerID)) var workerId: String?
+    @Option(help: Self.help(.logLevel)) var logLevel: String?
+
+    static func describe(_ setting: WorkerSetting) -> String {
+        var text = setting.help
+        text += " (env \(setting.environmentVariable); file key \(setting.key)"
+        if let defaultText = setting.defaultText { text += "; default \(defaultText)" }
+        text += ")"
+        if let flag = setting.flagSpelling {
+            text += " Example: \(flag)\(setting.key == WorkerSetting.allowInsecureHTTP.key ? "" : " \(setting.example)")"
+        }
+        return text
+    }
+
+    static func help(_ setting: WorkerSetting) -> ArgumentHelp {
+        ArgumentHelp(describe(setting), valueName: setting.key == "db" ? "path" : setting.flag)
+    }
+
+    func validate() throws {
+        if demo != nil, !simulator {
+            throw ValidationError("--demo queues fake commands and needs --simulator (it would otherwise send them to Paywall)")
+        }
+        if let demo, !(1...10_000).contains(demo) {
+            throw ValidationError("--demo must be from 1 to 10000")
+        }
+    }
+
+    /// The flags as configuration keys (what the user typed; the loader validates).
+    var flagValues: [String: String] {
+        let pairs: [(WorkerSetting, String?)] = [
+            (.database, db), (.physicalBaseURL, physicalBaseUrl), (.paymentBaseURL, paymentBaseUrl),
+            (.connectTimeout, connectTimeout), (.requestTimeout, requestTimeout), (.approveVariant, approveVariant),
+            (.statusPolicy, statusPolicy), (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
+            (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
+            (.rollbackMargin, rollbackMargin), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
+            (.workerID, workerId), (.logLevel, logLevel), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
+        ]
+        var values: [String: String] = [:]
+        for (setting, value) in pairs {
+            if let value { values[setting.key] = value }
+        }
+        return values
+    }
+
+    func run() async throws {
+        let simulatorCredentials = SimulatorCredentials()
+        let input = WorkerSettingsInput(
+            flags: flagValues, deadlineFlags: deadline, configFile: config,
+            environment: ProcessInfo.processInfo.environment,
+            simulator: simulator
+                ? SimulatorTarget(
+                    privateCredentials: PaywallCredentials(
+                        apiKey: simulatorCredentials.privateKey, apiClient: simulatorCredentials.privateClient),
+                    publicCredentials: PaywallCredentials(
+                        apiKey: simulatorCredentials.publicKey, apiClient: simulatorCredentials.publicClient))
+                : nil)
+        var settings: WorkerSettings
+        do {
+            settings = try WorkerSettingsLoader(input).load()
+        } catch {
+            FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
+            throw ExitCode(WorkerExitCode.configuration)
+        }
+
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level) }
+        let logger = Logger(label: "worker")
+        logger.info("Worker configuration", metadata: settings.summaryMetadata)
+        for warning in settings.warnings {
+            logger.warning("Configuration warning", metadata: ["config.warning": .string(warning)])
+        }
+
+        let exitCode = await WorkerRunner(
+            settings: settings, demoCount: demo, exitWhenIdle: exitWhenIdle || demo != nil, logger: logger
+        ).run()
+        if exitCode != WorkerExitCode.success {
+            throw ExitCode(exitCode)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import OutboxModel
+import OutboxStore
+import OutboxWorker
+import PaywallClient
+import PaywallSimulator
+import ServiceLifecycle
+import UnixSignals
+
+/// The exit codes of `worker` (sysexits.h where one fits). Documented in `--help` and docs/worker.md.
+enum WorkerExitCode {
+    /// Clean shutdown (first SIGTERM/SIGINT, or --exit-when-idle).
+    static let success: Int32 = 0
+    /// Usage error (ArgumentParser: unknown flag, bad syntax, --demo without --simulator). EX_USAGE.
+    static let usage: Int32 = 64
+    /// A runtime failure (a service failed, the simulator could not start). EX_SOFTWARE.
+    static let software: Int32 = 70
+    /// The outbox database could not be opened, migrated or written. EX_IOERR.
+    static let database: Int32 = 74
+    /// A missing or invalid setting. EX_CONFIG.
+    static let configuration: Int32 = 78
+    /// A second SIGTERM/SIGINT during graceful shutdown: immediate exit (128 + SIGINT).
+    static let secondSignal: Int32 = 130
+}
+
+/// Starts the simulator (with `--simulator`), opens the worker, queues the demo, and runs the
+/// services in one ServiceGroup until shutdown. Returns the exit code.
+struct WorkerRunner {
+    let settings: WorkerSettings
+    let demoCount: Int?
+    let exitWhenIdle: Bool
+    let logger: Logger
+
+    func run() async -> Int32 {
+        var settings = settings
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+
+        // Signals first, so a SIGTERM during start-up is not lost (UnixSignalsSequence ignores
+        // the default action of the signals it traps).
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+
+        if settings.simulator {
+            let simulator = PaywallSimulator(
+                configuration: SimulatorConfiguration(host: "127.0.0.1", port: 0),
+                logger: Logger(label: "paywall-sim"))
+            do {
+                try await simulator.start()
+            } catch {
+                logger.critical("Simulator failed to start", metadata: ["error": .string("\(error)")])
+                return WorkerExitCode.software
+            }
+            let base = await simulator.baseURL
+            settings = settings.pointingAtSimulator(baseURL: base)
+            logger.notice(
+                "Running against the built-in Paywall simulator (no money moves)",
+                metadata: ["sim.base_url": .string(base), "config.db": .string(settings.configuration.store.path)])
+            // run() calls start() again (a no-op), then shuts the simulator down last.
+            services.append(.init(service: simulator, serviceName: "paywall-simulator"))
+        }
+
+        let transport = HTTPClientTransport(configuration: settings.configuration.paywall)
+        defer {
+            // Best effort; the process is about to exit.
+            let shutdown = Task { try? await transport.shutdown() }
+            _ = shutdown
+        }
+        let worker: OutboxWorker
+        let store: OutboxStore
+        do {
+            var onFinish: (@Sendable (WorkerReport) -> Void)? = nil
+            if settings.simulator {
+                onFinish = { @Sendable report in OutcomeLine.print(report) }
+            }
+            worker = try OutboxWorker(
+                configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish)
+            store = try OutboxStore(settings.configuration.store)
+        } catch {
+            logger.critical(
+                "Cannot open the outbox database",
+                metadata: ["config.db": .string(settings.configuration.store.path), "error": .string("\(error)")])
+            return WorkerExitCode.database
+        }
+
+        if let demoCount {
+            do {
+                let commands = DemoCommands.make(count: demoCount, now: SystemWallClock().now())
+                for command in commands {
+                    let result = try store.enqueue(command)
+                    logger.debug(
+                        "Demo command queued",
+                        metadata: ["outbox.command.id": "\(result.id)", "outbox.command.kind": .string(command.kindName)])
+                }
+                logger.notice("Demo commands queued", metadata: ["demo.count": "\(commands.count)"])
+            } catch {
+                logger.critical("Cannot queue the demo commands", metadata: ["error": .string("\(error)")])
+                return WorkerExitCode.database
+            }
+        }
+
+        services.append(.init(service: worker, serviceName: "outbox-worker"))
+        if exitWhenIdle {
+            services.append(
+                .init(
+                    service: IdleWatcher(store: store, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "idle-watcher"))
+        }
+
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        // The worker finishes in-flight sends within its grace; past grace + 5 s the group cancels.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(settings.configuration.shutdownGraceMillis + 5_000)
+        let group = ServiceGroup(configuration: groupConfiguration)
+
+        logger.notice(
+            "Worker running",
+            metadata: [
+                "outbox.worker": .string(settings.configuration.workerID),
+                "config.db": .string(settings.configuration.store.path),
+                "process.pid": "\(ProcessInfo.processInfo.processIdentifier)",
+            ])
+        let logger = self.logger
+        let outcome: Result<Void, any Error> = await withTaskGroup(of: Result<Void, any Error>?.self) { tasks in
+            tasks.addTask {
+                // First signal: graceful shutdown. Second: exit at once.
+                var received = 0
+                for await signal in signals {
+                    received += 1
+                    if received == 1 {
+                        logger.notice(
+                            "Signal received: shutting down gracefully (send it again to exit at once)",
+                            metadata: ["process.signal": "\(signal)"])
+                        await group.triggerGracefulShutdown()
+                    } else {
+                        logger.critical("Second signal received: exiting at once", metadata: ["process.signal": "\(signal)"])
+                        exit(WorkerExitCode.secondSignal)
+                    }
+                }
+                return nil
+            }
+            tasks.addTask {
+                do {
+                    try await group.run()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            var result: Result<Void, any Error> = .success(())
+            for await next in tasks {
+                if let next {
+                    result = next
+                    tasks.cancelAll()
+                }
+            }
+            return result
+        }
+        switch outcome {
+        case .success:
+            logger.notice("Worker stopped")
+            return WorkerExitCode.success
+        case .failure(let error):
+            let isDatabase = Self.isDatabaseError(error)
+            logger.critical("Worker failed", metadata: ["error": .string("\(error)"), "error.database": "\(isDatabase)"])
+            return isDatabase ? WorkerExitCode.database : WorkerExitCode.software
+        }
+    }
+
+    /// Whether a failure came from the outbox store (ServiceGroup wraps service errors).
+    static func isDatabaseError(_ error: any Error) -> Bool {
+        if error is OutboxStoreError { return true }
+        let mirror = Mirror(reflecting: error)
+        return mirror.children.contains { child in
+            if let inner = child.value as? any Error { return isDatabaseError(inner) }
+            return false
+        }
+    }
+}
