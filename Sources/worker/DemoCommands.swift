@@ -6,12 +6,28 @@ import OutboxStore
 /// kind of flow (async and sync sales with exact decimal amounts, a cancel named by sale_key, a
 /// sync sale rollback, pairing, a marketplace approve, a sale the simulator declines), each with
 /// fresh keys. Any prefix of the cycle is coherent: a follow-up always comes after its sale.
+///
+/// A follow-up is queued only once Paywall has accepted its sale (``DemoStep/after``), as a
+/// cashier's cancel would be: queued together with an unsent sale, the worker would rightly
+/// withdraw both locally without sending either, which makes a dull demo.
+struct DemoStep: Sendable {
+    /// The command.
+    var command: NewCommand
+    /// The index of the step (a sale) that must have been accepted or finished first.
+    var after: Int?
+}
+
 enum DemoCommands {
-    /// - Parameter now: follow-ups are held back (`not_before`) a few seconds after it, so their
-    ///   sale goes out first; a follow-up due together with an unsent sale would simply withdraw
-    ///   both locally (correct, but a dull demo).
-    static func make(count: Int, now: EpochMillis, terminalId: String = "0b9d2f4e-7a1c-4e3b-8d5f-2c6a9e1b7d40") -> [NewCommand] {
+    static func make(count: Int, terminalId: String = "0b9d2f4e-7a1c-4e3b-8d5f-2c6a9e1b7d40") -> [DemoStep] {
+        make(commands: count, terminalId: terminalId)
+    }
+
+    private static func make(commands count: Int, terminalId: String) -> [DemoStep] {
         var commands: [NewCommand] = []
+        var after: [Int: Int] = [:]
+        var lastAsyncSaleIndex = 0
+        var lastSyncSaleIndex = 0
+        var lastPlainSyncSaleIndex = 0
         var lastAsyncSale: String?
         var lastSyncSale: String?
         var lastPlainSyncSale: String?
@@ -20,6 +36,7 @@ enum DemoCommands {
         func asyncSale(_ amount: String, _ unit: String, _ quantity: Int, _ name: String) -> NewCommand {
             let muc = key()
             lastAsyncSale = muc
+            lastAsyncSaleIndex = commands.count
             return NewCommand(
                 commandKey: muc, kind: .asyncSale,
                 payload: """
@@ -31,6 +48,7 @@ enum DemoCommands {
         func syncSale(_ amount: String) -> NewCommand {
             let muc = key()
             lastSyncSale = muc
+            lastSyncSaleIndex = commands.count
             return NewCommand(
                 commandKey: muc, kind: .syncSale,
                 payload: """
@@ -44,12 +62,11 @@ enum DemoCommands {
             case 0: commands.append(asyncSale("22.10", "11.05", 2, "Coffee"))
             case 1: commands.append(syncSale("35.50"))
             case 2:  // cancel the async sale above, named by its MerchantUniqueCode
-                commands.append(
-                    NewCommand(commandKey: key(), kind: .asyncCancel, payload: "{}", saleKey: lastAsyncSale, notBefore: now + 3_000))
+                after[commands.count] = lastAsyncSaleIndex
+                commands.append(NewCommand(commandKey: key(), kind: .asyncCancel, payload: "{}", saleKey: lastAsyncSale))
             case 3:  // revoke the sync sale above before its terminal takes it
-                commands.append(
-                    NewCommand(
-                        commandKey: key(), kind: .syncSaleRollback, payload: "{}", saleKey: lastSyncSale, notBefore: now + 2_000))
+                after[commands.count] = lastSyncSaleIndex
+                commands.append(NewCommand(commandKey: key(), kind: .syncSaleRollback, payload: "{}", saleKey: lastSyncSale))
             case 4:
                 commands.append(NewCommand(commandKey: key(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"STORE1-TILL2"}"#))
             case 5:
@@ -57,20 +74,22 @@ enum DemoCommands {
             case 6:
                 commands.append(syncSale("150.00"))
                 lastPlainSyncSale = lastSyncSale
+                lastPlainSyncSaleIndex = lastSyncSaleIndex
             case 7: commands.append(asyncSale("9.13", "9.13", 1, "Declined by the simulator (.13)"))
             case 8:
                 commands.append(NewCommand(commandKey: key(), kind: .syncPairRequest, payload: #"{"TerminalId":"\#(terminalId)"}"#))
             case 9: commands.append(asyncSale("48.99", "48.99", 1, "Headphones"))
             case 10:
+                after[commands.count] = lastPlainSyncSaleIndex
                 commands.append(
                     NewCommand(
                         commandKey: key(), kind: .syncCancel, payload: #"{"SendNotificationDeviceDisconnected":true}"#,
-                        saleKey: lastPlainSyncSale, notBefore: now + 3_000))
+                        saleKey: lastPlainSyncSale))
             default:
                 commands.append(asyncSale("3.05", "0.61", 5, "Sticker"))
                 round += 1
             }
         }
-        return commands
+        return commands.enumerated().map { DemoStep(command: $0.element, after: after[$0.offset]) }
     }
 }

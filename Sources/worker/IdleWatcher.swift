@@ -1,20 +1,59 @@
 import Logging
+import OutboxModel
 import OutboxStore
 import ServiceLifecycle
 
-/// `--exit-when-idle`: polls the outbox and returns once no command is pending or in flight
-/// (its group is configured to shut down gracefully when it returns). Started after the demo
-/// commands are queued, so "idle" means "everything queued has finished".
+/// Feeds the demo's follow-ups once their sale has been accepted, and with `--exit-when-idle`
+/// returns once every step is queued and no command is pending or in flight (its group is
+/// configured to shut down gracefully when it returns). Started after the first demo commands
+/// are queued, so "idle" means "everything queued has finished".
 struct IdleWatcher: Service {
     let store: OutboxStore
     let logger: Logger
-    var interval: Duration = .milliseconds(250)
+    /// Steps not queued yet, with the outbox ids of the steps queued before the group started.
+    var waiting: [(index: Int, step: DemoStep)] = []
+    var queuedIDs: [Int: Int64] = [:]
+    let exitWhenIdle: Bool
+    var interval: Duration = .milliseconds(200)
 
     func run() async throws {
         // Stop polling at once when the group shuts down for another reason.
-        try await cancelWhenGracefulShutdown {
+        try await cancelWhenGracefulShutdown { try await self.poll() }
+    }
+
+    private func poll() async throws {
+        var waiting = waiting
+        var queuedIDs = queuedIDs
+        do {
             while true {
                 try await Task.sleep(for: interval)
+                var still: [(index: Int, step: DemoStep)] = []
+                for entry in waiting {
+                    guard let dependency = entry.step.after.flatMap({ queuedIDs[$0] }),
+                        let sale = try store.command(id: dependency)
+                    else {
+                        still.append(entry)
+                        continue
+                    }
+                    let ready = sale.paywallPaymentRequestId != nil || ![.pending, .inFlight].contains(sale.state)
+                    if ready {
+                        let result = try store.enqueue(entry.step.command)
+                        queuedIDs[entry.index] = result.id
+                        logger.debug(
+                            "Demo follow-up queued",
+                            metadata: [
+                                "outbox.command.id": "\(result.id)", "outbox.command.kind": .string(entry.step.command.kindName),
+                            ])
+                    } else {
+                        still.append(entry)
+                    }
+                }
+                waiting = still
+                guard waiting.isEmpty else { continue }
+                guard exitWhenIdle else {
+                    try await gracefulShutdown()
+                    return
+                }
                 let unfinished = try store.list(CommandFilter(states: [.pending, .inFlight], limit: 1))
                 if unfinished.isEmpty {
                     logger.notice("Outbox idle: every command has finished; shutting down (--exit-when-idle)")

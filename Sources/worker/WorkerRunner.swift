@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import OutboxModel
 import OutboxStore
 import OutboxWorker
 import PaywallClient
@@ -82,16 +81,24 @@ struct WorkerRunner {
             return WorkerExitCode.database
         }
 
+        var waiting: [(index: Int, step: DemoStep)] = []
+        var queuedIDs: [Int: Int64] = [:]
         if let demoCount {
             do {
-                let commands = DemoCommands.make(count: demoCount, now: SystemWallClock().now())
-                for command in commands {
-                    let result = try store.enqueue(command)
+                for (index, step) in DemoCommands.make(count: demoCount).enumerated() {
+                    guard step.after == nil else {
+                        waiting.append((index, step))
+                        continue
+                    }
+                    let result = try store.enqueue(step.command)
+                    queuedIDs[index] = result.id
                     logger.debug(
                         "Demo command queued",
-                        metadata: ["outbox.command.id": "\(result.id)", "outbox.command.kind": .string(command.kindName)])
+                        metadata: ["outbox.command.id": "\(result.id)", "outbox.command.kind": .string(step.command.kindName)])
                 }
-                logger.notice("Demo commands queued", metadata: ["demo.count": "\(commands.count)"])
+                logger.notice(
+                    "Demo commands queued; follow-ups wait until Paywall has accepted their sale",
+                    metadata: ["demo.count": "\(demoCount)", "demo.follow_ups": "\(waiting.count)"])
             } catch {
                 logger.critical("Cannot queue the demo commands", metadata: ["error": .string("\(error)")])
                 return WorkerExitCode.database
@@ -99,11 +106,12 @@ struct WorkerRunner {
         }
 
         services.append(.init(service: worker, serviceName: "outbox-worker"))
-        if exitWhenIdle {
+        if exitWhenIdle || !waiting.isEmpty {
             services.append(
                 .init(
-                    service: IdleWatcher(store: store, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup,
-                    serviceName: "idle-watcher"))
+                    service: IdleWatcher(
+                        store: store, logger: logger, waiting: waiting, queuedIDs: queuedIDs, exitWhenIdle: exitWhenIdle),
+                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "idle-watcher"))
         }
 
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
