@@ -54,7 +54,6 @@ public final class PaywallSimulator: Service, Sendable {
     /// Binds the port (an ephemeral one when the configured port is 0) and starts the device
     /// clock and callback delivery. Calling it again does nothing.
     public func start() async throws(SimulatorError) {
-        if await listener.started { return }
         let core = self.core
         let interval = configuration.tickIntervalMillis
         let deliveries = self.deliveries
@@ -70,7 +69,8 @@ public final class PaywallSimulator: Service, Sendable {
                 }
             }
         }
-        try await listener.start(responder: responder, offline: configuration.startOffline, background: background)
+        guard try await listener.start(responder: responder, offline: configuration.startOffline, background: background)
+        else { return }
         let base = await baseURL
         logger.info("simulator started", metadata: ["sim.base_url": .string(base), "sim.seed": .stringConvertible(configuration.seed)])
     }

@@ -19,6 +19,8 @@ actor ListenerController {
     private var offlineTimer: Task<Void, Never>?
     private var background: [Task<Void, Never>] = []
     private(set) var started = false
+    private var ready = false
+    private var startWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var shutDown = false
     private(set) var offline = false
 
@@ -32,18 +34,39 @@ actor ListenerController {
     var boundPort: Int { port }
 
     /// First start: keeps the responder and the background tasks, binds unless `offline`.
+    /// Returns `false` when an earlier call started it (after waiting for that start to finish).
     func start(
         responder: RouterResponder<SimulatorRequestContext>, offline: Bool, background: [@Sendable () async -> Void]
-    ) async throws(SimulatorError) {
-        guard !started else { return }
+    ) async throws(SimulatorError) -> Bool {
+        if started {
+            // A concurrent first start is binding: return once it is done.
+            if !ready { await withCheckedContinuation { startWaiters.append($0) } }
+            return false
+        }
         guard !shutDown else { throw SimulatorError(code: .notRunning, message: "the simulator was shut down") }
         self.responder = responder
         self.offline = offline
-        // Bind first even when starting offline, so an ephemeral port is known and kept.
-        try await bind()
+        // Marked before the first suspension so a concurrent start() cannot bind a second server.
         started = true
+        // Bind first even when starting offline, so an ephemeral port is known and kept.
+        do {
+            try await bind()
+        } catch {
+            started = false
+            releaseStartWaiters()
+            throw error
+        }
+        ready = true
+        releaseStartWaiters()
         self.background = background.map { work in Task.detached { await work() } }
         if offline { await unbind() }
+        return true
+    }
+
+    private func releaseStartWaiters() {
+        let waiters = startWaiters
+        startWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     private func bind() async throws(SimulatorError) {
