@@ -64,7 +64,7 @@ enum AdminRoutes {
         let admin = router.group("_sim")
         admin.get { _, _ in HTTPBridge.json(index) }
         admin.get("requests") { _, _ in HTTPBridge.json(await core.requests) }
-        admin.get("payments") { _, _ in HTTPBridge.json(await core.payments()) }
+        admin.get("payments") { _, _ in HTTPBridge.json(await core.payments().map(PaymentView.init)) }
         admin.get("sales") { _, _ in HTTPBridge.json(await core.saleCounts()) }
         admin.get("callbacks") { _, _ in HTTPBridge.json(await core.callbackRecords) }
         admin.get("faults") { _, _ in

@@ -39,6 +39,7 @@ struct AdminAPITests {
             #expect(payments.arrayValue?.count == 1)
             #expect(payments[0]?["order"]?["amount"] == .string("22.10"))
             #expect(payments[0]?["status"] == .number("2"))
+            #expect(payments[0]?["statusName"] == .string("SentToDevice"))
 
             let sales = try Self.json(try await Self.admin(.get, base + "/_sim/sales").1)
             #expect(sales[TestSupport.guid(1)]?["received"] == .number("2"))
