@@ -109,6 +109,20 @@ struct HTTPClientTransportTests {
         try await transport.shutdown()
     }
 
+    @Test("unresolvable host: nothing sent")
+    func unresolvable() async throws {
+        let transport = HTTPClientTransport(connectTimeout: .seconds(1))
+        var request = Self.request(port: 443)
+        request.baseURL = "https://paywall-host-that-does-not-exist.invalid"
+        do {
+            _ = try await transport.send(request, timeout: .seconds(3))
+            Issue.record("no error")
+        } catch {
+            #expect(!error.requestMayHaveBeenSent, "\(error)")
+        }
+        try await transport.shutdown()
+    }
+
     @Test("invalid base URL: nothing sent")
     func invalidURL() async throws {
         let transport = HTTPClientTransport(connectTimeout: .seconds(1))
