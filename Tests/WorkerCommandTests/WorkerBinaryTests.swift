@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+
+/// The built products directory (next to the test bundle on Linux).
+enum BuiltProducts {
+    static var directory: URL {
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+        return url
+    }
+
+    static var worker: String { directory.appendingPathComponent("worker").path }
+}
+
+/// A `worker` process whose stdout and stderr are collected as they arrive.
+final class WorkerProcess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.worker)
+        process.arguments = arguments
+        // A clean environment: nothing from the developer's shell leaks in.
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
+        if let directory { process.currentDirectoryURL = directory }
+        let outPipe = Pipe()
+        let errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.append(data, toErr: false)
+        }
+        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.append(data, toErr: true)
+        }
+        try process.run()
+    }
+
+    private func append(_ data: Data, toErr: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if toErr { err.append(data) } else { out.append(data) }
+    }
+
+    var stdout: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    var stderr: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: err, as: UTF8.self)
+    }
+
+    /// Waits until stderr contains `text` (true) or `timeout` passes or the process exits (false).
+    func waitForStderr(_ text: String, timeout: Duration = .seconds(60)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stderr.contains(text) { return true }
+            if !process.isRunning { return stderr.contains(text) }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Waits for exit (killing it after `timeout`) and returns the status.
+    func waitForExit(timeout: Duration = .seconds(90)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        // Let the readability handlers drain what is left in the pipes.
+        try? await Task.sleep(for: .milliseconds(200))
+        return process.terminationStatus
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("worker-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// End to end: the built `worker` binary. `swift build --build-tests` builds it.
+@Suite(.serialized) struct WorkerBinaryTests {
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: BuiltProducts.worker), "\(BuiltProducts.worker)")
+    }
+
+    @Test func badConfigurationExits78NamingTheSettingWithoutSecrets() async throws {
+        let worker = try WorkerProcess(
+            ["--db", "/tmp/never-created.sqlite", "--physical-base-url", "http://physical.example.com"],
+            environment: [
+                "PAYWALL_PAYMENT_BASE_URL": "https://payment.example.com", "PAYWALL_PRIVATE_API_KEY": "E2E-SECRET-1234",
+                "PAYWALL_PRIVATE_API_CLIENT": "E2E-SECRET-5678",
+            ])
+        let status = await worker.waitForExit()
+        #expect(status == 78)
+        let stderr = worker.stderr
+        #expect(stderr.contains("paywall.physical_base_url"))
+        #expect(stderr.contains("--physical-base-url"))
+        #expect(stderr.contains("https"))
+        #expect(stderr.contains("PAYWALL_PUBLIC_API_KEY"))  // missing
+        #expect(!stderr.contains("E2E-SECRET"))
+        #expect(worker.stdout.isEmpty)
+    }
+
+    @Test func missingEverythingExits78() async throws {
+        let worker = try WorkerProcess([])
+        #expect(await worker.waitForExit() == 78)
+        #expect(worker.stderr.contains("db: is required"))
+        #expect(worker.stderr.contains("there is no default Paywall address"))
+    }
+
+    @Test(arguments: [
+        ["--private-api-key", "x"],  // secrets have no flag
+        ["--demo", "3"],  // demo without the simulator
+        ["--concurrency"],  // missing value
+    ])
+    func usageErrorsExit64(arguments: [String]) async throws {
+        let worker = try WorkerProcess(arguments)
+        #expect(await worker.waitForExit() == 64, "\(worker.stderr)")
+    }
+
+    @Test func helpNamesEveryEnvironmentVariableAndTheExitCodes() async throws {
+        let worker = try WorkerProcess(["--help"])
+        #expect(await worker.waitForExit() == 0)
+        let help = worker.stdout
+        for name in [
+            "OUTBOX_DB", "PAYWALL_PHYSICAL_BASE_URL", "PAYWALL_PAYMENT_BASE_URL", "PAYWALL_PRIVATE_API_KEY",
+            "PAYWALL_PUBLIC_API_CLIENT", "OUTBOX_CONCURRENCY", "OUTBOX_LEASE", "OUTBOX_BACKOFF_BASE",
+            "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_CAP", "OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_AGE",
+            "OUTBOX_DEADLINE_SYNC_SALE", "OUTBOX_ROLLBACK_MARGIN", "PAYWALL_REQUEST_TIMEOUT", "PAYWALL_CONNECT_TIMEOUT",
+            "PAYWALL_APPROVE_VARIANT", "PAYWALL_STATUS_POLICY", "OUTBOX_SYNCHRONOUS", "OUTBOX_WORKER_ID",
+            "OUTBOX_LOG_LEVEL", "OUTBOX_CONFIG", "OUTBOX_ALLOW_INSECURE_HTTP", "OUTBOX_SHUTDOWN_GRACE",
+        ] {
+            #expect(help.contains(name), "--help does not mention \(name)")
+        }
+        for code in ["64", "70", "74", "78", "130"] {
+            #expect(help.contains(code))
+        }
+        #expect(help.contains("--deadline sync_sale=120s"))
+    }
+
+    @Test func simulatorDemoRunsToCompletion() async throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("outbox.sqlite").path
+        let worker = try WorkerProcess(["--simulator", "--demo", "6", "--exit-when-idle", "--db", db])
+        let status = await worker.waitForExit(timeout: .seconds(120))
+        #expect(status == 0, "stderr: \(worker.stderr.suffix(3000))")
+        let lines = worker.stdout.split(separator: "\n")
+        #expect(lines.count == 6, "stdout: \(worker.stdout)")
+        let outcomes = ["succeeded", "failed", "expired", "revoked", "dead", "discarded"]
+        #expect(lines.allSatisfy { line in outcomes.contains { line.contains($0) } })
+        for kind in ["async_sale", "sync_sale", "async_cancel", "sync_sale_rollback", "async_pair_request", "marketplace_approve"] {
+            #expect(lines.contains { $0.contains(" \(kind) ") }, "no outcome line for \(kind)")
+        }
+        let stderr = worker.stderr
+        #expect(stderr.contains("outbox.command.id="))
+        // Structured: every stderr line starts with a timestamp and a level.
+        let structured = try Regex(#"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) ""#)
+        for line in stderr.split(separator: "\n") {
+            #expect(line.contains(structured), "unstructured stderr line: \(line)")
+        }
+        #expect(!stderr.contains("sim-private-key"))
+        #expect(FileManager.default.fileExists(atPath: db))
+    }
+
+    @Test func sigtermShutsDownGracefullyWithExit0() async throws {
+        let dir = try temporaryDirectory()
+        let worker = try WorkerProcess(
+            ["--simulator", "--db", dir.appendingPathComponent("outbox.sqlite").path, "--log-level", "debug"])
+        let running = await worker.waitForStderr("\"Worker running\"")
+        #expect(running, "stderr: \(worker.stderr.suffix(2000))")
+        worker.signal(SIGTERM)
+        let status = await worker.waitForExit()
+        #expect(status == 0, "stderr: \(worker.stderr.suffix(2000))")
+        #expect(worker.stderr.contains("shutting down gracefully"))
+        #expect(worker.stderr.contains("\"Worker stopped\""))
+    }
+
+    @Test func sigintAlsoShutsDownGracefully() async throws {
+        let dir = try temporaryDirectory()
+        let worker = try WorkerProcess(["--simulator", "--db", dir.appendingPathComponent("outbox.sqlite").path])
+        #expect(await worker.waitForStderr("\"Worker running\""))
+        worker.signal(SIGINT)
+        #expect(await worker.waitForExit() == 0)
+    }
+
+    @Test func defaultDatabaseIsInTheWorkingDirectoryWithSimulator() async throws {
+        let dir = try temporaryDirectory()
+        let worker = try WorkerProcess(["--simulator", "--demo", "1"], directory: dir)
+        #expect(await worker.waitForExit(timeout: .seconds(60)) == 0, "\(worker.stderr.suffix(2000))")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("outbox.sqlite").path))
+        #expect(worker.stdout.split(separator: "\n").count == 1)
+    }
+}
