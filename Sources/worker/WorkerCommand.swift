@@ -112,8 +112,14 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     static func help(_ setting: WorkerSetting) -> ArgumentHelp {
-        ArgumentHelp(describe(setting), valueName: setting.key == "db" ? "path" : setting.flag)
+        ArgumentHelp(describe(setting), valueName: valueNames[setting.key] ?? "duration")
     }
+
+    static let valueNames: [String: String] = [
+        "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
+        "paywall.approve_variant": "payment|pw|self", "paywall.status_policy": "paywall|simulator", "concurrency": "n",
+        "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id", "log_level": "level",
+    ]
 
     func validate() throws {
         if demo != nil, !simulator {
