@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "paywall-sim", targets: ["paywall-sim"]),
         .executable(name: "outbox-bench", targets: ["outbox-bench"]),
+        .executable(name: "outbox", targets: ["outbox"]),
         .library(name: "OutboxStore", targets: ["OutboxStore"]),
         .library(name: "PaywallClient", targets: ["PaywallClient"]),
         .library(name: "PaywallSimulator", targets: ["PaywallSimulator"]),
@@ -70,6 +71,23 @@ let package = Package(
             name: "outbox-bench",
             dependencies: [
                 "OutboxStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The `outbox` operator CLI: commands, rendering, masking, exit codes (tested without I/O).
+        .target(
+            name: "OutboxCLI",
+            dependencies: [
+                "OutboxModel", "OutboxStore", "PaywallClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `outbox`: the thin executable over OutboxCLI.
+        .executableTarget(name: "outbox", dependencies: ["OutboxCLI"]),
+        .testTarget(
+            name: "OutboxCLITests",
+            dependencies: [
+                "OutboxCLI", "OutboxStore", "OutboxModel", "PaywallClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

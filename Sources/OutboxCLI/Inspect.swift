@@ -1,0 +1,272 @@
+import ArgumentParser
+import OutboxModel
+import OutboxStore
+
+/// `outbox inspect`: the overview, a list, or one command.
+public struct Inspect: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        abstract: "Show the queue: the overview (default), a filtered list, or one command.",
+        discussion: """
+            Read-only and quick: each read is one short read transaction, so workers keep running.
+
+            Examples:
+              outbox inspect
+              outbox inspect --json | jq .dispatch
+            """,
+        subcommands: [Overview.self, List.self, Show.self],
+        defaultSubcommand: Overview.self
+    )
+
+    /// `outbox inspect overview` (the default).
+    public struct Overview: ParsableCommand {
+        public init() {}
+
+        public static let configuration = CommandConfiguration(
+            abstract: "The one-screen overview (the default of `outbox inspect`).",
+            discussion: """
+                Counts by state and kind; the oldest unfinished command and its age; commands
+                waiting on their sale or a rollback window; leases in flight and their owners;
+                dead, expired and failed commands in the last 24 h; whether dispatch is paused
+                and why; the next scheduled retry.
+
+                Example:
+                  outbox inspect --db /var/lib/paywall/outbox.sqlite
+                """)
+
+        @OptionGroup public var global: GlobalOptions
+
+        public func run() throws { try execute(.live) }
+
+        /// Runs against `console`.
+        public func execute(_ console: Console) throws {
+            try report(console, json: global.json) {
+                let store = try global.openForReading(console)
+                let now = console.clock.now()
+                let since = now - 86_400_000
+                let overview = try store.overview(now: now, troubleSince: since)
+                let waiting = try store.waitingCommands(limit: 8)
+                let data = OverviewData(
+                    database: global.databasePath(environment: console.environment),
+                    schemaVersion: try store.schemaVersion(), now: now, overview: overview,
+                    waitingTotal: waiting.total, waiting: waiting.commands, workers: try store.workerStatuses(),
+                    troubleSince: since)
+                if global.json {
+                    console.line(Render.json(Render.overviewJSON(data)))
+                } else {
+                    for line in Render.overviewText(data, palette: Palette(enabled: global.useColor(console))) {
+                        console.line(line)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `outbox inspect list`.
+    public struct List: ParsableCommand {
+        public init() {}
+
+        public static let configuration = CommandConfiguration(
+            abstract: "List commands, newest first, with filters.",
+            discussion: """
+                Filters combine with AND. Times are durations back from now (30m, 2h, 7d) or UTC
+                ISO-8601 (2026-11-21T08:00:00Z, 2026-11-21).
+
+                Examples:
+                  outbox inspect list --state dead,expired,failed --since 24h
+                  outbox inspect list --kind async_sale --terminal STORE1-TILL2 --limit 20
+                  outbox inspect list --key 3f2b8c1e --json
+                """)
+
+        @OptionGroup public var global: GlobalOptions
+
+        /// States (comma-separated or repeated).
+        @Option(
+            name: .long, parsing: .singleValue,
+            help: ArgumentHelp(
+                "Only these states: pending, in_flight, succeeded, failed, expired, revoked, dead, discarded "
+                    + "(comma-separated or repeated).", valueName: "state"))
+        public var state: [String] = []
+
+        /// Kinds (comma-separated or repeated).
+        @Option(
+            name: .long, parsing: .singleValue,
+            help: ArgumentHelp("Only these kinds, e.g. async_sale (comma-separated or repeated).", valueName: "kind"))
+        public var kind: [String] = []
+
+        /// Terminal.
+        @Option(name: .long, help: ArgumentHelp("Only this TerminalId or TerminalTagCode.", valueName: "terminal"))
+        public var terminal: String?
+
+        /// Created at or after.
+        @Option(name: .long, help: ArgumentHelp("Created at or after (2h, or an ISO time).", valueName: "time"))
+        public var since: TimeSpec?
+
+        /// Created before.
+        @Option(name: .long, help: ArgumentHelp("Created before (30m, or an ISO time).", valueName: "time"))
+        public var until: TimeSpec?
+
+        /// Key prefix.
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Command key (a sale's MerchantUniqueCode) starting with this.", valueName: "prefix"))
+        public var key: String?
+
+        /// Row id.
+        @Option(name: .long, help: ArgumentHelp("Only the command with this row id.", valueName: "id"))
+        public var id: Int64?
+
+        /// Row limit.
+        @Option(name: .long, help: "At most this many rows (1-10000).")
+        public var limit = 50
+
+        /// The parsed states.
+        public var states: Set<CommandState>? {
+            let names = state.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            return names.isEmpty ? nil : Set(names.compactMap { CommandState(rawValue: $0.replacingOccurrences(of: "-", with: "_")) })
+        }
+
+        /// The parsed kinds.
+        public var kinds: Set<String>? {
+            let names = kind.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            return names.isEmpty ? nil : Set(names)
+        }
+
+        public func validate() throws {
+            for name in state.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard CommandState(rawValue: name.replacingOccurrences(of: "-", with: "_")) != nil else {
+                    throw ValidationError(
+                        "unknown state '\(name)'; use one of \(CommandState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            }
+            for name in kind.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard CommandKind(rawValue: name) != nil else {
+                    throw ValidationError(
+                        "unknown kind '\(name)'; use one of \(CommandKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            }
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+        }
+
+        /// The store filter at `now`.
+        public func filter(now: EpochMillis) -> CommandFilter {
+            CommandFilter(
+                states: states, kinds: kinds, terminal: terminal, createdFrom: since?.past(now: now),
+                createdBefore: until?.past(now: now), keyPrefix: key, limit: limit)
+        }
+
+        public func run() throws { try execute(.live) }
+
+        /// Runs against `console`.
+        public func execute(_ console: Console) throws {
+            try report(console, json: global.json) {
+                let store = try global.openForReading(console)
+                let now = console.clock.now()
+                let filter = filter(now: now)
+                let commands: [OutboxCommand]
+                if let id {
+                    commands = try store.command(id: id).map { filter.matches($0) ? [$0] : [] } ?? []
+                } else {
+                    commands = try store.list(filter)
+                }
+                if global.json {
+                    console.line(Render.json(Render.listJSON(commands, limit: limit, now: now)))
+                } else {
+                    for line in Render.listText(commands, limit: limit, now: now) { console.line(line) }
+                }
+            }
+        }
+    }
+
+    /// `outbox inspect show X`.
+    public struct Show: ParsableCommand {
+        public init() {}
+
+        public static let configuration = CommandConfiguration(
+            abstract: "Everything about one command: payload, attempts, related commands, inbox, audit.",
+            discussion: """
+                X is a row id, a command key (a sale's MerchantUniqueCode), or a PaymentRequestId;
+                a unique prefix of a key or id is enough. Customer personal data in the payload and
+                in Paywall's answers is masked unless --reveal.
+
+                Examples:
+                  outbox inspect show 42
+                  outbox inspect show 3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61 --json
+                  outbox inspect show 3f2b8c1e --reveal
+                """)
+
+        @OptionGroup public var global: GlobalOptions
+
+        /// The reference.
+        @Argument(help: ArgumentHelp("Row id, command key, MerchantUniqueCode or PaymentRequestId (or a prefix).", valueName: "X"))
+        public var reference: String
+
+        /// Show personal data.
+        @Flag(name: .long, help: "Show customer personal data unmasked.")
+        public var reveal = false
+
+        public func validate() throws {
+            guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("give a row id, command key, MerchantUniqueCode or PaymentRequestId")
+            }
+        }
+
+        public func run() throws { try execute(.live) }
+
+        /// Runs against `console`.
+        public func execute(_ console: Console) throws {
+            try report(console, json: global.json) {
+                let store = try global.openForReading(console)
+                let now = console.clock.now()
+                let command = try Resolve.one(reference, in: store)
+                guard let detail = try store.detail(id: command.id) else {
+                    throw CLIError(.notFound, "command \(command.id) disappeared (purged?)")
+                }
+                let audit = try store.auditEntries(outboxID: command.id, limit: 20)
+                if global.json {
+                    console.line(Render.json(Render.showJSON(detail, audit: audit, reveal: reveal, now: now)))
+                } else {
+                    let lines = Render.showText(
+                        detail, audit: audit, reveal: reveal, now: now, palette: Palette(enabled: global.useColor(console)))
+                    for line in lines { console.line(line) }
+                }
+            }
+        }
+    }
+}
+
+extension CommandFilter {
+    /// Whether `command` passes the filter (for an exact id lookup).
+    func matches(_ command: OutboxCommand) -> Bool {
+        if let states, !states.contains(command.state) { return false }
+        if let kinds, !kinds.contains(command.kindName) { return false }
+        if let terminal, command.terminal != terminal { return false }
+        if let createdFrom, command.createdAt < createdFrom { return false }
+        if let createdBefore, command.createdAt >= createdBefore { return false }
+        if let keyPrefix, !command.commandKey.lowercased().hasPrefix(keyPrefix.lowercased()) { return false }
+        return true
+    }
+}
+
+/// Finds the command an operator means.
+enum Resolve {
+    /// Exactly one command for `reference`: a row id, else an exact key or PaymentRequestId, else
+    /// a unique prefix. Several candidates that are one sale and its follow-ups resolve to the
+    /// sale when the reference is the sale's own PaymentRequestId.
+    static func one(_ reference: String, in store: OutboxStore) throws -> OutboxCommand {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        let found = try store.find(reference: text, limit: 21)
+        if found.isEmpty { throw CLIError(.notFound, "no command matches '\(text)'") }
+        if found.count == 1 { return found[0] }
+        let lower = text.lowercased()
+        if let exact = found.first(where: { $0.commandKey.lowercased() == lower }) { return exact }
+        let byPaywallID = found.filter { $0.paywallPaymentRequestId?.lowercased() == lower }
+        if let sale = byPaywallID.first(where: { $0.kind?.role == .sale }) { return sale }
+        if byPaywallID.count == 1 { return byPaywallID[0] }
+        throw CLIError(
+            .ambiguous,
+            "'\(text)' matches \(found.count > 20 ? "more than 20" : "\(found.count)") commands; give more of it or a row id",
+            details: Render.candidates(Array(found.prefix(20))))
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// `outbox`: the operator's tool for the outbox database.
+public struct OutboxRoot: ParsableCommand {
+    /// Creates the command (ArgumentParser).
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Inspect and repair the paywall-outbox database while workers run.",
+        discussion: """
+            Read commands (inspect) open the database read-only and never block workers. Repairs
+            (retry, discard, purge, migrate, enqueue) ask before acting (or take --yes) and leave
+            an entry in the database's audit table.
+
+            The database is --db, else $OUTBOX_DB, else ./outbox.sqlite.
+
+            Examples:
+              outbox inspect                       # the overview
+              outbox inspect list --state dead --since 24h
+              outbox inspect show 3f2b8c1e         # by id, key, MerchantUniqueCode or PaymentRequestId
+              outbox retry 42 --yes
+
+            Exit codes:
+            \(ExitStatus.helpTable)
+            """,
+        version: "1.0.0",
+        subcommands: [Inspect.self, Retry.self, Discard.self, Purge.self, Migrate.self, Enqueue.self],
+        defaultSubcommand: Inspect.self
+    )
+}

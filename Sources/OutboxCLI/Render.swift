@@ -1,0 +1,389 @@
+import Foundation
+import OutboxModel
+import OutboxStore
+import PaywallClient
+
+/// Everything `outbox inspect` shows, read in short read transactions.
+public struct OverviewData: Sendable {
+    public var database: String
+    public var schemaVersion: Int
+    public var now: EpochMillis
+    public var overview: QueueOverview
+    public var waitingTotal: Int
+    public var waiting: [OutboxCommand]
+    public var workers: [WorkerStatusRow]
+    public var troubleSince: EpochMillis
+
+    public init(
+        database: String, schemaVersion: Int, now: EpochMillis, overview: QueueOverview, waitingTotal: Int,
+        waiting: [OutboxCommand], workers: [WorkerStatusRow], troubleSince: EpochMillis
+    ) {
+        self.database = database
+        self.schemaVersion = schemaVersion
+        self.now = now
+        self.overview = overview
+        self.waitingTotal = waitingTotal
+        self.waiting = waiting
+        self.workers = workers
+        self.troubleSince = troubleSince
+    }
+}
+
+/// Pure rendering: models in, text out. No I/O, so every screen is tested as a string.
+public enum Render {
+    /// The terminal width every human screen fits.
+    public static let width = 80
+
+    /// Sorted-key JSON text of `value`.
+    public static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: Overview
+
+    /// The `--json` shape of the overview.
+    public static func overviewJSON(_ data: OverviewData) -> OverviewJSON {
+        let now = data.now
+        let view = data.overview
+        var totals: [String: Int] = [:]
+        for count in view.counts { totals[count.state.rawValue, default: 0] += count.count }
+        let workers = data.workers.map { row in
+            OverviewJSON.Worker(
+                worker: row.worker, status: row.liveness(now: now).rawValue, reported_state: row.state,
+                heartbeat_at: Format.iso(row.heartbeatAt), started_at: Format.iso(row.startedAt),
+                pause_reason: row.pauseReason, paused_since: row.pausedSince.map(Format.iso),
+                next_probe_at: row.nextProbeAt.map(Format.iso), in_flight: row.inFlight,
+                checkpoint_at: row.checkpointAt.map(Format.iso), wal_pages: row.walPages)
+        }
+        return OverviewJSON(
+            database: data.database, schema_version: data.schemaVersion, now: Format.iso(now),
+            counts: view.counts.map { .init(state: $0.state.rawValue, kind: $0.kind, count: $0.count) },
+            totals: totals,
+            oldest_unfinished: view.oldestUnfinished.map {
+                .init(
+                    id: $0.id, command_key: $0.commandKey, kind: $0.kindName, state: $0.state.rawValue,
+                    created_at: Format.iso($0.createdAt), age_ms: now - $0.createdAt, attempts: $0.attempts,
+                    last_error: $0.lastError)
+            },
+            due_now: view.dueNow, next_retry_at: view.nextDueAt.map(Format.iso),
+            awaiting_reconcile: view.awaitingReconcile,
+            waiting: .init(
+                total: data.waitingTotal,
+                commands: data.waiting.map {
+                    .init(
+                        id: $0.id, command_key: $0.commandKey, kind: $0.kindName, reason: $0.lastError ?? "",
+                        due_at: Format.iso($0.dueAt))
+                }),
+            leases: view.leases.map {
+                .init(
+                    owner: $0.owner, count: $0.count, earliest_expiry: Format.iso($0.earliestExpiry),
+                    expired: $0.earliestExpiry < now)
+            },
+            last_24h: .init(
+                since: Format.iso(data.troubleSince), dead: view.recentTrouble[.dead] ?? 0,
+                expired: view.recentTrouble[.expired] ?? 0, failed: view.recentTrouble[.failed] ?? 0),
+            workers: workers, dispatch: dispatch(data))
+    }
+
+    /// Whether dispatch runs: paused when any live worker says so; no_worker when none is alive.
+    static func dispatch(_ data: OverviewData) -> OverviewJSON.Dispatch {
+        let live = data.workers.filter {
+            let state = $0.liveness(now: data.now)
+            return state == .running || state == .paused || state == .stopping
+        }
+        let paused = live.filter { $0.liveness(now: data.now) == .paused }
+        if live.isEmpty { return .init(status: "no_worker", reasons: [], next_probe_at: nil) }
+        if !paused.isEmpty {
+            let reasons = Array(Set(paused.map { $0.pauseReason ?? "no reason given" })).sorted()
+            return .init(
+                status: "paused", reasons: reasons, next_probe_at: paused.compactMap(\.nextProbeAt).min().map(Format.iso))
+        }
+        return .init(status: "running", reasons: [], next_probe_at: nil)
+    }
+
+    /// The one-screen overview, at most 80 columns wide.
+    public static func overviewText(_ data: OverviewData, palette: Palette) -> [String] {
+        let now = data.now
+        let view = data.overview
+        var lines: [String] = []
+        lines.append(palette.bold(Format.fit("outbox \(data.database)", 56)) + "  " + Format.isoShort(now))
+        lines.append("schema v\(data.schemaVersion)")
+        lines.append("")
+
+        // Dispatch.
+        let dispatch = dispatch(data)
+        switch dispatch.status {
+        case "paused":
+            lines.append(palette.bad("DISPATCH PAUSED"))
+            for reason in dispatch.reasons { lines.append("  why: " + Format.fit(reason, 72)) }
+            let paused = data.workers.filter { $0.liveness(now: now) == .paused }
+            if let since = paused.compactMap(\.pausedSince).min() {
+                lines.append("  since \(Format.stamp(since, now: now))")
+            }
+            if let probe = paused.compactMap(\.nextProbeAt).min() {
+                lines.append("  next probe \(Format.stamp(probe, now: now))")
+            }
+        case "no_worker":
+            lines.append(palette.bad("NO WORKER RUNNING") + " (no heartbeat in the last 2 minutes)")
+        default:
+            lines.append("Dispatch: " + palette.good("running"))
+        }
+        if !data.workers.isEmpty {
+            let rows = data.workers.map { row -> [String] in
+                let status = row.liveness(now: now).rawValue
+                return [row.worker, status, "\(row.inFlight)", Format.relative(row.heartbeatAt, now: now)]
+            }
+            lines += Format.table(
+                header: ["WORKER", "STATUS", "SENDING", "HEARTBEAT"], rows: rows, flexible: 0, rightAligned: [2],
+                indent: 2)
+        }
+        lines.append("")
+
+        // Counts by state and kind.
+        lines.append(palette.bold("Commands by state"))
+        if view.counts.isEmpty { lines.append("  (the outbox is empty)") }
+        let order = CommandState.allCases
+        for state in order {
+            let rows = view.counts.filter { $0.state == state }
+            guard !rows.isEmpty else { continue }
+            let total = rows.map(\.count).reduce(0, +)
+            let head = "  " + Format.cell(state.rawValue, 10) + Format.cell("\(total)", 8, rightAligned: true) + "  "
+            let items = rows.sorted { $0.count > $1.count || ($0.count == $1.count && $0.kind < $1.kind) }
+                .map { "\($0.kind) \($0.count)" }
+            lines += Format.wrap(items, width: width, first: head, indent: head.count)
+        }
+        lines.append("")
+
+        // Oldest, due, next retry, reconcile.
+        if let oldest = view.oldestUnfinished {
+            lines.append(
+                "Oldest unfinished: #\(oldest.id) \(oldest.kindName) \(oldest.state.rawValue), "
+                    + "queued \(Format.duration(now - oldest.createdAt)) ago")
+            lines.append("  key \(oldest.commandKey), \(oldest.attempts) attempt(s)")
+            if let error = oldest.lastError { lines.append("  last error: " + Format.fit(error, 64)) }
+        } else {
+            lines.append("Oldest unfinished: none")
+        }
+        var dueLine = "Due now: \(view.dueNow)"
+        if let next = view.nextDueAt {
+            dueLine += "   next scheduled retry: \(Format.isoShort(next)) (\(Format.relative(next, now: now)))"
+        } else {
+            dueLine += "   next scheduled retry: none"
+        }
+        lines.append(Format.fit(dueLine, width))
+        lines.append("Awaiting reconciliation with Paywall: \(view.awaitingReconcile)")
+        lines.append("")
+
+        // Waiting on a sale or a rollback window.
+        lines.append(palette.bold("Waiting on a sale or a rollback window: \(data.waitingTotal)"))
+        if !data.waiting.isEmpty {
+            lines += Format.table(
+                header: ["ID", "KIND", "DUE", "WAITING FOR"],
+                rows: data.waiting.map {
+                    ["\($0.id)", $0.kindName, Format.relative($0.dueAt, now: now), $0.lastError ?? ""]
+                }, indent: 2)
+            if data.waitingTotal > data.waiting.count {
+                lines.append("  … and \(data.waitingTotal - data.waiting.count) more")
+            }
+        }
+        lines.append("")
+
+        // Leases.
+        let leased = view.leases.map(\.count).reduce(0, +)
+        lines.append(palette.bold("Leases in flight: \(leased)"))
+        if !view.leases.isEmpty {
+            lines += Format.table(
+                header: ["OWNER", "COMMANDS", "EARLIEST EXPIRY"],
+                rows: view.leases.map {
+                    [
+                        $0.owner, "\($0.count)",
+                        $0.earliestExpiry < now
+                            ? "EXPIRED \(Format.duration(now - $0.earliestExpiry)) ago"
+                            : "in \(Format.duration($0.earliestExpiry - now))",
+                    ]
+                }, flexible: 0, rightAligned: [1], indent: 2)
+        }
+        lines.append("")
+
+        // Trouble.
+        let dead = view.recentTrouble[.dead] ?? 0
+        let expired = view.recentTrouble[.expired] ?? 0
+        let failed = view.recentTrouble[.failed] ?? 0
+        let trouble = "Last 24h: dead \(dead), expired \(expired), failed \(failed)"
+        lines.append(dead + expired + failed > 0 ? palette.bad(trouble) : trouble)
+        if dead + expired + failed > 0 {
+            lines.append(palette.dim("  see: outbox inspect list --state dead,expired,failed --since 24h"))
+        }
+        return lines
+    }
+
+    // MARK: List
+
+    /// The `--json` shape of a list.
+    public static func listJSON(_ commands: [OutboxCommand], limit: Int, now: EpochMillis) -> ListJSON {
+        ListJSON(commands: commands.map { CommandJSON($0, now: now) }, limit: limit, truncated: commands.count >= limit)
+    }
+
+    /// Commands as an 80-column table, newest first.
+    public static func listText(_ commands: [OutboxCommand], limit: Int, now: EpochMillis) -> [String] {
+        if commands.isEmpty { return ["no commands match"] }
+        var lines = Format.table(
+            header: ["ID", "STATE", "KIND", "TERMINAL", "AGE", "TRY", "KEY"],
+            rows: commands.map {
+                [
+                    "\($0.id)", $0.state.rawValue, $0.kindName, Format.fit($0.terminal ?? "-", 14),
+                    Format.duration(now - $0.createdAt), "\($0.attempts)", $0.commandKey,
+                ]
+            }, rightAligned: [0, 5])
+        if commands.count >= limit {
+            lines.append("(first \(limit) shown; narrow the filters or raise --limit)")
+        }
+        return lines
+    }
+
+    // MARK: Show
+
+    /// The payload as shown: masked unless `reveal`.
+    static func payloadValue(_ payload: String, reveal: Bool) -> JSONValue? {
+        guard let value = try? JSONValue.parse(payload) else { return nil }
+        return reveal ? value : Masking.masked(value)
+    }
+
+    /// The `--json` shape of `show`.
+    public static func showJSON(_ detail: CommandDetail, audit: [AuditRow], reveal: Bool, now: EpochMillis) -> ShowJSON {
+        let payload =
+            payloadValue(detail.command.payload, reveal: reveal)?.serialized()
+            ?? (reveal ? detail.command.payload : "(not JSON; hidden, --reveal shows it)")
+        return ShowJSON(
+            command: CommandJSON(detail.command, now: now), payload: payload, masked: !reveal,
+            attempts: detail.attempts.map {
+                AttemptJSON(
+                    id: $0.id, generation: $0.generation, worker: $0.worker, started_at: Format.iso($0.record.startedAt),
+                    duration_ms: $0.record.durationMillis, http_status: $0.record.httpStatus, outcome: $0.record.outcome,
+                    error_code: $0.record.errorCode, error: $0.record.error)
+            },
+            related: detail.related.map { CommandJSON($0, now: now) },
+            inbox: detail.inbox.map { row in
+                InboxJSON(
+                    id: row.id, generation: row.generation, event: row.event, outcome: row.outcome?.outcome.rawValue,
+                    reason: row.outcome?.reason, error_code: row.outcome?.errorCode, message: row.outcome?.message,
+                    client_message: row.outcome?.clientMessage, payment_request_id: row.outcome?.paymentRequestId,
+                    payment_request_activity_id: row.outcome?.paymentRequestActivityId,
+                    terminal_pair_id: row.outcome?.terminalPairId, payment_status_id: row.outcome?.paymentStatusId,
+                    result: reveal ? row.outcome?.result : Masking.maskedText(row.outcome?.result),
+                    raw_response: reveal ? row.outcome?.rawResponse : Masking.maskedText(row.outcome?.rawResponse),
+                    http_status: row.outcome?.httpStatus, created_at: Format.iso(row.createdAt))
+            },
+            audit: audit.map {
+                AuditJSON(
+                    id: $0.id, at: Format.iso($0.at), actor: $0.actor, action: $0.action, outbox_id: $0.outboxID,
+                    detail: $0.detail)
+            })
+    }
+
+    /// One command with everything about it, 80 columns wide.
+    public static func showText(
+        _ detail: CommandDetail, audit: [AuditRow], reveal: Bool, now: EpochMillis, palette: Palette
+    ) -> [String] {
+        let command = detail.command
+        var lines: [String] = []
+        lines.append(
+            palette.bold("Command #\(command.id)") + "  \(command.kindName)  " + palette.state(command.state.rawValue)
+                + "  generation \(command.generation), \(command.attempts) attempt(s) this generation")
+        func field(_ name: String, _ value: String?) {
+            guard let value else { return }
+            lines.append("  " + Format.cell(name, 12) + Format.fit(value, width - 14))
+        }
+        field("key", command.commandKey)
+        field("terminal", command.terminal)
+        field("sale key", command.saleKey)
+        field("payment id", command.paymentRequestId)
+        field("paywall id", command.paywallPaymentRequestId)
+        field("created", Format.stamp(command.createdAt, now: now))
+        if !command.state.isFinal { field("due", command.dueAt == 0 ? "at once" : Format.stamp(command.dueAt, now: now)) }
+        field("not before", command.notBefore.map { Format.stamp($0, now: now) })
+        field("deadline", command.deadline.map { Format.stamp($0, now: now) } ?? "worker default for the kind")
+        field("accepted", command.acceptedAt.map { Format.stamp($0, now: now) })
+        field("finished", command.finishedAt.map { Format.stamp($0, now: now) })
+        if let owner = command.leaseOwner {
+            field("lease", "\(owner) until \(Format.stamp(command.leaseExpiresAt, now: now))")
+        }
+        if command.needsReconcile { field("reconcile", "yes: the last send may have reached Paywall") }
+        field("last error", command.lastError)
+        if let hint = hint(for: command) { lines.append("  " + palette.dim(Format.fit(hint, width - 2))) }
+
+        lines.append("")
+        lines.append(palette.bold(reveal ? "Payload" : "Payload (customer data masked; --reveal shows it)"))
+        if let value = payloadValue(command.payload, reveal: reveal) {
+            lines += PrettyJSON.lines(value, indent: "  ")
+        } else {
+            lines.append("  " + (reveal ? command.payload : "(not JSON; hidden, --reveal shows it)"))
+        }
+
+        lines.append("")
+        lines.append(palette.bold("Attempts (\(detail.attempts.count))"))
+        if !detail.attempts.isEmpty {
+            lines += Format.table(
+                header: ["GEN", "STARTED (UTC)", "TOOK", "HTTP", "OUTCOME", "ERROR"],
+                rows: detail.attempts.map {
+                    [
+                        "\($0.generation)", Format.isoShort($0.record.startedAt),
+                        $0.record.durationMillis.map(Format.duration) ?? "-", $0.record.httpStatus.map(String.init) ?? "-",
+                        $0.record.outcome,
+                        [$0.record.errorCode.map { "[\($0)]" }, $0.record.error].compactMap { $0 }.joined(separator: " "),
+                    ]
+                }, rightAligned: [0], indent: 2)
+        }
+
+        lines.append("")
+        lines.append(palette.bold("Related commands (\(detail.related.count))"))
+        if !detail.related.isEmpty {
+            lines += Format.table(
+                header: ["ID", "KIND", "STATE", "KEY"],
+                rows: detail.related.map { ["\($0.id)", $0.kindName, $0.state.rawValue, $0.commandKey] },
+                rightAligned: [0], indent: 2)
+        }
+
+        lines.append("")
+        lines.append(palette.bold("Inbox (\(detail.inbox.count))"))
+        for row in detail.inbox {
+            var text = "#\(row.id) \(Format.isoShort(row.createdAt)) gen \(row.generation) \(row.event)"
+            if let outcome = row.outcome {
+                text += " \(outcome.outcome.rawValue)"
+                if let reason = outcome.reason { text += " (\(reason))" }
+                if let code = outcome.errorCode { text += " [\(code)]" }
+                if let status = outcome.paymentStatusId { text += " status \(status)" }
+            }
+            lines.append("  " + Format.fit(text, width - 2))
+            if let message = row.outcome?.message { lines.append("    " + Format.fit(message, width - 4)) }
+            if let id = row.outcome?.paymentRequestId { lines.append("    PaymentRequestId \(id)") }
+        }
+
+        if !audit.isEmpty {
+            lines.append("")
+            lines.append(palette.bold("Operator actions (\(audit.count))"))
+            for entry in audit.reversed() {
+                lines.append(
+                    "  " + Format.fit("\(Format.isoShort(entry.at)) \(entry.actor) \(entry.action) \(entry.detail ?? "")", width - 2))
+            }
+        }
+        return lines
+    }
+
+    /// What an operator can do about a command, in one line.
+    static func hint(for command: OutboxCommand) -> String? {
+        switch command.state {
+        case .dead, .expired, .failed: "repair: outbox retry \(command.id)"
+        case .pending where command.leaseOwner == nil: "to drop it: outbox discard \(command.id)"
+        default: nil
+        }
+    }
+
+    /// Several candidates for an ambiguous reference, one per line.
+    public static func candidates(_ commands: [OutboxCommand]) -> [String] {
+        commands.map { Format.fit("#\($0.id)  \($0.kindName)  \($0.state.rawValue)  \($0.commandKey)", width - 2) }
+    }
+}

@@ -1,0 +1,300 @@
+import ArgumentParser
+import Foundation
+import OutboxModel
+import OutboxStore
+
+/// `outbox retry X`.
+public struct Retry: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        abstract: "Give a dead, expired or failed command fresh attempts.",
+        discussion: """
+            The command gets a new generation (its next outcome is a new inbox row), attempts 0,
+            and is due at once. If its last send may have reached Paywall (a timeout, a worker
+            that died holding it), the worker reconciles with Paywall before any resend: a sale
+            is never blindly sent twice. The deadline is set to --deadline from now (default 15m)
+            unless --keep-deadline. Leaves an audit entry.
+
+            Examples:
+              outbox retry 42
+              outbox retry 3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61 --deadline 1h --yes
+            """)
+
+    @OptionGroup public var global: GlobalOptions
+    @OptionGroup public var confirmation: ConfirmOptions
+
+    /// The command.
+    @Argument(help: ArgumentHelp("Row id, command key, MerchantUniqueCode or PaymentRequestId.", valueName: "X"))
+    public var reference: String
+
+    /// New deadline.
+    @Option(
+        name: .long, help: ArgumentHelp("New deadline: a duration from now or an ISO time (default 15m).", valueName: "time"))
+    public var deadline: TimeSpec?
+
+    /// Keep the old deadline.
+    @Flag(name: .long, help: "Keep the command's deadline as it is (it may have passed: it would expire again).")
+    public var keepDeadline = false
+
+    /// Why.
+    @Option(name: .long, help: ArgumentHelp("Why, for the audit entry.", valueName: "text"))
+    public var note: String?
+
+    public func validate() throws {
+        if deadline != nil && keepDeadline {
+            throw ValidationError("use either --deadline or --keep-deadline")
+        }
+    }
+
+    /// A retried command's deadline when none is given: 15 minutes from now.
+    public static let defaultDeadline = TimeSpec.relative(15 * 60_000)
+
+    /// The deadline change at `now`.
+    public func deadlineChange(now: EpochMillis) -> RetryDeadline {
+        keepDeadline ? .keep : .at((deadline ?? Self.defaultDeadline).future(now: now))
+    }
+
+    public func run() throws { try execute(.live) }
+
+    /// Runs against `console`.
+    public func execute(_ console: Console) throws {
+        try report(console, json: global.json) {
+            let store = try global.openForWriting(console)
+            let command = try Resolve.one(reference, in: store)
+            guard [.dead, .expired, .failed].contains(command.state) else {
+                throw CLIError(
+                    .refused,
+                    "command \(command.id) is \(command.state.rawValue); only dead, expired or failed commands can be retried")
+            }
+            let now = console.clock.now()
+            let change = deadlineChange(now: now)
+            let deadlineText =
+                switch change {
+                case .keep: command.deadline.map(Format.iso) ?? "the worker's default for the kind"
+                case .at(let time): Format.iso(time)
+                }
+            console.note(
+                "Retry #\(command.id) \(command.kindName) (\(command.state.rawValue), \(command.attempts) attempt(s)) "
+                    + "as generation \(command.generation + 1), deadline \(deadlineText).")
+            try confirm("Retry it?", options: confirmation, console: console)
+            let result = try store.retry(
+                id: command.id, actor: console.actor, now: console.clock.now(), deadline: change, note: note)
+            if global.json {
+                var json = ActionJSON(action: "retry", done: true)
+                json.id = result.id
+                json.command_key = command.commandKey
+                json.kind = command.kindName
+                json.generation = result.generation
+                json.needs_reconcile = result.needsReconcile
+                json.deadline = result.deadline.map(Format.iso)
+                console.line(Render.json(json))
+            } else {
+                console.line(
+                    "retried #\(result.id): pending, generation \(result.generation)"
+                        + (result.needsReconcile ? ", reconciles with Paywall before any resend" : ""))
+            }
+        }
+    }
+}
+
+/// `outbox discard X`.
+public struct Discard: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        abstract: "Drop a pending command: it ends with the inbox outcome \"discarded by operator\".",
+        discussion: """
+            Only a pending command no worker holds can be discarded; one in flight is refused
+            (a worker may be sending it right now: look again when its lease ends). A command
+            whose last send may have reached Paywall is refused unless --force: discarding it
+            here would not undo it at Paywall; queue a cancel or rollback instead. Leaves an
+            audit entry.
+
+            Examples:
+              outbox discard 42
+              outbox discard 3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61 --note "customer left" --yes
+            """)
+
+    @OptionGroup public var global: GlobalOptions
+    @OptionGroup public var confirmation: ConfirmOptions
+
+    /// The command.
+    @Argument(help: ArgumentHelp("Row id, command key, MerchantUniqueCode or PaymentRequestId.", valueName: "X"))
+    public var reference: String
+
+    /// Discard even when it may have been sent.
+    @Flag(name: .long, help: "Discard even if its last send may have reached Paywall.")
+    public var force = false
+
+    /// Why.
+    @Option(name: .long, help: ArgumentHelp("Why, for the audit entry.", valueName: "text"))
+    public var note: String?
+
+    public func run() throws { try execute(.live) }
+
+    /// Runs against `console`.
+    public func execute(_ console: Console) throws {
+        try report(console, json: global.json) {
+            let store = try global.openForWriting(console)
+            let command = try Resolve.one(reference, in: store)
+            if command.state == .inFlight {
+                throw CLIError(
+                    .refused,
+                    "command \(command.id) is in flight (held by \(command.leaseOwner ?? "?") until "
+                        + "\(command.leaseExpiresAt.map(Format.iso) ?? "?")); a worker may be sending it now. Look again later")
+            }
+            guard command.state == .pending else {
+                throw CLIError(
+                    .refused, "command \(command.id) is \(command.state.rawValue); only pending commands can be discarded")
+            }
+            console.note("Discard #\(command.id) \(command.kindName) \(command.commandKey)?")
+            try confirm("Discard it?", options: confirmation, console: console)
+            let result = try store.discard(
+                id: command.id, actor: console.actor, now: console.clock.now(), force: force, note: note)
+            if global.json {
+                var json = ActionJSON(action: "discard", done: true)
+                json.id = result.id
+                json.command_key = command.commandKey
+                json.kind = command.kindName
+                json.generation = result.generation
+                json.inbox_id = result.inboxID
+                console.line(Render.json(json))
+            } else {
+                console.line("discarded #\(result.id); inbox row #\(result.inboxID) says \"discarded by operator\"")
+            }
+        }
+    }
+}
+
+/// `outbox purge`.
+public struct Purge: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        abstract: "Delete finished commands older than a retention, with their attempt history.",
+        discussion: """
+            Deletes commands that finished (any final state) before now minus --older-than, and
+            their attempts. Inbox rows are kept unless --include-inbox: merchant software reads
+            the inbox by cursor and may not have reached them (inbox ids are never reused
+            either way). A finished sale that an unfinished cancel or rollback still names is
+            kept. Deletes in small batches so workers keep running. Leaves one audit entry.
+
+            Examples:
+              outbox purge --older-than 30d --dry-run
+              outbox purge --older-than 90d --include-inbox --yes
+            """)
+
+    @OptionGroup public var global: GlobalOptions
+    @OptionGroup public var confirmation: ConfirmOptions
+
+    /// Retention.
+    @Option(name: .long, help: ArgumentHelp("Keep what finished more recently than this (e.g. 30d).", valueName: "duration"))
+    public var olderThan: DurationSpec
+
+    /// Also inbox rows.
+    @Flag(name: .long, help: "Also delete the purged commands' inbox rows.")
+    public var includeInbox = false
+
+    /// Only count.
+    @Flag(name: .long, help: "Only count what would be deleted.")
+    public var dryRun = false
+
+    public func run() throws { try execute(.live) }
+
+    /// Runs against `console`.
+    public func execute(_ console: Console) throws {
+        try report(console, json: global.json) {
+            let store = try global.openForWriting(console)
+            let now = console.clock.now()
+            let cutoff = now - olderThan.millis
+            let plan = try store.purge(
+                finishedBefore: cutoff, includeInbox: includeInbox, dryRun: true, actor: console.actor, now: now)
+            var result = plan
+            if !dryRun {
+                console.note(
+                    "Purge \(plan.commands) command(s) finished before \(Format.iso(cutoff)), \(plan.attempts) attempt(s)"
+                        + (includeInbox ? ", \(plan.inbox) inbox row(s)" : "; inbox rows kept") + ".")
+                try confirm("Purge?", options: confirmation, console: console)
+                result = try store.purge(
+                    finishedBefore: cutoff, includeInbox: includeInbox, dryRun: false, actor: console.actor,
+                    now: console.clock.now())
+            }
+            if global.json {
+                var json = ActionJSON(action: "purge", done: !dryRun)
+                json.purge = PurgeResultJSON(
+                    finished_before: Format.iso(cutoff), commands: result.commands, attempts: result.attempts,
+                    inbox: result.inbox, include_inbox: includeInbox, kept_for_follow_ups: result.keptForFollowUps,
+                    dry_run: dryRun)
+                console.line(Render.json(json))
+            } else {
+                let verb = dryRun ? "would delete" : "deleted"
+                console.line(
+                    "\(verb) \(result.commands) command(s), \(result.attempts) attempt(s), \(result.inbox) inbox row(s) "
+                        + "finished before \(Format.isoShort(cutoff))")
+                if result.keptForFollowUps > 0 {
+                    console.line("kept \(result.keptForFollowUps) sale(s) that unfinished follow-ups still name")
+                }
+            }
+        }
+    }
+}
+
+/// `outbox migrate`.
+public struct Migrate: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        abstract: "Bring the database to this binary's schema version (creating it if missing).",
+        discussion: """
+            Applies the numbered migrations in one BEGIN IMMEDIATE transaction, so it is safe
+            while workers run (they wait for it). A database newer than this binary is refused
+            (exit 5). Leaves an audit entry.
+
+            Examples:
+              outbox migrate --dry-run
+              outbox migrate --db /var/lib/paywall/outbox.sqlite --yes
+            """)
+
+    @OptionGroup public var global: GlobalOptions
+    @OptionGroup public var confirmation: ConfirmOptions
+
+    /// Only report.
+    @Flag(name: .long, help: "Only show what would be applied.")
+    public var dryRun = false
+
+    public func run() throws { try execute(.live) }
+
+    /// Runs against `console`.
+    public func execute(_ console: Console) throws {
+        try report(console, json: global.json) {
+            let path = global.databasePath(environment: console.environment)
+            let plan = try OutboxStore.migrate(
+                path: path, actor: console.actor, now: console.clock.now(), dryRun: true,
+                busyTimeoutSeconds: global.busyTimeout)
+            var result = plan
+            if !dryRun && !plan.applied.isEmpty {
+                let exists = FileManager.default.fileExists(atPath: path)
+                console.note(
+                    (exists ? "Migrate \(path) from schema v\(plan.from) to v\(plan.to)"
+                        : "Create \(path) at schema v\(plan.to)") + ".")
+                try confirm("Migrate?", options: confirmation, console: console)
+                result = try OutboxStore.migrate(
+                    path: path, actor: console.actor, now: console.clock.now(), dryRun: false,
+                    busyTimeoutSeconds: global.busyTimeout)
+            }
+            if global.json {
+                var json = ActionJSON(action: "migrate", done: !dryRun && !result.applied.isEmpty)
+                json.migration = MigrationJSON(
+                    from: result.from, to: result.to, applied: result.applied, dry_run: dryRun)
+                console.line(Render.json(json))
+            } else if result.applied.isEmpty {
+                console.line("schema v\(result.from) is current; nothing to do")
+            } else {
+                console.line(
+                    "\(dryRun ? "would apply" : "applied") \(result.applied.map { "v\($0)" }.joined(separator: ", ")): "
+                        + "schema v\(result.from) → v\(result.to)")
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import GRDB
+import OutboxModel
+
+/// One row of the `worker_status` table (written by workers; read here for operators).
+public struct WorkerStatusRow: Sendable, Hashable {
+    /// What an operator should believe about a worker.
+    public enum Liveness: String, Sendable, Hashable, Codable {
+        /// Heartbeat fresh, dispatching.
+        case running
+        /// Heartbeat fresh, dispatch paused (see `pauseReason`).
+        case paused
+        /// Heartbeat fresh, shutting down.
+        case stopping
+        /// It said it stopped.
+        case stopped
+        /// No heartbeat for longer than the staleness limit: it died or hangs.
+        case gone
+    }
+
+    /// The worker's id (also its `lease_owner`).
+    public var worker: String
+    /// When it started.
+    public var startedAt: EpochMillis
+    /// Its last heartbeat.
+    public var heartbeatAt: EpochMillis
+    /// running | paused | stopping | stopped, as it last wrote.
+    public var state: String
+    /// Why dispatch is paused.
+    public var pauseReason: String?
+    /// Since when.
+    public var pausedSince: EpochMillis?
+    /// When a paused worker tries Paywall again.
+    public var nextProbeAt: EpochMillis?
+    /// Commands it is sending.
+    public var inFlight: Int
+    /// Its last WAL checkpoint.
+    public var checkpointAt: EpochMillis?
+    /// The WAL size in pages at that checkpoint.
+    public var walPages: Int?
+
+    /// A heartbeat older than this (2 minutes) means the worker is gone.
+    public static let staleAfterMillis: Int64 = 120_000
+
+    /// The state to show at `now`: `gone` when the heartbeat is stale (unless it said it stopped).
+    public func liveness(now: EpochMillis, staleAfter: Int64 = staleAfterMillis) -> Liveness {
+        let said = Liveness(rawValue: state) ?? .running
+        if said == .stopped { return .stopped }
+        return now - heartbeatAt > staleAfter ? .gone : said
+    }
+}
+
+extension OutboxStore {
+    /// Every worker's status row, by worker id. Empty when no worker has written one (or the
+    /// table does not exist yet).
+    public func workerStatuses() throws -> [WorkerStatusRow] {
+        try read { db in
+            guard try db.tableExists("worker_status") else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at,
+                           in_flight, checkpoint_at, wal_pages
+                      FROM worker_status ORDER BY worker
+                    """
+            ).map {
+                WorkerStatusRow(
+                    worker: $0[0], startedAt: $0[1], heartbeatAt: $0[2], state: $0[3], pauseReason: $0[4],
+                    pausedSince: $0[5], nextProbeAt: $0[6], inFlight: $0[7], checkpointAt: $0[8], walPages: $0[9])
+            }
+        }
+    }
+}
