@@ -46,10 +46,13 @@ struct PaywallSimCommand: AsyncParsableCommand {
     @Option(help: "Share (0...1) of requests answered 500 without processing.")
     var errorRate: Double = 0
 
+    @Option(help: "Share (0...1) of requests answered 503 with Retry-After without processing.")
+    var unavailableRate: Double = 0
+
     @Option(help: "Share (0...1) of requests answered 429 with Retry-After without processing.")
     var rateLimitRate: Double = 0
 
-    @Option(help: "Retry-After seconds of a 429.")
+    @Option(help: "Retry-After seconds of a 429 or 503.")
     var retryAfter: Int = 1
 
     @Option(help: "Share (0...1) of requests processed and answered late.")
@@ -86,7 +89,7 @@ struct PaywallSimCommand: AsyncParsableCommand {
 
     var faults: FaultSettings {
         FaultSettings(
-            serverErrorRate: errorRate, tooManyRequestsRate: rateLimitRate, retryAfterSeconds: retryAfter,
+            serverErrorRate: errorRate, serviceUnavailableRate: unavailableRate, tooManyRequestsRate: rateLimitRate, retryAfterSeconds: retryAfter,
             slowRate: slowRate, slowDelayMillis: Int64(slowDelay * 1000), dropAfterProcessingRate: dropRate)
     }
 

@@ -4,6 +4,8 @@ public enum Fault: String, Sendable, Hashable, Codable, CaseIterable {
     case none
     /// Answered 500 with an error envelope; not processed.
     case serverError = "server_error"
+    /// Answered 503 with `Retry-After`; not processed.
+    case serviceUnavailable = "service_unavailable"
     /// Answered 429 with `Retry-After`; not processed.
     case tooManyRequests = "too_many_requests"
     /// Processed, answered after the slow delay.
@@ -15,7 +17,7 @@ public enum Fault: String, Sendable, Hashable, Codable, CaseIterable {
     public var processes: Bool {
         switch self {
         case .none, .slow, .dropAfterProcessing: true
-        case .serverError, .tooManyRequests: false
+        case .serverError, .serviceUnavailable, .tooManyRequests: false
         }
     }
 }

@@ -2,7 +2,7 @@
 /// a seeded generator. Pure: same seed, settings and call sequence → same decisions.
 ///
 /// Each decision without a scripted fault consumes exactly one random draw `u` in `0 ..< 1`,
-/// mapped onto consecutive bands: server error, then 429, then slow, then drop, then none.
+/// mapped onto consecutive bands: 500, then 503, then 429, then slow, then drop, then none.
 /// Scripted faults (``script``) are served first, in order, and consume no draw.
 public struct FaultInjector: Sendable {
     /// The rates in force.
@@ -30,6 +30,8 @@ public struct FaultInjector: Sendable {
         let draw = generator.nextUnitInterval()
         var bound = settings.serverErrorRate
         if draw < bound { return .serverError }
+        bound += settings.serviceUnavailableRate
+        if draw < bound { return .serviceUnavailable }
         bound += settings.tooManyRequestsRate
         if draw < bound { return .tooManyRequests }
         bound += settings.slowRate

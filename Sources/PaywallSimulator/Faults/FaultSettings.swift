@@ -3,9 +3,11 @@
 public struct FaultSettings: Sendable, Hashable, Codable {
     /// Share of requests answered 500 without being processed.
     public var serverErrorRate: Double
+    /// Share of requests answered 503 (with `Retry-After`) without being processed.
+    public var serviceUnavailableRate: Double
     /// Share of requests answered 429 with `Retry-After` without being processed.
     public var tooManyRequestsRate: Double
-    /// The `Retry-After` value (seconds) of a 429.
+    /// The `Retry-After` value (seconds) of a 429 or 503.
     public var retryAfterSeconds: Int
     /// Share of requests processed normally but answered only after ``slowDelayMillis``.
     public var slowRate: Double
@@ -20,10 +22,12 @@ public struct FaultSettings: Sendable, Hashable, Codable {
 
     /// Creates fault settings; every rate defaults to 0.
     public init(
-        serverErrorRate: Double = 0, tooManyRequestsRate: Double = 0, retryAfterSeconds: Int = 1,
-        slowRate: Double = 0, slowDelayMillis: Int64 = 2_000, dropAfterProcessingRate: Double = 0
+        serverErrorRate: Double = 0, serviceUnavailableRate: Double = 0, tooManyRequestsRate: Double = 0,
+        retryAfterSeconds: Int = 1, slowRate: Double = 0, slowDelayMillis: Int64 = 2_000,
+        dropAfterProcessingRate: Double = 0
     ) {
         self.serverErrorRate = serverErrorRate
+        self.serviceUnavailableRate = serviceUnavailableRate
         self.tooManyRequestsRate = tooManyRequestsRate
         self.retryAfterSeconds = retryAfterSeconds
         self.slowRate = slowRate
@@ -34,7 +38,8 @@ public struct FaultSettings: Sendable, Hashable, Codable {
     /// Why the settings are unusable, or `nil` when they are fine.
     public var problem: String? {
         let rates = [
-            ("serverErrorRate", serverErrorRate), ("tooManyRequestsRate", tooManyRequestsRate),
+            ("serverErrorRate", serverErrorRate), ("serviceUnavailableRate", serviceUnavailableRate),
+            ("tooManyRequestsRate", tooManyRequestsRate),
             ("slowRate", slowRate), ("dropAfterProcessingRate", dropAfterProcessingRate),
         ]
         for (name, rate) in rates where !(rate >= 0 && rate <= 1) {

@@ -8,6 +8,7 @@ enum AdminRoutes {
     /// forced on the next requests in order.
     struct FaultUpdate: Decodable {
         var serverErrorRate: Double?
+        var serviceUnavailableRate: Double?
         var tooManyRequestsRate: Double?
         var retryAfterSeconds: Int?
         var slowRate: Double?
@@ -50,7 +51,7 @@ enum AdminRoutes {
         "GET  /_sim/sales                    sale requests per MerchantUniqueCode {received, processed, accepted}",
         "GET  /_sim/callbacks                callbacks sent and what the receiver answered",
         "GET  /_sim/faults                   fault rates and scripted faults",
-        "POST /_sim/faults                   {serverErrorRate, tooManyRequestsRate, retryAfterSeconds, slowRate, slowDelayMillis, dropAfterProcessingRate, script:[...]}",
+        "POST /_sim/faults                   {serverErrorRate, serviceUnavailableRate, tooManyRequestsRate, retryAfterSeconds, slowRate, slowDelayMillis, dropAfterProcessingRate, script:[...]}",
         "POST /_sim/offline                  {\"seconds\": 10} close the port for 10 s (connection refused), then reopen",
         "GET  /_sim/terminals                terminals with settings of their own",
         "POST /_sim/terminals/{key}          {\"offline\": true, \"outcome\": \"always_fail\"}",
@@ -76,6 +77,7 @@ enum AdminRoutes {
                 let update = try HTTPBridge.decode(FaultUpdate.self, from: try await HTTPBridge.body(&request))
                 var settings = await core.faultSettings()
                 if let v = update.serverErrorRate { settings.serverErrorRate = v }
+                if let v = update.serviceUnavailableRate { settings.serviceUnavailableRate = v }
                 if let v = update.tooManyRequestsRate { settings.tooManyRequestsRate = v }
                 if let v = update.retryAfterSeconds { settings.retryAfterSeconds = v }
                 if let v = update.slowRate { settings.slowRate = v }

@@ -65,17 +65,25 @@ actor SimulatorCore {
     /// The answer of a fault that stops a request before processing.
     func faultAnswer(_ fault: Fault, route: SimulatorRoute) -> SimulatedAnswer {
         let retryAfter = faults.settings.retryAfterSeconds
-        let (status, code, message, headers): (Int, Int, String, [String: String]) =
-            fault == .tooManyRequests
-            ? (429, 429, "Too many requests (simulated).", ["Retry-After": String(retryAfter)])
-            : (500, 500, "Internal server error (simulated).", [:])
+        let (status, message, clientMessage, headers): (Int, String, String, [String: String])
+        switch fault {
+        case .tooManyRequests:
+            (status, message, clientMessage, headers) =
+                (429, "Too many requests (simulated).", "TooManyRequests", ["Retry-After": String(retryAfter)])
+        case .serviceUnavailable:
+            (status, message, clientMessage, headers) =
+                (503, "Service unavailable (simulated).", "ServiceUnavailable", ["Retry-After": String(retryAfter)])
+        default:
+            (status, message, clientMessage, headers) = (500, "Internal server error (simulated).", "InternalServerError", [:])
+        }
+        let code = status
         switch route.api {
         case .payment:
             return .paymentAPI(status: status, errorCode: code, result: false, message: message, body: .null, headers: headers)
         case .physical:
             return .physicalError(
                 status: status, casing: route.casing, errorCode: code, message: message,
-                clientMessage: fault == .tooManyRequests ? "TooManyRequests" : "InternalServerError", headers: headers)
+                clientMessage: clientMessage, headers: headers)
         }
     }
 
@@ -144,6 +152,7 @@ actor SimulatorCore {
             "simulator faults changed",
             metadata: [
                 "sim.fault.server_error_rate": .stringConvertible(settings.serverErrorRate),
+                "sim.fault.service_unavailable_rate": .stringConvertible(settings.serviceUnavailableRate),
                 "sim.fault.too_many_requests_rate": .stringConvertible(settings.tooManyRequestsRate),
                 "sim.fault.slow_rate": .stringConvertible(settings.slowRate),
                 "sim.fault.drop_after_processing_rate": .stringConvertible(settings.dropAfterProcessingRate),

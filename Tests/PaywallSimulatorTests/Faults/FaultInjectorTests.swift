@@ -4,7 +4,8 @@ import Testing
 @Suite("Fault injection (seeded)")
 struct FaultInjectorTests {
     static let mixed = FaultSettings(
-        serverErrorRate: 0.1, tooManyRequestsRate: 0.1, slowRate: 0.1, dropAfterProcessingRate: 0.1)
+        serverErrorRate: 0.1, serviceUnavailableRate: 0.1, tooManyRequestsRate: 0.1, slowRate: 0.1,
+        dropAfterProcessingRate: 0.1)
 
     static func sequence(seed: UInt64, count: Int = 500, settings: FaultSettings = mixed) -> [Fault] {
         var injector = FaultInjector(seed: seed, settings: settings)
@@ -18,7 +19,7 @@ struct FaultInjectorTests {
 
     @Test func ratesAreRoughlyHonoured() {
         let faults = Self.sequence(seed: 7, count: 10_000)
-        for fault in [Fault.serverError, .tooManyRequests, .slow, .dropAfterProcessing] {
+        for fault in [Fault.serverError, .serviceUnavailable, .tooManyRequests, .slow, .dropAfterProcessing] {
             let share = Double(faults.filter { $0 == fault }.count) / 10_000
             #expect(abs(share - 0.1) < 0.02, "\(fault) share \(share)")
         }

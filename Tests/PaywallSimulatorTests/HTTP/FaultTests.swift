@@ -60,6 +60,16 @@ struct FaultTests {
         }
     }
 
+    @Test func serviceUnavailableIsNotProcessedAndTransient() async throws {
+        try await Self.withFaults(FaultSettings(serviceUnavailableRate: 1, retryAfterSeconds: 2)) { sim, client in
+            let outcome = try await sale(client, 1)
+            guard case .transient(let retryAfter, _) = outcome else { throw Failure("\(outcome)") }
+            #expect(retryAfter == .seconds(2))
+            #expect(await sim.receivedRequests().first?.responseStatus == 503)
+            #expect(await sim.payments().isEmpty)
+        }
+    }
+
     @Test func slowAnswersAreProcessedAndLate() async throws {
         try await Self.withFaults(FaultSettings(slowRate: 1, slowDelayMillis: 300)) { sim, client in
             let started = ContinuousClock.now
@@ -117,8 +127,12 @@ struct FaultTests {
             try await sim.setOffline(true)
             #expect(await sim.isOffline)
             let request = try client.builder.build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(2)))
+            // A fresh connection pool: a kept-alive connection closed by the listener's shutdown
+            // may race a request and read as "connection closed" (see docs/simulator.md).
+            let fresh = HTTPClientTransport(configuration: client.configuration)
+            defer { Task { try? await fresh.shutdown() } }
             do throws(PaywallTransportError) {
-                _ = try await client.transport.send(request, timeout: .seconds(5))
+                _ = try await fresh.send(request, timeout: .seconds(5))
                 Issue.record("expected connection refused")
             } catch {
                 #expect(error.code == .connectionRefused, "\(error)")
