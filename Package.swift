@@ -10,6 +10,7 @@ let package = Package(
     name: "paywall-outbox",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "worker", targets: ["worker"]),
         .executable(name: "paywall-sim", targets: ["paywall-sim"]),
         .executable(name: "outbox-bench", targets: ["outbox-bench"]),
         .executable(name: "outbox", targets: ["outbox"]),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // Pure vocabulary shared by every target: command kinds, GUIDs, exact JSON.
@@ -44,6 +46,29 @@ let package = Package(
                 "OutboxModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The worker: plans (pure), dispatches, reconciles, records; a ServiceLifecycle Service.
+        .target(
+            name: "OutboxWorker",
+            dependencies: [
+                "OutboxModel", "OutboxStore", "PaywallClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // WorkerSettingsLoader: flags > environment > file through one ConfigReader.
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+        // `worker`: configuration (flags, environment, file), logging, signals, `--simulator`.
+        .executableTarget(
+            name: "worker",
+            dependencies: [
+                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // The built-in Paywall simulator (in-process or as `paywall-sim`).
@@ -93,6 +118,21 @@ let package = Package(
         ),
         .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxModel"]),
         .testTarget(name: "PaywallClientTests", dependencies: ["PaywallClient"]),
+        .testTarget(
+            name: "OutboxWorkerTests",
+            dependencies: [
+                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The `worker` executable: configuration loading (library side) and the built binary end to end.
+        .testTarget(
+            name: "WorkerCommandTests",
+            dependencies: [
+                "OutboxWorker", "OutboxStore", "PaywallClient", "OutboxModel",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
         .testTarget(
             name: "PaywallSimulatorTests",
             dependencies: [

@@ -87,6 +87,9 @@ public struct CommandUpdate: Sendable, Hashable {
         case leasedBy(String)
         /// The command is pending and nobody holds it (e.g. revoking a sale not yet sent).
         case pendingUnleased
+        /// Pending and unleased, or in flight under this worker's lease (revoking a follow-up
+        /// the same worker claimed in the same batch as its sale).
+        case pendingOrLeasedBy(String)
     }
 
     /// What happens to the command next.

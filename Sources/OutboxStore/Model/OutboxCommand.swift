@@ -58,6 +58,39 @@ public struct OutboxCommand: Sendable, Hashable {
         lease_expires_at, last_error, paywall_payment_request_id, accepted_at, finished_at, updated_at
         """
 
+    /// Creates a command value (for planning tests and tools); rows come from the store.
+    public init(
+        id: Int64, commandKey: String, kind: CommandKind, payload: String = "{}", saleKey: String? = nil,
+        paymentRequestId: String? = nil, notBefore: EpochMillis? = nil, deadline: EpochMillis? = nil,
+        createdAt: EpochMillis, terminal: String? = nil, state: CommandState = .pending, generation: Int = 1,
+        attempts: Int = 0, dueAt: EpochMillis = 0, needsReconcile: Bool = false, leaseOwner: String? = nil,
+        leaseExpiresAt: EpochMillis? = nil, lastError: String? = nil, paywallPaymentRequestId: String? = nil,
+        acceptedAt: EpochMillis? = nil, finishedAt: EpochMillis? = nil, updatedAt: EpochMillis? = nil
+    ) {
+        self.id = id
+        self.commandKey = commandKey
+        self.kindName = kind.rawValue
+        self.payload = payload
+        self.saleKey = saleKey
+        self.paymentRequestId = paymentRequestId
+        self.notBefore = notBefore
+        self.deadline = deadline
+        self.createdAt = createdAt
+        self.terminal = terminal
+        self.state = state
+        self.generation = generation
+        self.attempts = attempts
+        self.dueAt = dueAt
+        self.needsReconcile = needsReconcile
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.lastError = lastError
+        self.paywallPaymentRequestId = paywallPaymentRequestId
+        self.acceptedAt = acceptedAt
+        self.finishedAt = finishedAt
+        self.updatedAt = updatedAt
+    }
+
     init(row: Row) throws {
         id = row[0]
         commandKey = row[1]

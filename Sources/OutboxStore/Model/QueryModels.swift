@@ -51,12 +51,26 @@ public struct QueueOverview: Sendable, Hashable {
         public var state: CommandState
         public var kind: String
         public var count: Int
+
+        /// Creates a count.
+        public init(state: CommandState, kind: String, count: Int) {
+            self.state = state
+            self.kind = kind
+            self.count = count
+        }
     }
     /// Leases one worker holds.
     public struct Lease: Sendable, Hashable {
         public var owner: String
         public var count: Int
         public var earliestExpiry: EpochMillis
+
+        /// Creates a lease summary.
+        public init(owner: String, count: Int, earliestExpiry: EpochMillis) {
+            self.owner = owner
+            self.count = count
+            self.earliestExpiry = earliestExpiry
+        }
     }
 
     /// Counts by state and kind.
@@ -73,4 +87,18 @@ public struct QueueOverview: Sendable, Hashable {
     public var dueNow: Int
     /// Pending commands marked for reconciliation.
     public var awaitingReconcile: Int
+
+    /// Creates an overview.
+    public init(
+        counts: [Count], oldestUnfinished: OutboxCommand?, leases: [Lease], recentTrouble: [CommandState: Int],
+        nextDueAt: EpochMillis?, dueNow: Int, awaitingReconcile: Int
+    ) {
+        self.counts = counts
+        self.oldestUnfinished = oldestUnfinished
+        self.leases = leases
+        self.recentTrouble = recentTrouble
+        self.nextDueAt = nextDueAt
+        self.dueNow = dueNow
+        self.awaitingReconcile = awaitingReconcile
+    }
 }

@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import OutboxModel
+import OutboxStore
+import PaywallClient
+import ServiceLifecycle
+
+/// The worker's one loop: wakes on database changes (inotify) or its idle tick, claims what is
+/// due up to the concurrency limit, runs each claimed command in a bounded task group, and does
+/// the housekeeping (expired leases, lease extension, heartbeat, WAL checkpoint).
+struct Dispatcher {
+    let worker: OutboxWorker
+
+    enum Event: Sendable {
+        case wake, tick, done, stop, graceOver
+    }
+
+    func run() async throws {
+        let configuration = worker.configuration
+        let clock = worker.clock
+        let owner = configuration.workerID
+        let state = DispatchState(breaker: CircuitBreaker(backoff: configuration.breakerBackoff))
+        let processor = CommandProcessor(worker: worker, state: state)
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
+        let watcher = ChangeWatcher(databasePath: configuration.store.path)
+        watcher?.start { continuation.yield(.wake) }
+        defer { watcher?.stop() }
+        var house = Housekeeping(worker: worker, state: state, startedAt: clock.now())
+        house.beat(status: "running", force: true)
+        worker.logger.info(
+            "Worker started",
+            metadata: [
+                "outbox.concurrency": "\(configuration.concurrency)", "outbox.db": "\(configuration.store.path)",
+                "outbox.change_notifications": "\(watcher != nil)",
+            ])
+
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                let tick = Duration.milliseconds(configuration.idlePollMillis)
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: tick)
+                        continuation.yield(.tick)
+                    }
+                }
+                var stopping = false
+                var running = 0
+                func fill() {
+                    guard !stopping else { return }
+                    while running < configuration.concurrency {
+                        let now = clock.now()
+                        let allowance = state.value.withLock { $0.breaker.allowance(now: now) }
+                        let limit: Int
+                        switch allowance {
+                        case .any: limit = configuration.concurrency - running
+                        case .probe: limit = 1
+                        case .none: return
+                        }
+                        let claimed: [OutboxCommand]
+                        do {
+                            claimed = try worker.store.claim(
+                                owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
+                        } catch {
+                            worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
+                            return
+                        }
+                        if claimed.isEmpty { return }
+                        if allowance == .probe { state.value.withLock { $0.breaker.probeStarted() } }
+                        for command in claimed {
+                            running += 1
+                            state.value.withLock { _ = $0.inFlight.insert(command.id) }
+                            group.addTask {
+                                await processor.process(command)
+                                state.value.withLock { _ = $0.inFlight.remove(command.id) }
+                                continuation.yield(.done)
+                            }
+                        }
+                        if allowance == .probe { return }
+                    }
+                }
+                fill()
+                loop: for await event in events {
+                    switch event {
+                    case .done:
+                        running -= 1
+                        if stopping && running == 0 { break loop }
+                    case .tick:
+                        house.tick(now: clock.now())
+                    case .wake:
+                        break
+                    case .stop:
+                        stopping = true
+                        house.beat(status: "stopping", force: true)
+                        worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running)"])
+                        if running == 0 { break loop }
+                        let grace = Duration.milliseconds(configuration.shutdownGraceMillis)
+                        group.addTask {
+                            try? await Task.sleep(for: grace)
+                            continuation.yield(.graceOver)
+                        }
+                    case .graceOver:
+                        worker.logger.warning(
+                            "Shutdown grace over: cancelling in-flight sends (they will be reconciled)",
+                            metadata: ["outbox.in_flight": "\(running)"])
+                        group.cancelAll()
+                    }
+                    fill()
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            continuation.yield(.stop)
+        }
+        continuation.finish()
+        house.beat(status: "stopped", force: true)
+        worker.logger.info("Worker stopped")
+    }
+}
+
+/// The periodic chores, done from the loop on its idle tick.
+struct Housekeeping {
+    let worker: OutboxWorker
+    let state: DispatchState
+    let startedAt: EpochMillis
+    var lastBeat: EpochMillis = 0
+    var lastExtend: EpochMillis = 0
+    var lastCheckpoint: EpochMillis = 0
+    var checkpointAt: EpochMillis?
+    var walPages: Int?
+
+    init(worker: OutboxWorker, state: DispatchState, startedAt: EpochMillis) {
+        self.worker = worker
+        self.state = state
+        self.startedAt = startedAt
+    }
+
+    mutating func tick(now: EpochMillis) {
+        let configuration = worker.configuration
+        do {
+            let released = try worker.store.releaseExpiredLeases(now: now)
+            if !released.isEmpty {
+                worker.logger.warning(
+                    "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
+            }
+            if now - lastExtend >= configuration.leaseMillis / 3 {
+                lastExtend = now
+                let ids = Array(state.value.withLock { $0.inFlight })
+                _ = try worker.store.extendLeases(
+                    ids: ids, owner: configuration.workerID, until: now + configuration.leaseMillis, now: now)
+            }
+            if now - lastCheckpoint >= 10_000 {
+                lastCheckpoint = now
+                let result = try worker.store.checkpoint(truncate: false)
+                checkpointAt = now
+                walPages = result.walPages
+            }
+        } catch {
+            worker.logger.error("Housekeeping failed", metadata: ["outbox.error": "\(error)"])
+        }
+        beat(status: nil, force: false, now: now)
+    }
+
+    mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) {
+        let now = now ?? worker.clock.now()
+        let breaker = state.breaker
+        var beat = WorkerHeartbeat(
+            state: status ?? "running", startedAt: startedAt,
+            inFlight: state.value.withLock { $0.inFlight.count }, checkpointAt: checkpointAt, walPages: walPages)
+        if status == nil {
+            switch breaker.state {
+            case .closed: break
+            case .open(let until, let reason, let since, _):
+                beat.state = "paused"
+                beat.pauseReason = reason
+                beat.pausedSince = since
+                beat.nextProbeAt = until
+            case .halfOpen(let reason, let since, _, _):
+                beat.state = "paused"
+                beat.pauseReason = reason
+                beat.pausedSince = since
+                beat.nextProbeAt = now
+            }
+        }
+        guard force || now - lastBeat >= 2_000 else { return }
+        lastBeat = now
+        do {
+            try worker.store.heartbeat(worker: worker.configuration.workerID, beat, now: now)
+        } catch {
+            worker.logger.error("Heartbeat failed", metadata: ["outbox.error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Logging
+import OutboxModel
+import OutboxStore
+import PaywallClient
+import ServiceLifecycle
+
+/// A final outcome the worker recorded, for callers that want to show progress (the demo).
+public struct WorkerReport: Sendable, Hashable {
+    /// The outbox row id.
+    public var commandID: Int64
+    /// The command key (a sale's MerchantUniqueCode).
+    public var commandKey: String
+    /// The kind name.
+    public var kind: String
+    /// How it ended.
+    public var outcome: FinalOutcome
+    /// Why, in a word.
+    public var reason: String?
+    /// The PaymentRequestId, when known.
+    public var paymentRequestId: String?
+    /// Paywall's message or the worker's explanation.
+    public var message: String?
+}
+
+/// The long-running outbox worker: claims due commands, plans each one (a pure decision),
+/// sends through the Paywall client, and records every outcome. A ServiceLifecycle `Service`:
+/// on graceful shutdown it stops claiming, lets in-flight sends finish within
+/// `shutdownGraceMillis`, gives back what it had not started, and returns.
+public struct OutboxWorker: Service {
+    let configuration: WorkerConfiguration
+    let store: OutboxStore
+    let client: PaywallAPIClient
+    let clock: any WallClock
+    let logger: Logger
+    let onFinish: (@Sendable (WorkerReport) -> Void)?
+
+    /// Opens (creating and migrating if needed) the database and prepares the client.
+    public init(
+        configuration: WorkerConfiguration, transport: any PaywallTransport, clock: any WallClock = SystemWallClock(),
+        logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil
+    ) throws {
+        self.configuration = configuration
+        self.store = try OutboxStore(configuration.store)
+        self.client = PaywallAPIClient(
+            configuration: configuration.paywall, transport: transport, logger: logger, clock: clock)
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "outbox.worker"] = "\(configuration.workerID)"
+        self.logger = logger
+        self.onFinish = onFinish
+    }
+
+    /// Runs until graceful shutdown or cancellation.
+    public func run() async throws {
+        try await Dispatcher(worker: self).run()
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import OutboxModel
+import OutboxStore
+
+/// The pure decision of what to do with one claimed command now: a function of the command,
+/// its related commands, the clock and the breaker. Every ordering, deadline and rollback rule
+/// of the worker lives here and is tested table by table without I/O.
+public struct CommandPlanner: Sendable {
+    /// The configuration the rules read (deadlines, rollback margin).
+    public var configuration: WorkerConfiguration
+
+    /// How long to wait before looking again at something another worker is doing (ms).
+    public static let shortWaitMillis: Int64 = 250
+    /// How long a follow-up waits for a sale that is not in the outbox yet (ms after creation).
+    public static let missingSaleGraceMillis: Int64 = 30_000
+
+    /// Creates a planner.
+    public init(configuration: WorkerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Decides what to do with `input.command` now.
+    public func plan(_ input: PlanInput) -> PlanDecision {
+        let command = input.command
+        guard let kind = command.kind else {
+            return .finish(InboxOutcome(.failed, reason: "validation", message: "unknown kind \(command.kindName)"))
+        }
+        switch kind.role {
+        case .sale: return planSale(input)
+        case .standalone: return gates(input) ?? .send(paymentRequestId: nil)
+        case .followUp:
+            switch kind {
+            case .syncCancelRollback: return planCancelRollback(input)
+            case .syncSaleRollback: return planSaleRollback(input)
+            default: return planCancel(input)
+            }
+        }
+    }
+
+    // MARK: - Gates shared by every kind
+
+    /// Deadline, not-before and breaker, in that order; nil when the command may go now.
+    func gates(_ input: PlanInput) -> PlanDecision? {
+        let command = input.command
+        // A command that may already be at Paywall is never "expired": that would hide a
+        // payment that happened. Only commands that certainly never arrived expire.
+        if !command.needsReconcile, let deadline = configuration.deadline(of: command), input.now > deadline {
+            return .finish(
+                InboxOutcome(
+                    .expired, reason: "deadline_passed",
+                    message: "not delivered before its deadline (\(isoTime(deadline))); never sent"))
+        }
+        if let notBefore = command.notBefore, input.now < notBefore {
+            return .wait(until: notBefore, reason: "waiting: not_before")
+        }
+        if case .open(let until, let reason) = input.breaker {
+            return .wait(until: max(until, input.now), reason: "waiting: Paywall unavailable (\(reason))")
+        }
+        return nil
+    }
+
+    // MARK: - Sales
+
+    /// Whether a sale certainly never reached Paywall (so it may still be revoked locally).
+    static func neverSent(_ sale: OutboxCommand) -> Bool {
+        sale.state == .pending && !sale.needsReconcile && sale.paywallPaymentRequestId == nil
+    }
+
+    func planSale(_ input: PlanInput) -> PlanDecision {
+        let sale = input.command
+        let revokers = input.related.filter { revokesSale($0) && !$0.state.isFinal }
+        if !sale.needsReconcile && sale.paywallPaymentRequestId == nil && !revokers.isEmpty {
+            // Never send a sale the merchant has already withdrawn. Only this task may revoke the
+            // sale (it alone knows the sale was not sent); it takes along the follow-ups nobody
+            // holds or this worker holds. One held by another worker: let that one go first.
+            let takeable = revokers.filter { $0.state == .pending || $0.leaseOwner == input.owner }
+            if takeable.count < revokers.count {
+                return .wait(until: input.now + Self.shortWaitMillis, reason: "waiting: revocation in progress")
+            }
+            return .revokeLocally(others: takeable.map(\.id))
+        }
+        if let gate = gates(input) { return gate }
+        return sale.needsReconcile ? .reconcileSale : .send(paymentRequestId: nil)
+    }
+
+    func revokesSale(_ command: OutboxCommand) -> Bool {
+        switch command.kind {
+        case .asyncCancel, .syncCancel, .syncSaleRollback: true
+        default: false
+        }
+    }
+
+    // MARK: - Follow-ups
+
+    /// The payment a follow-up acts on, or what to do while it is not known.
+    enum Target: Hashable {
+        case payment(String, sale: OutboxCommand?)
+        case decided(PlanDecision)
+    }
+
+    func target(_ input: PlanInput, nothingTo verb: String) -> Target {
+        let command = input.command
+        if let paymentRequestId = command.paymentRequestId {
+            return .payment(paymentRequestId, sale: input.sale)
+        }
+        guard let sale = input.sale else {
+            if input.now < command.createdAt + Self.missingSaleGraceMillis {
+                return .decided(
+                    .wait(until: input.now + 1_000, reason: "waiting: sale \(command.saleKey ?? "?") not in the outbox yet"))
+            }
+            return .decided(
+                .finish(
+                    InboxOutcome(
+                        .failed, reason: "sale_not_found",
+                        message: "no sale with MerchantUniqueCode \(command.saleKey ?? "?") in this outbox")))
+        }
+        if let paymentRequestId = sale.paywallPaymentRequestId {
+            return .payment(paymentRequestId, sale: sale)
+        }
+        switch sale.state {
+        case .pending where Self.neverSent(sale):
+            return .decided(.revokeLocally(others: [sale.id]))
+        case .pending, .inFlight:
+            // Twice the sale's own short wait, so a sale and its follow-up held by two workers
+            // do not keep missing each other: the sale is looked at again first.
+            return .decided(
+                .wait(
+                    until: max(input.now + 2 * Self.shortWaitMillis, sale.state == .pending ? sale.dueAt : 0),
+                    reason: "waiting: sale \(sale.commandKey) has no PaymentRequestId yet"))
+        case .dead:
+            return .decided(
+                .finish(
+                    InboxOutcome(
+                        .failed, reason: "sale_dead",
+                        message: "the sale ended dead; whether Paywall has it is unconfirmed: inspect it before acting")))
+        case .failed, .expired, .revoked, .discarded, .succeeded:
+            return .decided(
+                .finish(
+                    InboxOutcome(
+                        .failed, reason: "nothing_to_\(verb)",
+                        message: "the sale ended \(sale.state.rawValue) without a payment: nothing to \(verb.replacingOccurrences(of: "_", with: " "))")))
+        }
+    }
+
+    /// Commands about the same payment go in order: a follow-up waits for every earlier
+    /// unfinished follow-up of its payment. Unrelated commands never wait for each other.
+    func earlierFollowUp(_ input: PlanInput) -> PlanDecision? {
+        guard
+            let earlier = input.related.first(where: {
+                $0.id < input.command.id && !$0.state.isFinal && $0.kind?.role == .followUp
+            })
+        else { return nil }
+        let until = max(input.now + Self.shortWaitMillis, earlier.state == .pending ? earlier.dueAt : 0)
+        return .wait(until: until, reason: "waiting: earlier command \(earlier.id) on the same payment")
+    }
+
+    func planCancel(_ input: PlanInput) -> PlanDecision {
+        switch target(input, nothingTo: "cancel") {
+        case .decided(let decision): return decision
+        case .payment(let paymentRequestId, _):
+            return gates(input) ?? earlierFollowUp(input) ?? .send(paymentRequestId: paymentRequestId)
+        }
+    }
+
+    func planSaleRollback(_ input: PlanInput) -> PlanDecision {
+        switch target(input, nothingTo: "roll_back") {
+        case .decided(let decision): return decision
+        case .payment(let paymentRequestId, let sale):
+            if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
+            if input.command.needsReconcile { return .send(paymentRequestId: paymentRequestId) }
+            // Paywall refuses a revoke in the first 5 s after the command. Without a local
+            // acceptance time, the rollback's own creation is the safe lower bound: the sale was
+            // accepted before the producer could know its PaymentRequestId.
+            let accepted = sale?.acceptedAt ?? input.command.createdAt
+            let opens = accepted + WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
+            if input.now < opens {
+                return .wait(until: opens, reason: "waiting: rollback window until \(isoTime(opens))")
+            }
+            return .inquireBeforeRollback(paymentRequestId: paymentRequestId)
+        }
+    }
+
+    func planCancelRollback(_ input: PlanInput) -> PlanDecision {
+        switch target(input, nothingTo: "roll_back") {
+        case .decided(let decision): return decision
+        case .payment(let paymentRequestId, _):
+            let cancels = input.related.filter { $0.kind == .asyncCancel || $0.kind == .syncCancel }
+            let open = cancels.filter { !$0.state.isFinal }
+            if let unsent = open.first(where: Self.neverSent) {
+                return .revokeLocally(others: [unsent.id])
+            }
+            if !open.isEmpty {
+                return .wait(until: input.now + Self.shortWaitMillis, reason: "waiting: cancel in flight")
+            }
+            if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
+            if input.command.needsReconcile { return .send(paymentRequestId: paymentRequestId) }
+            let accepted = cancels.compactMap(\.acceptedAt).max() ?? input.command.createdAt
+            let opens = accepted + WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
+            if input.now < opens {
+                return .wait(until: opens, reason: "waiting: rollback window until \(isoTime(opens))")
+            }
+            return .send(paymentRequestId: paymentRequestId)
+        }
+    }
+}
+
+/// `2026-11-21T08:25:12.345Z` for log and error texts.
+func isoTime(_ millis: EpochMillis) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+}

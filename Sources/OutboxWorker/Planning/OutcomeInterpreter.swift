@@ -1,0 +1,198 @@
+import OutboxModel
+import OutboxStore
+import PaywallClient
+
+/// What an outcome means for the circuit breaker.
+public enum BreakerSignal: Sendable, Hashable {
+    /// Paywall answered: it is reachable and accepts our credentials.
+    case reachable
+    /// A fact about the world (connectivity, credentials): pause dispatch.
+    case unavailable(reason: String)
+}
+
+/// The update to record for a send, and what it says about Paywall's availability.
+public struct Interpretation: Sendable, Hashable {
+    /// The command's next state, with its attempt row.
+    public var update: CommandUpdate
+    /// For the breaker, when the outcome says anything about Paywall as a whole.
+    public var breaker: BreakerSignal?
+}
+
+/// Turns one Paywall outcome into the command's next state. Pure: the clock and the random
+/// number for jitter are inputs.
+public struct OutcomeInterpreter: Sendable {
+    /// The configuration (retry budget, backoff, reconcile delay).
+    public var configuration: WorkerConfiguration
+
+    /// Creates an interpreter.
+    public init(configuration: WorkerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Interprets the outcome of sending `command` (attempt started at `startedAt`).
+    public func interpret(
+        _ outcome: PaywallOutcome, command: OutboxCommand, owner: String, startedAt: EpochMillis, now: EpochMillis,
+        jitter: Double
+    ) -> Interpretation {
+        let attempt = AttemptRecord(
+            startedAt: startedAt, durationMillis: now - startedAt, httpStatus: outcome.answer?.httpStatus,
+            outcome: outcome.recordName, errorCode: outcome.answer?.errorCode, error: errorText(outcome))
+        func update(counts: Bool, learned: PaywallAnswer? = nil, _ next: CommandUpdate.Next) -> CommandUpdate {
+            let isSale = command.kind?.role == .sale
+            let paymentRequestId = learned?.ids.paymentRequestId
+            return CommandUpdate(
+                commandID: command.id, precondition: .leasedBy(owner), attempt: attempt, countsAsAttempt: counts,
+                paywallPaymentRequestId: paymentRequestId,
+                acceptedAt: (isSale || command.kind?.role == .followUp) && paymentRequestId != nil ? now : nil, next: next)
+        }
+        let attemptsAfter = command.attempts + 1
+        let isSale = command.kind?.role == .sale
+
+        switch outcome {
+        case .succeeded(let answer):
+            return Interpretation(
+                update: update(counts: true, learned: answer, .finish(inboxOutcome(.succeeded, reason: nil, answer))),
+                breaker: .reachable)
+
+        case .alreadyDone(.duplicateMerchantUniqueCode, _):
+            // Paywall has this MerchantUniqueCode: find the first payment, never fail it.
+            return Interpretation(
+                update: update(
+                    counts: true,
+                    .reschedule(
+                        dueAt: now + max(
+                            configuration.reconcileDelayMillis,
+                            configuration.backoff.delay(attempt: attemptsAfter, unit: jitter)),
+                        needsReconcile: true,
+                        lastError: "duplicate MerchantUniqueCode: Paywall has this sale; reconciling")),
+                breaker: .reachable)
+
+        case .alreadyDone(let reason, let answer):
+            return Interpretation(
+                update: update(
+                    counts: true, learned: answer, .finish(inboxOutcome(.succeeded, reason: "already_done:\(reason.rawValue)", answer))),
+                breaker: .reachable)
+
+        case .transient(let retryAfter, let problem):
+            if problem.code == .transport {
+                // Nothing was sent and Paywall could not be reached: a fact about the world.
+                return Interpretation(
+                    update: update(
+                        counts: false,
+                        .reschedule(
+                            dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                            lastError: "\(problem)")),
+                    breaker: .unavailable(reason: "\(problem)"))
+            }
+            if let giveUp = giveUp(command, attemptsAfter: attemptsAfter, now: now, lastError: "\(problem)") {
+                return Interpretation(update: update(counts: true, giveUp), breaker: .reachable)
+            }
+            let backoff = configuration.backoff.delay(attempt: attemptsAfter, unit: jitter)
+            let wait = max(backoff, retryAfter.map(millis) ?? 0)
+            return Interpretation(
+                update: update(
+                    counts: true,
+                    .reschedule(dueAt: now + wait, needsReconcile: command.needsReconcile, lastError: "\(problem)")),
+                breaker: .reachable)
+
+        case .outcomeUnknown(let problem):
+            // The request may have reached Paywall: never fail it, reconcile before any resend.
+            if !isSale, attemptsAfter >= configuration.maxAttempts {
+                return Interpretation(
+                    update: update(
+                        counts: true,
+                        .finish(
+                            InboxOutcome(
+                                .dead, reason: "outcome_unknown",
+                                message: "no answer after \(attemptsAfter) attempts; Paywall may have done it: \(problem)"))),
+                    breaker: nil)
+            }
+            let wait = max(configuration.reconcileDelayMillis, configuration.backoff.delay(attempt: attemptsAfter, unit: jitter))
+            return Interpretation(
+                update: update(
+                    counts: true,
+                    .reschedule(dueAt: now + wait, needsReconcile: true, lastError: "outcome unknown: \(problem)")),
+                breaker: nil)
+
+        case .rejected(let answer):
+            if isSale && command.needsReconcile {
+                // A resend refused while an earlier send's fate is unknown: the refusal may be
+                // Paywall's unrecognised way of saying "I have it". Keep reconciling; give up only
+                // as "outcome unknown", never as "failed".
+                if attemptsAfter >= configuration.maxAttempts {
+                    return Interpretation(
+                        update: update(
+                            counts: true,
+                            .finish(
+                                inboxOutcome(
+                                    .dead, reason: "outcome_unknown", answer,
+                                    message: "Paywall may have this sale; it could not be confirmed: check before charging again"))),
+                        breaker: .reachable)
+                }
+                return Interpretation(
+                    update: update(
+                        counts: true,
+                        .reschedule(
+                            dueAt: now + max(configuration.reconcileDelayMillis, configuration.backoff.delay(attempt: attemptsAfter, unit: jitter)),
+                            needsReconcile: true, lastError: "resend refused while reconciling: \(answer.summary)")),
+                    breaker: .reachable)
+            }
+            let reason = command.kind == .syncSaleRollback || command.kind == .syncCancelRollback ? "not_revocable" : "rejected"
+            return Interpretation(
+                update: update(counts: true, .finish(inboxOutcome(.failed, reason: reason, answer))), breaker: .reachable)
+
+        case .unavailable(let problem):
+            return Interpretation(
+                update: update(
+                    counts: false,
+                    .reschedule(
+                        dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                        lastError: "\(problem)")),
+                breaker: .unavailable(reason: "\(problem)"))
+
+        case .invalid(let error):
+            return Interpretation(
+                update: update(
+                    counts: false,
+                    .finish(
+                        InboxOutcome(
+                            .failed, reason: "validation", message: "\(error.field): \(error.description)"))),
+                breaker: nil)
+        }
+    }
+
+    /// The `dead` outcome when the retry budget (attempts or age) is spent, else nil.
+    func giveUp(_ command: OutboxCommand, attemptsAfter: Int, now: EpochMillis, lastError: String) -> CommandUpdate.Next? {
+        if command.needsReconcile && command.kind?.role == .sale { return nil }
+        if attemptsAfter >= configuration.maxAttempts {
+            return .finish(
+                InboxOutcome(.dead, reason: "attempts_exhausted", message: "gave up after \(attemptsAfter) attempts: \(lastError)"))
+        }
+        if now - command.createdAt >= configuration.maxAgeMillis {
+            return .finish(InboxOutcome(.dead, reason: "too_old", message: "gave up at age limit: \(lastError)"))
+        }
+        return nil
+    }
+
+    func errorText(_ outcome: PaywallOutcome) -> String? {
+        switch outcome {
+        case .succeeded: nil
+        case .alreadyDone(let reason, _): reason.rawValue
+        default: outcome.description
+        }
+    }
+
+    func millis(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// An inbox outcome carrying everything Paywall said.
+func inboxOutcome(_ outcome: FinalOutcome, reason: String?, _ answer: PaywallAnswer, message: String? = nil) -> InboxOutcome {
+    InboxOutcome(
+        outcome, reason: reason, errorCode: answer.errorCode, message: message ?? answer.message,
+        clientMessage: answer.clientMessage, paymentRequestId: answer.ids.paymentRequestId,
+        paymentRequestActivityId: answer.ids.paymentRequestActivityId, terminalPairId: answer.ids.terminalPairId,
+        paymentStatusId: answer.ids.paymentStatusId, result: answer.result?.serialized(), rawResponse: answer.rawBody,
+        httpStatus: answer.httpStatus)
+}

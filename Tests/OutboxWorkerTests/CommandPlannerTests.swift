@@ -1,0 +1,277 @@
+import OutboxModel
+import OutboxStore
+import PaywallClient
+import Testing
+
+@testable import OutboxWorker
+
+@Suite("Planner: what to do with a claimed command now")
+struct CommandPlannerTests {
+    let planner = CommandPlanner(configuration: testConfiguration())
+
+    func plan(
+        _ claimed: OutboxCommand, sale: OutboxCommand? = nil, related: [OutboxCommand] = [], at now: EpochMillis,
+        breaker: BreakerView = .closed
+    ) -> PlanDecision {
+        planner.plan(PlanInput(command: claimed, sale: sale, related: related, now: now, breaker: breaker))
+    }
+
+    // MARK: Sales
+
+    @Test("a fresh sale is sent, without a PaymentRequestId")
+    func freshSale() {
+        #expect(plan(command(1, .asyncSale), at: t0 + 10) == .send(paymentRequestId: nil))
+    }
+
+    @Test("deadline: a sale not delivered in time expires and is never sent; the row's own deadline wins",
+          arguments: [
+            (command(1, .syncSale), t0 + 180_000, false),
+            (command(1, .syncSale), t0 + 180_001, true),
+            (command(1, .syncSale, deadline: t0 + 5_000), t0 + 5_001, true),
+            (command(1, .syncSale, deadline: t0 + 900_000), t0 + 600_000, false),
+            (command(1, .marketplaceApprove), t0 + 6 * 86_400_000, false),
+          ])
+    func deadline(_ claimed: OutboxCommand, _ now: EpochMillis, _ expires: Bool) {
+        let decision = plan(claimed, at: now)
+        if expires {
+            guard case .finish(let outcome) = decision else {
+                Issue.record("expected expiry, got \(decision)")
+                return
+            }
+            #expect(outcome.outcome == .expired && outcome.reason == "deadline_passed")
+        } else {
+            #expect(decision == .send(paymentRequestId: nil))
+        }
+    }
+
+    @Test("a sale that may already be at Paywall never expires: it is reconciled")
+    func unknownSaleNeverExpires() {
+        #expect(plan(command(1, .asyncSale, needsReconcile: true), at: t0 + 86_400_000) == .reconcileSale)
+    }
+
+    @Test("not_before holds a command back until its time")
+    func notBefore() {
+        let claimed = command(1, .asyncSale, notBefore: t0 + 60_000)
+        #expect(plan(claimed, at: t0 + 59_999) == .wait(until: t0 + 60_000, reason: "waiting: not_before"))
+        #expect(plan(claimed, at: t0 + 60_000) == .send(paymentRequestId: nil))
+    }
+
+    @Test("an open breaker holds every command back until the probe, spending no attempt")
+    func breakerOpen() {
+        let open = BreakerView.open(until: t0 + 5_000, reason: "connection_refused")
+        for claimed in [command(1, .asyncSale), command(2, .marketplaceApprove), command(3, .asyncSale, needsReconcile: true)] {
+            guard case .wait(let until, let reason) = plan(claimed, at: t0 + 1, breaker: open) else {
+                Issue.record("expected a wait for \(claimed.kindName)")
+                continue
+            }
+            #expect(until == t0 + 5_000 && reason.hasPrefix("waiting: Paywall unavailable"))
+        }
+        #expect(plan(command(1, .asyncSale), at: t0 + 1, breaker: .probing) == .send(paymentRequestId: nil))
+    }
+
+    @Test("a sale withdrawn by a pending cancel or rollback is revoked locally, never sent")
+    func saleRevokedByPendingFollowUp() {
+        for kind in [CommandKind.asyncCancel, .syncCancel, .syncSaleRollback] {
+            let followUp = command(7, kind, saleKey: saleKey)
+            #expect(plan(command(1, .syncSale), related: [followUp], at: t0 + 1) == .revokeLocally(others: [7]))
+        }
+        // A cancel rollback does not withdraw the sale.
+        #expect(plan(command(1, .syncSale), related: [command(7, .syncCancelRollback, saleKey: saleKey)], at: t0 + 1)
+            == .send(paymentRequestId: nil))
+        // A finished follow-up does not either.
+        #expect(plan(command(1, .syncSale), related: [command(7, .asyncCancel, state: .failed, saleKey: saleKey)], at: t0 + 1)
+            == .send(paymentRequestId: nil))
+    }
+
+    @Test("a sale whose canceller is held by another worker waits; one this worker holds is revoked with it")
+    func saleWaitsForCancellerInFlight() {
+        let elsewhere = command(7, .asyncCancel, state: .inFlight, saleKey: saleKey)
+        let decision = plan(command(1, .syncSale), related: [elsewhere], at: t0)
+        #expect(decision == .wait(until: t0 + CommandPlanner.shortWaitMillis, reason: "waiting: revocation in progress"))
+        var mine = elsewhere
+        mine.leaseOwner = "test-worker"
+        #expect(plan(command(1, .syncSale), related: [mine], at: t0) == .revokeLocally(others: [7]))
+    }
+
+    @Test("a follow-up never revokes a sale someone holds (it may be on the wire); it waits longer than the sale does")
+    func followUpNeverRevokesHeldSale() {
+        var held = command(1, .syncSale, state: .inFlight)
+        held.leaseOwner = "test-worker"
+        let decision = plan(command(2, .asyncCancel, saleKey: saleKey), sale: held, at: t0)
+        guard case .wait(let until, _) = decision else {
+            Issue.record("expected a wait, got \(decision)")
+            return
+        }
+        #expect(until == t0 + 2 * CommandPlanner.shortWaitMillis)
+    }
+
+    @Test("a sale that may already be at Paywall is not revoked locally: its cancel must go to Paywall")
+    func possiblySentSaleNotRevoked() {
+        let decision = plan(command(1, .syncSale, needsReconcile: true), related: [command(7, .asyncCancel, saleKey: saleKey)], at: t0)
+        #expect(decision == .reconcileSale)
+    }
+
+    // MARK: Cancels
+
+    @Test("a cancel naming an unsent sale revokes both locally")
+    func cancelRevokesUnsentSale() {
+        let sale = command(1, .asyncSale)
+        #expect(plan(command(2, .asyncCancel, saleKey: saleKey), sale: sale, at: t0) == .revokeLocally(others: [1]))
+    }
+
+    @Test("a cancel waits while its sale is in flight or may have reached Paywall without an id")
+    func cancelWaitsForSale() {
+        let cancel = command(2, .asyncCancel, saleKey: saleKey)
+        for sale in [command(1, .asyncSale, state: .inFlight), command(1, .asyncSale, needsReconcile: true, dueAt: t0 + 9_000)] {
+            guard case .wait(let until, let reason) = plan(cancel, sale: sale, at: t0) else {
+                Issue.record("expected a wait")
+                continue
+            }
+            #expect(reason.hasPrefix("waiting: sale"))
+            #expect(until == max(t0 + 2 * CommandPlanner.shortWaitMillis, sale.state == .pending ? sale.dueAt : 0))
+        }
+    }
+
+    @Test("a cancel goes out with its sale's PaymentRequestId once the sale has one")
+    func cancelUsesSalesPaymentRequestId() {
+        let sale = command(1, .asyncSale, state: .succeeded, prid: paymentID, acceptedAt: t0)
+        #expect(plan(command(2, .syncCancel, saleKey: saleKey), sale: sale, at: t0 + 1) == .send(paymentRequestId: paymentID))
+        // Named by PaymentRequestId, it needs no local sale.
+        #expect(plan(command(2, .asyncCancel, paymentRequestId: paymentID), at: t0 + 1) == .send(paymentRequestId: paymentID))
+    }
+
+    @Test("a cancel of a sale that ended without payment ends without calling Paywall",
+          arguments: [CommandState.failed, .expired, .revoked, .discarded])
+    func nothingToCancel(_ saleState: CommandState) {
+        let decision = plan(command(2, .asyncCancel, saleKey: saleKey), sale: command(1, .asyncSale, state: saleState), at: t0)
+        guard case .finish(let outcome) = decision else {
+            Issue.record("expected finish, got \(decision)")
+            return
+        }
+        #expect(outcome.outcome == .failed && outcome.reason == "nothing_to_cancel")
+    }
+
+    @Test("a cancel of a dead sale is not told 'nothing to cancel': the sale's fate is unconfirmed")
+    func cancelOfDeadSale() {
+        let decision = plan(command(2, .asyncCancel, saleKey: saleKey), sale: command(1, .asyncSale, state: .dead), at: t0)
+        guard case .finish(let outcome) = decision else {
+            Issue.record("expected finish")
+            return
+        }
+        #expect(outcome.reason == "sale_dead")
+    }
+
+    @Test("a cancel whose sale is not in the outbox waits a while, then fails clearly")
+    func cancelOfMissingSale() {
+        let cancel = command(2, .asyncCancel, saleKey: saleKey)
+        guard case .wait = plan(cancel, at: t0 + 1_000) else {
+            Issue.record("expected a wait")
+            return
+        }
+        guard case .finish(let outcome) = plan(cancel, at: t0 + CommandPlanner.missingSaleGraceMillis) else {
+            Issue.record("expected finish")
+            return
+        }
+        #expect(outcome.reason == "sale_not_found")
+    }
+
+    // MARK: Sale rollbacks
+
+    @Test("a sale rollback waits out Paywall's 5 s window plus the margin from the sale's acceptance")
+    func rollbackWindow() {
+        let accepted = t0 + 1_000
+        let sale = command(1, .syncSale, state: .succeeded, prid: paymentID, acceptedAt: accepted)
+        let rollback = command(2, .syncSaleRollback, saleKey: saleKey, createdAt: t0 + 1_500)
+        let opens = accepted + 5_000 + 1_000
+        for now in [accepted, accepted + 4_999, accepted + 5_000, opens - 1] {
+            guard case .wait(let until, let reason) = plan(rollback, sale: sale, at: now) else {
+                Issue.record("rollback planned at \(now - accepted) ms after acceptance")
+                continue
+            }
+            #expect(until == opens && reason.hasPrefix("waiting: rollback window"))
+        }
+        #expect(plan(rollback, sale: sale, at: opens) == .inquireBeforeRollback(paymentRequestId: paymentID))
+    }
+
+    @Test("a rollback named only by PaymentRequestId counts the window from its own creation")
+    func rollbackWindowWithoutLocalSale() {
+        let rollback = command(2, .syncSaleRollback, paymentRequestId: paymentID, createdAt: t0)
+        #expect(plan(rollback, at: t0 + 5_999) == .wait(until: t0 + 6_000, reason: "waiting: rollback window until \(isoTime(t0 + 6_000))"))
+        #expect(plan(rollback, at: t0 + 6_000) == .inquireBeforeRollback(paymentRequestId: paymentID))
+    }
+
+    @Test("a rollback of an unsent sale revokes both locally, without waiting for any window")
+    func rollbackOfUnsentSale() {
+        #expect(plan(command(2, .syncSaleRollback, saleKey: saleKey), sale: command(1, .syncSale), at: t0) == .revokeLocally(others: [1]))
+    }
+
+    @Test("after the window, the device status decides: only 'not on the device' sends the rollback")
+    func rollbackStatusDecision() {
+        let policy = PaymentStatusPolicy.simulator
+        #expect(RollbackDecision.decide(statusId: 2, policy: policy) == .send)
+        #expect(RollbackDecision.decide(statusId: 1, policy: policy) == .send)
+        #expect(RollbackDecision.decide(statusId: 7, policy: policy) == .alreadyRolledBack)
+        for status in [3, 4, 5, 6, 99] {
+            guard case .notRevocable = RollbackDecision.decide(statusId: status, policy: policy) else {
+                Issue.record("status \(status) should not be revocable")
+                continue
+            }
+        }
+        guard case .notRevocable = RollbackDecision.decide(statusId: nil, policy: policy) else {
+            Issue.record("no status must not send")
+            return
+        }
+        // With the real Paywall's policy even SentToDevice may be on the device: never sent.
+        guard case .notRevocable = RollbackDecision.decide(statusId: 2, policy: .paywall) else {
+            Issue.record("the paywall policy must treat status 2 as possibly on the device")
+            return
+        }
+    }
+
+    // MARK: Cancel rollbacks
+
+    @Test("a cancel rollback revokes an unsent cancel locally, waits for one in flight, else respects the window")
+    func cancelRollback() {
+        let sale = command(1, .syncSale, state: .succeeded, prid: paymentID, acceptedAt: t0)
+        let rollback = command(3, .syncCancelRollback, saleKey: saleKey, createdAt: t0 + 100)
+        #expect(plan(rollback, sale: sale, related: [command(2, .syncCancel, saleKey: saleKey)], at: t0 + 200)
+            == .revokeLocally(others: [2]))
+        guard case .wait = plan(rollback, sale: sale, related: [command(2, .syncCancel, state: .inFlight, saleKey: saleKey)], at: t0 + 200) else {
+            Issue.record("expected a wait for the cancel in flight")
+            return
+        }
+        let sent = command(2, .syncCancel, state: .succeeded, saleKey: saleKey, acceptedAt: t0 + 1_000)
+        #expect(plan(rollback, sale: sale, related: [sent], at: t0 + 6_999)
+            == .wait(until: t0 + 7_000, reason: "waiting: rollback window until \(isoTime(t0 + 7_000))"))
+        #expect(plan(rollback, sale: sale, related: [sent], at: t0 + 7_000) == .send(paymentRequestId: paymentID))
+    }
+
+    // MARK: Standalone
+
+    @Test("standalone commands go out at once, subject to the shared gates")
+    func standalone() {
+        for kind in [CommandKind.asyncPairRequest, .asyncPairConfirm, .syncPairRequest, .marketplaceApprove] {
+            #expect(plan(command(1, kind), at: t0 + 1) == .send(paymentRequestId: nil))
+        }
+    }
+}
+
+@Suite("Planner: ordering on one payment")
+struct PaymentOrderingTests {
+    let planner = CommandPlanner(configuration: testConfiguration())
+
+    @Test("a follow-up waits for an earlier unfinished follow-up of the same payment; finished ones do not hold it")
+    func inOrder() {
+        let sale = command(1, .syncSale, state: .succeeded, prid: paymentID, acceptedAt: t0)
+        let cancel = command(3, .syncCancel, saleKey: saleKey)
+        let earlierRollback = command(2, .syncSaleRollback, saleKey: saleKey, dueAt: t0 + 6_000)
+        let decision = planner.plan(PlanInput(command: cancel, sale: sale, related: [earlierRollback], now: t0 + 100))
+        #expect(decision == .wait(until: t0 + 6_000, reason: "waiting: earlier command 2 on the same payment"))
+        var finished = earlierRollback
+        finished.state = .failed
+        #expect(planner.plan(PlanInput(command: cancel, sale: sale, related: [finished], now: t0 + 100)) == .send(paymentRequestId: paymentID))
+        // A later follow-up does not hold an earlier one.
+        let laterCancel = command(4, .syncCancel, saleKey: saleKey)
+        #expect(planner.plan(PlanInput(command: cancel, sale: sale, related: [laterCancel], now: t0 + 100)) == .send(paymentRequestId: paymentID))
+    }
+}
