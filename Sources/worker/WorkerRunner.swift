@@ -59,11 +59,16 @@ struct WorkerRunner {
         }
 
         let transport = HTTPClientTransport(configuration: settings.configuration.paywall)
-        defer {
-            // Best effort; the process is about to exit.
-            let shutdown = Task { try? await transport.shutdown() }
-            _ = shutdown
-        }
+        let code = await run(settings: settings, services: services, transport: transport, signals: signals)
+        try? await transport.shutdown()
+        return code
+    }
+
+    private func run(
+        settings: WorkerSettings, services: [ServiceGroupConfiguration.ServiceConfiguration],
+        transport: HTTPClientTransport, signals: UnixSignalsSequence
+    ) async -> Int32 {
+        var services = services
         let worker: OutboxWorker
         let store: OutboxStore
         do {

@@ -212,3 +212,57 @@ func temporaryDirectory() throws -> URL {
         #expect(worker.stdout.split(separator: "\n").count == 1)
     }
 }
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import OutboxModel
+import OutboxStore
+
+/// Signals and failures that need a command in flight or a broken database.
+@Suite(.serialized) struct WorkerShutdownTests {
+    @Test func unopenableDatabaseExits74() async throws {
+        let worker = try WorkerProcess(["--simulator", "--db", "/nonexistent-dir-\(UUID().uuidString)/outbox.sqlite"])
+        #expect(await worker.waitForExit() == 74, "\(worker.stderr.suffix(2000))")
+        #expect(worker.stderr.contains("Cannot open the outbox database"))
+    }
+
+    /// First SIGTERM: graceful shutdown waits for the in-flight send (the simulator answers
+    /// after 20 s). Second SIGTERM: immediate exit 130.
+    @Test func secondSignalExitsAtOnceWith130() async throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("outbox.sqlite").path
+        let worker = try WorkerProcess(
+            ["--simulator", "--db", db, "--log-level", "debug", "--shutdown-grace", "60s", "--request-timeout", "50s",
+             "--lease", "2m"])
+        #expect(await worker.waitForStderr("\"Worker running\""), "\(worker.stderr.suffix(2000))")
+        let base = try #require(
+            worker.stderr.firstMatch(of: try Regex(#"sim\.base_url=(http://127\.0\.0\.1:\d+)"#))?.output[1].substring)
+
+        // Every Paywall answer now comes 20 s late.
+        var request = URLRequest(url: URL(string: "\(base)/_sim/faults")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"slowRate": 1, "slowDelayMillis": 20000}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+
+        let store = try OutboxStore(OutboxStoreConfiguration(path: db))
+        _ = try store.enqueue(
+            NewCommand(
+                commandKey: UUID().uuidString.lowercased(), kind: .asyncPairRequest,
+                payload: #"{"TerminalTagCode":"STORE1-TILL9"}"#))
+        #expect(await worker.waitForStderr("paywall.kind=async_pair_request"), "\(worker.stderr.suffix(2000))")
+
+        let started = ContinuousClock.now
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForStderr("shutting down gracefully"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(worker.process.isRunning, "graceful shutdown should wait for the in-flight send")
+        worker.signal(SIGTERM)
+        let status = await worker.waitForExit(timeout: .seconds(15))
+        #expect(status == 130, "\(worker.stderr.suffix(2000))")
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(worker.stderr.contains("Second signal received"))
+    }
+}
