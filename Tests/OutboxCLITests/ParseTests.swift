@@ -290,3 +290,35 @@ struct ParseTests {
         #expect(CLIError.from(RepairError(.notFound, "x")).status == .notFound)
     }
 }
+
+@Suite("CLI: confirmation")
+struct ConfirmationTests {
+    static func console(tty: Bool, answer: String?) -> Console {
+        Console(
+            out: { _ in }, err: { _ in }, readLine: { answer }, stdinIsTerminal: tty, stdoutIsTerminal: tty,
+            environment: [:], clock: SystemWallClock())
+    }
+
+    static func declined(_ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch {
+            return CLIError.from(error).status == .declined
+        }
+    }
+
+    @Test("y or yes on a terminal proceeds; anything else, no terminal, or end of input declines (exit 10)")
+    func rules() throws {
+        let ask = try ConfirmOptions.parse([])
+        let yes = try ConfirmOptions.parse(["--yes"])
+        for answer in ["y", "Y", "yes", " YES "] {
+            try confirm("Go?", options: ask, console: Self.console(tty: true, answer: answer))
+        }
+        for answer in ["n", "", "no", "sure", nil] as [String?] {
+            #expect(Self.declined { try confirm("Go?", options: ask, console: Self.console(tty: true, answer: answer)) })
+        }
+        #expect(Self.declined { try confirm("Go?", options: ask, console: Self.console(tty: false, answer: "y")) })
+        try confirm("Go?", options: yes, console: Self.console(tty: false, answer: nil))
+    }
+}
