@@ -63,21 +63,28 @@ enum DemoCommands {
             case 1: commands.append(syncSale("35.50"))
             case 2:  // cancel the async sale above, named by its MerchantUniqueCode
                 after[commands.count] = lastAsyncSaleIndex
-                commands.append(NewCommand(commandKey: key(), kind: .asyncCancel, payload: "{}", saleKey: lastAsyncSale))
+                commands.append(
+                    NewCommand(commandKey: key(), kind: .asyncCancel, payload: "{}", saleKey: lastAsyncSale))
             case 3:  // revoke the sync sale above before its terminal takes it
                 after[commands.count] = lastSyncSaleIndex
-                commands.append(NewCommand(commandKey: key(), kind: .syncSaleRollback, payload: "{}", saleKey: lastSyncSale))
+                commands.append(
+                    NewCommand(commandKey: key(), kind: .syncSaleRollback, payload: "{}", saleKey: lastSyncSale))
             case 4:
-                commands.append(NewCommand(commandKey: key(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"STORE1-TILL2"}"#))
+                commands.append(
+                    NewCommand(
+                        commandKey: key(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"STORE1-TILL2"}"#))
             case 5:
-                commands.append(NewCommand(commandKey: key(), kind: .marketplaceApprove, payload: #"{"PaymentId":\#(48_213 + round)}"#))
+                commands.append(
+                    NewCommand(
+                        commandKey: key(), kind: .marketplaceApprove, payload: #"{"PaymentId":\#(48_213 + round)}"#))
             case 6:
                 commands.append(syncSale("150.00"))
                 lastPlainSyncSale = lastSyncSale
                 lastPlainSyncSaleIndex = lastSyncSaleIndex
             case 7: commands.append(asyncSale("9.13", "9.13", 1, "Declined by the simulator (.13)"))
             case 8:
-                commands.append(NewCommand(commandKey: key(), kind: .syncPairRequest, payload: #"{"TerminalId":"\#(terminalId)"}"#))
+                commands.append(
+                    NewCommand(commandKey: key(), kind: .syncPairRequest, payload: #"{"TerminalId":"\#(terminalId)"}"#))
             case 9: commands.append(asyncSale("48.99", "48.99", 1, "Headphones"))
             case 10:
                 after[commands.count] = lastPlainSyncSaleIndex

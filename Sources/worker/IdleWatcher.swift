@@ -42,7 +42,8 @@ struct IdleWatcher: Service {
                         logger.debug(
                             "Demo follow-up queued",
                             metadata: [
-                                "outbox.command.id": "\(result.id)", "outbox.command.kind": .string(entry.step.command.kindName),
+                                "outbox.command.id": "\(result.id)",
+                                "outbox.command.kind": .string(entry.step.command.kindName),
                             ])
                     } else {
                         still.append(entry)

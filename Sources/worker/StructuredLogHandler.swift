@@ -42,14 +42,18 @@ struct StructuredLogHandler: LogHandler {
         case .stringConvertible(let convertible): convertible.description
         case .array(let values): "[" + values.map(render).joined(separator: ",") + "]"
         case .dictionary(let values):
-            "{" + values.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(render($0.value))" }.joined(separator: ",") + "}"
+            "{" + values.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(render($0.value))" }.joined(separator: ",")
+                + "}"
         }
     }
 
     /// Quotes (with `\"`, `\\`, `\n`, `\r`, `\t` escapes) when needed, or always.
     static func quoted(_ text: String, always: Bool) -> String {
-        let needsQuotes = always || text.isEmpty
-            || text.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
+        let needsQuotes =
+            always || text.isEmpty
+            || text.unicodeScalars.contains {
+                $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F
+            }
         guard needsQuotes else { return text }
         var out = "\""
         for scalar in text.unicodeScalars {

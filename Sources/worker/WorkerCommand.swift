@@ -58,13 +58,22 @@ struct WorkerCommand: AsyncParsableCommand {
 
     // MARK: Mode
 
-    @Option(help: ArgumentHelp("JSON configuration file (env OUTBOX_CONFIG). Example: --config /etc/outbox/worker.json", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "JSON configuration file (env OUTBOX_CONFIG). Example: --config /etc/outbox/worker.json", valueName: "path")
+    )
     var config: String?
 
-    @Flag(help: "Run against a built-in Paywall simulator on 127.0.0.1 (ephemeral port, fake credentials, simulator status policy); the database defaults to ./outbox.sqlite. Moves no money.")
+    @Flag(
+        help:
+            "Run against a built-in Paywall simulator on 127.0.0.1 (ephemeral port, fake credentials, simulator status policy); the database defaults to ./outbox.sqlite. Moves no money."
+    )
     var simulator = false
 
-    @Option(help: ArgumentHelp("With --simulator: queue this many demo commands first (a mix of every kind) and exit once all have finished (implies --exit-when-idle). Example: --demo 12", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "With --simulator: queue this many demo commands first (a mix of every kind) and exit once all have finished (implies --exit-when-idle). Example: --demo 12",
+            valueName: "n"))
     var demo: Int?
 
     @Flag(help: "Exit (code 0) once no command is pending or in flight.")
@@ -106,7 +115,8 @@ struct WorkerCommand: AsyncParsableCommand {
         if let defaultText = setting.defaultText { text += "; default \(defaultText)" }
         text += ")"
         if let flag = setting.flagSpelling {
-            text += " Example: \(flag)\(setting.key == WorkerSetting.allowInsecureHTTP.key ? "" : " \(setting.example)")"
+            text +=
+                " Example: \(flag)\(setting.key == WorkerSetting.allowInsecureHTTP.key ? "" : " \(setting.example)")"
         }
         return text
     }
@@ -118,12 +128,14 @@ struct WorkerCommand: AsyncParsableCommand {
     static let valueNames: [String: String] = [
         "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
         "paywall.approve_variant": "payment|pw|self", "paywall.status_policy": "paywall|simulator", "concurrency": "n",
-        "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id", "log_level": "level",
+        "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id",
+        "log_level": "level",
     ]
 
     func validate() throws {
         if demo != nil, !simulator {
-            throw ValidationError("--demo queues fake commands and needs --simulator (it would otherwise send them to Paywall)")
+            throw ValidationError(
+                "--demo queues fake commands and needs --simulator (it would otherwise send them to Paywall)")
         }
         if let demo, !(1...10_000).contains(demo) {
             throw ValidationError("--demo must be from 1 to 10000")

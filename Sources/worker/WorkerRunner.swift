@@ -99,7 +99,9 @@ struct WorkerRunner {
                     queuedIDs[index] = result.id
                     logger.debug(
                         "Demo command queued",
-                        metadata: ["outbox.command.id": "\(result.id)", "outbox.command.kind": .string(step.command.kindName)])
+                        metadata: [
+                            "outbox.command.id": "\(result.id)", "outbox.command.kind": .string(step.command.kindName),
+                        ])
                 }
                 logger.notice(
                     "Demo commands queued; follow-ups wait until Paywall has accepted their sale",
@@ -115,13 +117,15 @@ struct WorkerRunner {
             services.append(
                 .init(
                     service: IdleWatcher(
-                        store: store, logger: logger, waiting: waiting, queuedIDs: queuedIDs, exitWhenIdle: exitWhenIdle),
+                        store: store, logger: logger, waiting: waiting, queuedIDs: queuedIDs, exitWhenIdle: exitWhenIdle
+                    ),
                     successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "idle-watcher"))
         }
 
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         // The worker finishes in-flight sends within its grace; past grace + 5 s the group cancels.
-        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(settings.configuration.shutdownGraceMillis + 5_000)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(
+            settings.configuration.shutdownGraceMillis + 5_000)
         let group = ServiceGroup(configuration: groupConfiguration)
 
         logger.notice(
@@ -144,7 +148,8 @@ struct WorkerRunner {
                             metadata: ["process.signal": "\(signal)"])
                         await group.triggerGracefulShutdown()
                     } else {
-                        logger.critical("Second signal received: exiting at once", metadata: ["process.signal": "\(signal)"])
+                        logger.critical(
+                            "Second signal received: exiting at once", metadata: ["process.signal": "\(signal)"])
                         exit(WorkerExitCode.secondSignal)
                     }
                 }
@@ -173,7 +178,8 @@ struct WorkerRunner {
             return WorkerExitCode.success
         case .failure(let error):
             let isDatabase = Self.isDatabaseError(error)
-            logger.critical("Worker failed", metadata: ["error": .string("\(error)"), "error.database": "\(isDatabase)"])
+            logger.critical(
+                "Worker failed", metadata: ["error": .string("\(error)"), "error.database": "\(isDatabase)"])
             return isDatabase ? WorkerExitCode.database : WorkerExitCode.software
         }
     }

@@ -1,4 +1,6 @@
 import Foundation
+import OutboxModel
+import OutboxStore
 import Testing
 
 /// The built products directory (next to the test bundle on Linux).
@@ -169,13 +171,17 @@ func temporaryDirectory() throws -> URL {
         #expect(lines.count == 6, "stdout: \(worker.stdout)")
         let outcomes = ["succeeded", "failed", "expired", "revoked", "dead", "discarded"]
         #expect(lines.allSatisfy { line in outcomes.contains { line.contains($0) } })
-        for kind in ["async_sale", "sync_sale", "async_cancel", "sync_sale_rollback", "async_pair_request", "marketplace_approve"] {
+        for kind in [
+            "async_sale", "sync_sale", "async_cancel", "sync_sale_rollback", "async_pair_request",
+            "marketplace_approve",
+        ] {
             #expect(lines.contains { $0.contains(" \(kind) ") }, "no outcome line for \(kind)")
         }
         let stderr = worker.stderr
         #expect(stderr.contains("outbox.command.id="))
         // Structured: every stderr line starts with a timestamp and a level.
-        let structured = try Regex(#"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) ""#)
+        let structured = try Regex(
+            #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) ""#)
         for line in stderr.split(separator: "\n") {
             #expect(line.contains(structured), "unstructured stderr line: \(line)")
         }
@@ -214,10 +220,8 @@ func temporaryDirectory() throws -> URL {
 }
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
-import OutboxModel
-import OutboxStore
 
 /// Signals and failures that need a command in flight or a broken database.
 @Suite(.serialized) struct WorkerShutdownTests {
@@ -233,8 +237,11 @@ import OutboxStore
         let dir = try temporaryDirectory()
         let db = dir.appendingPathComponent("outbox.sqlite").path
         let worker = try WorkerProcess(
-            ["--simulator", "--db", db, "--log-level", "debug", "--shutdown-grace", "60s", "--request-timeout", "50s",
-             "--lease", "2m"])
+            [
+                "--simulator", "--db", db, "--log-level", "debug", "--shutdown-grace", "60s", "--request-timeout",
+                "50s",
+                "--lease", "2m",
+            ])
         #expect(await worker.waitForStderr("\"Worker running\""), "\(worker.stderr.suffix(2000))")
         let base = try #require(
             worker.stderr.firstMatch(of: try Regex(#"sim\.base_url=(http://127\.0\.0\.1:\d+)"#))?.output[1].substring)

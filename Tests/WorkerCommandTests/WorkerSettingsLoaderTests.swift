@@ -24,7 +24,8 @@ func load(
 ) throws(WorkerConfigurationError) -> WorkerSettings {
     var configFile: String?
     if let file {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID().uuidString).json")
+            .path
         FileManager.default.createFile(atPath: path, contents: Data(file.utf8), attributes: [.posixPermissions: 0o600])
         configFile = path
     }
@@ -107,7 +108,8 @@ func refusal(
         environment["OUTBOX_CONFIG"] = fromEnv
         let viaEnv = try WorkerSettingsLoader(WorkerSettingsInput(environment: environment)).load()
         #expect(viaEnv.configuration.maxAttempts == 3)
-        let viaFlag = try WorkerSettingsLoader(WorkerSettingsInput(configFile: fromFlag, environment: environment)).load()
+        let viaFlag = try WorkerSettingsLoader(WorkerSettingsInput(configFile: fromFlag, environment: environment))
+            .load()
         #expect(viaFlag.configuration.maxAttempts == 4)
         #expect(viaFlag.configFile == fromFlag)
     }
@@ -265,7 +267,8 @@ func refusal(
     @Test func everyProblemIsReportedAtOnce() throws {
         let error = try #require(refusal(flags: ["concurrency": "x", "lease": "y"], environment: [:]))
         let keys = Set(error.problems.map(\.key))
-        #expect(keys.isSuperset(of: ["db", "paywall.physical_base_url", "paywall.private_api_key", "concurrency", "lease"]))
+        #expect(
+            keys.isSuperset(of: ["db", "paywall.physical_base_url", "paywall.private_api_key", "concurrency", "lease"]))
     }
 
     @Test(arguments: [
@@ -365,7 +368,8 @@ func refusal(
     }
 
     @Test func errorsInOtherSettingsDoNotShowSecrets() throws {
-        let error = try #require(refusal(flags: ["lease": "x"], file: #"{"paywall": {"private_api_key": "FILE-SECRET-8888"}}"#))
+        let error = try #require(
+            refusal(flags: ["lease": "x"], file: #"{"paywall": {"private_api_key": "FILE-SECRET-8888"}}"#))
         for secret in secretValues + ["FILE-SECRET-8888"] {
             #expect(!error.description.contains(secret))
         }

@@ -60,17 +60,20 @@ extension WorkerSetting {
     /// The database file.
     public static let database = WorkerSetting(
         key: "db", flag: "db", defaultText: nil,
-        help: "Path of the outbox SQLite database (created and migrated if missing). Required, except with --simulator (./outbox.sqlite).",
+        help:
+            "Path of the outbox SQLite database (created and migrated if missing). Required, except with --simulator (./outbox.sqlite).",
         example: "/var/lib/outbox/outbox.sqlite")
     /// Physical POS API base address.
     public static let physicalBaseURL = WorkerSetting(
         key: "paywall.physical_base_url", flag: "physical-base-url", defaultText: nil,
-        help: "Base address of Paywall's Physical POS API. Required (no default: nothing is sent anywhere unless you say where); https unless --allow-insecure-http.",
+        help:
+            "Base address of Paywall's Physical POS API. Required (no default: nothing is sent anywhere unless you say where); https unless --allow-insecure-http.",
         example: "https://physical-api.example.com")
     /// PaymentAPI base address.
     public static let paymentBaseURL = WorkerSetting(
         key: "paywall.payment_base_url", flag: "payment-base-url", defaultText: nil,
-        help: "Base address of Paywall's PaymentAPI (marketplace approve). Required; https unless --allow-insecure-http.",
+        help:
+            "Base address of Paywall's PaymentAPI (marketplace approve). Required; https unless --allow-insecure-http.",
         example: "https://test-payment-api.itspaywall.com")
     /// Private API key.
     public static let privateAPIKey = WorkerSetting(
@@ -85,7 +88,8 @@ extension WorkerSetting {
     /// Public API key.
     public static let publicAPIKey = WorkerSetting(
         key: "paywall.public_api_key", flag: nil, isSecret: true, defaultText: nil,
-        help: "The public API key (header apikeypublic, marketplace approve). Secret: environment or file only. Required.",
+        help:
+            "The public API key (header apikeypublic, marketplace approve). Secret: environment or file only. Required.",
         example: "<from the Paywall panel>")
     /// Public API client.
     public static let publicAPIClient = WorkerSetting(
@@ -100,17 +104,20 @@ extension WorkerSetting {
     /// Request timeout.
     public static let requestTimeout = WorkerSetting(
         key: "paywall.request_timeout", flag: "request-timeout", defaultText: "30s",
-        help: "Deadline of a whole Paywall request; past it the outcome is unknown and is reconciled. Must be shorter than the lease.",
+        help:
+            "Deadline of a whole Paywall request; past it the outcome is unknown and is reconciled. Must be shorter than the lease.",
         example: "20s")
     /// Approve variant.
     public static let approveVariant = WorkerSetting(
         key: "paywall.approve_variant", flag: "approve-variant", defaultText: "payment",
-        help: "Marketplace approve endpoint: payment (/approve/payment), pw (/approve/pw/payment) or self (/approve/self/payment).",
+        help:
+            "Marketplace approve endpoint: payment (/approve/payment), pw (/approve/pw/payment) or self (/approve/self/payment).",
         example: "pw")
     /// Status policy.
     public static let statusPolicy = WorkerSetting(
         key: "paywall.status_policy", flag: "status-policy", defaultText: "paywall",
-        help: "What payment status ids mean: paywall (real Paywall) or simulator (the built-in simulator's numbering; forced by --simulator).",
+        help:
+            "What payment status ids mean: paywall (real Paywall) or simulator (the built-in simulator's numbering; forced by --simulator).",
         example: "paywall")
     /// Concurrency.
     public static let concurrency = WorkerSetting(
@@ -119,7 +126,8 @@ extension WorkerSetting {
     /// Lease.
     public static let lease = WorkerSetting(
         key: "lease", flag: "lease", defaultText: "60s",
-        help: "How long a claim lasts before another worker may take the command back (after reconciling). Longer than --request-timeout.",
+        help:
+            "How long a claim lasts before another worker may take the command back (after reconciling). Longer than --request-timeout.",
         example: "90s")
     /// Backoff base.
     public static let backoffBase = WorkerSetting(
@@ -148,7 +156,8 @@ extension WorkerSetting {
     /// Shutdown grace.
     public static let shutdownGrace = WorkerSetting(
         key: "shutdown_grace", flag: "shutdown-grace", defaultText: "10s",
-        help: "On SIGTERM/SIGINT, how long in-flight sends may take to finish before they are cancelled. Keep the supervisor's stop timeout larger.",
+        help:
+            "On SIGTERM/SIGINT, how long in-flight sends may take to finish before they are cancelled. Keep the supervisor's stop timeout larger.",
         example: "20s")
     /// Synchronous.
     public static let synchronous = WorkerSetting(
@@ -165,7 +174,8 @@ extension WorkerSetting {
     /// Insecure HTTP.
     public static let allowInsecureHTTP = WorkerSetting(
         key: "allow_insecure_http", flag: "allow-insecure-http", defaultText: "false",
-        help: "Accept http:// base addresses (a local test Paywall). Without it both must be https://. Flag, or true/false in the environment or file.",
+        help:
+            "Accept http:// base addresses (a local test Paywall). Without it both must be https://. Flag, or true/false in the environment or file.",
         example: "true")
 
     /// The per-kind delivery deadline setting of `kind` (`deadline.sync_sale`).

@@ -103,7 +103,8 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.allowInsecureHTTP.key: "\(allowInsecureHTTP)",
         ]
         for kind in CommandKind.allCases {
-            values[WorkerSetting.deadline(kind).key] = c.deadlines[kind].map { DurationText.format(millis: $0) } ?? "none"
+            values[WorkerSetting.deadline(kind).key] =
+                c.deadlines[kind].map { DurationText.format(millis: $0) } ?? "none"
         }
         return WorkerSetting.allWithDeadlines.map { setting in
             (setting.key, values[setting.key] ?? "", origins[setting.key] ?? .defaulted)

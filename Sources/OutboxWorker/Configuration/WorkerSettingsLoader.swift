@@ -73,7 +73,10 @@ private struct Sources {
     var reader: ConfigReader
     var filePath: String?
 
-    init(flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String], file: [AbsoluteConfigKey: ConfigValue]?, filePath: String?) {
+    init(
+        flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String], file: [AbsoluteConfigKey: ConfigValue]?,
+        filePath: String?
+    ) {
         let secretVariables = Set(WorkerSetting.allWithDeadlines.filter(\.isSecret).map(\.environmentVariable))
         let env = KeyMappingProvider(
             upstream: EnvironmentVariablesProvider(
@@ -183,13 +186,17 @@ private struct LoadState {
         } else {
             physical = url(.physicalBaseURL, allowInsecure: allowInsecure)
             payment = url(.paymentBaseURL, allowInsecure: allowInsecure)
-            privateCredentials = PaywallCredentials(apiKey: secret(.privateAPIKey), apiClient: secret(.privateAPIClient))
+            privateCredentials = PaywallCredentials(
+                apiKey: secret(.privateAPIKey), apiClient: secret(.privateAPIClient))
             publicCredentials = PaywallCredentials(apiKey: secret(.publicAPIKey), apiClient: secret(.publicAPIClient))
         }
         let connectTimeout = duration(.connectTimeout, default: 5_000, minimum: 1)
         let requestTimeout = duration(.requestTimeout, default: 30_000, minimum: 1)
         if connectTimeout > requestTimeout {
-            problem(.connectTimeout, "\(DurationText.format(millis: connectTimeout)) is longer than paywall.request_timeout (\(DurationText.format(millis: requestTimeout)))")
+            problem(
+                .connectTimeout,
+                "\(DurationText.format(millis: connectTimeout)) is longer than paywall.request_timeout (\(DurationText.format(millis: requestTimeout)))"
+            )
         }
         let approveVariant: MarketplaceApproveVariant = choice(.approveVariant, default: .payment) {
             MarketplaceApproveVariant(rawValue: $0.lowercased())
@@ -203,7 +210,8 @@ private struct LoadState {
         }
         if simulator != nil {
             if statusPolicy != .simulator, let (_, origin) = value(.statusPolicy) {
-                warnings.append("--simulator: ignoring paywall.status_policy from \(origin) (the simulator's numbering applies)")
+                warnings.append(
+                    "--simulator: ignoring paywall.status_policy from \(origin) (the simulator's numbering applies)")
             }
             statusPolicy = .simulator
             origins[WorkerSetting.statusPolicy.key] = .simulator
@@ -212,13 +220,19 @@ private struct LoadState {
         let concurrency = integer(.concurrency, default: 8, range: 1...256)
         let lease = duration(.lease, default: 60_000, minimum: 1_000)
         if lease <= requestTimeout {
-            problem(.lease, "\(DurationText.format(millis: lease)) must be longer than paywall.request_timeout (\(DurationText.format(millis: requestTimeout))), or another worker could take a command back while it is being sent")
+            problem(
+                .lease,
+                "\(DurationText.format(millis: lease)) must be longer than paywall.request_timeout (\(DurationText.format(millis: requestTimeout))), or another worker could take a command back while it is being sent"
+            )
         }
         let backoffBase = duration(.backoffBase, default: 500, minimum: 1)
         let backoffFactor = number(.backoffFactor, default: 2, range: 1...100)
         let backoffCap = duration(.backoffCap, default: 60_000, minimum: 1)
         if backoffCap < backoffBase {
-            problem(.backoffCap, "\(DurationText.format(millis: backoffCap)) is smaller than backoff.base (\(DurationText.format(millis: backoffBase)))")
+            problem(
+                .backoffCap,
+                "\(DurationText.format(millis: backoffCap)) is smaller than backoff.base (\(DurationText.format(millis: backoffBase)))"
+            )
         }
         let maxAttempts = integer(.maxAttempts, default: 10, range: 1...1_000_000)
         let maxAge = duration(.maxAge, default: 24 * 3_600_000, minimum: 1_000)
@@ -226,7 +240,8 @@ private struct LoadState {
         let shutdownGrace = duration(.shutdownGrace, default: 10_000, minimum: 0)
         var deadlines: [CommandKind: Int64] = [:]
         for kind in CommandKind.allCases {
-            deadlines[kind] = duration(.deadline(kind), default: WorkerConfiguration.defaultDeadlines[kind] ?? 600_000, minimum: 1_000)
+            deadlines[kind] = duration(
+                .deadline(kind), default: WorkerConfiguration.defaultDeadlines[kind] ?? 600_000, minimum: 1_000)
         }
         let workerID = workerIdentifier()
 
@@ -259,21 +274,31 @@ private struct LoadState {
             }
             guard !setting.isSecret else {
                 // The executable has no such flag; refuse anyway, without the value.
-                problem(setting, "secrets are not accepted as flags (they show in ps); set \(setting.environmentVariable) or file key \"\(setting.key)\"")
+                problem(
+                    setting,
+                    "secrets are not accepted as flags (they show in ps); set \(setting.environmentVariable) or file key \"\(setting.key)\""
+                )
                 continue
             }
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(text), isSecret: false)
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
+                .string(text), isSecret: false)
         }
         let kinds = CommandKind.allCases.map(\.rawValue).joined(separator: ", ")
         for entry in input.deadlineFlags {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else {
-                problems.append(.init(key: "deadline", message: "--deadline \"\(entry)\": expected KIND=DURATION, e.g. --deadline sync_sale=120s"))
+                problems.append(
+                    .init(
+                        key: "deadline",
+                        message: "--deadline \"\(entry)\": expected KIND=DURATION, e.g. --deadline sync_sale=120s"))
                 continue
             }
             let kindName = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
             guard CommandKind(rawValue: kindName) != nil else {
-                problems.append(.init(key: "deadline", message: "--deadline \"\(entry)\": unknown kind \"\(parts[0])\" (kinds: \(kinds))"))
+                problems.append(
+                    .init(
+                        key: "deadline",
+                        message: "--deadline \"\(entry)\": unknown kind \"\(parts[0])\" (kinds: \(kinds))"))
                 continue
             }
             values[AbsoluteConfigKey(["deadline", kindName])] = ConfigValue(.string(parts[1]), isSecret: false)
@@ -284,7 +309,9 @@ private struct LoadState {
     /// The configuration file (from `--config`, else `OUTBOX_CONFIG`) flattened to dotted keys.
     mutating func fileValues() -> ([AbsoluteConfigKey: ConfigValue]?, String?) {
         let fromFlag = input.configFile.flatMap { $0.isEmpty ? nil : $0 }
-        let fromEnvironment = input.environment[WorkerSetting.configFileEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        let fromEnvironment = input.environment[WorkerSetting.configFileEnvironmentVariable].flatMap {
+            $0.isEmpty ? nil : $0
+        }
         guard let path = fromFlag ?? fromEnvironment else { return (nil, nil) }
         let named = fromFlag != nil ? "--config" : WorkerSetting.configFileEnvironmentVariable
         func refuse(_ message: String) -> ([AbsoluteConfigKey: ConfigValue]?, String?) {
@@ -324,7 +351,8 @@ private struct LoadState {
                 fileProblems.append("unknown key \"\(key)\" (see worker --help or docs/worker.md)")
                 continue
             }
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(text), isSecret: setting.isSecret)
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
+                .string(text), isSecret: setting.isSecret)
         }
         for message in fileProblems {
             problems.append(.init(key: "config", message: "\(named) \(path): \(message)"))
@@ -333,13 +361,15 @@ private struct LoadState {
             let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
         {
-            warnings.append("\(path) holds secrets and is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it")
+            warnings.append(
+                "\(path) holds secrets and is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it")
         }
         return (values, path)
     }
 
     mutating func warnUnknownEnvironment() {
-        let known = Set(WorkerSetting.allWithDeadlines.map(\.environmentVariable) + [WorkerSetting.configFileEnvironmentVariable])
+        let known = Set(
+            WorkerSetting.allWithDeadlines.map(\.environmentVariable) + [WorkerSetting.configFileEnvironmentVariable])
         for name in input.environment.keys.sorted()
         where (name.hasPrefix("OUTBOX_") || name.hasPrefix("PAYWALL_")) && !known.contains(name) {
             warnings.append("unknown environment variable \(name) ignored")
@@ -357,7 +387,9 @@ private struct LoadState {
     mutating func duration(_ setting: WorkerSetting, default defaultMillis: Int64, minimum: Int64) -> Int64 {
         guard let (text, origin) = value(setting) else { return defaultMillis }
         guard let millis = DurationText.parseMillis(text) else {
-            invalid(setting, origin, text, "not a duration; write a number and a unit (ms, s, m, h, d), e.g. \(setting.example)")
+            invalid(
+                setting, origin, text,
+                "not a duration; write a number and a unit (ms, s, m, h, d), e.g. \(setting.example)")
             return defaultMillis
         }
         guard millis >= minimum else {
@@ -447,7 +479,10 @@ private struct LoadState {
         case "https": break
         case "http":
             if !allowInsecure {
-                invalid(setting, origin, text, "must be https:// (requests carry payment credentials); pass --allow-insecure-http (or OUTBOX_ALLOW_INSECURE_HTTP=true) only for a local test server")
+                invalid(
+                    setting, origin, text,
+                    "must be https:// (requests carry payment credentials); pass --allow-insecure-http (or OUTBOX_ALLOW_INSECURE_HTTP=true) only for a local test server"
+                )
             }
         default:
             invalid(setting, origin, text, "scheme must be https")
@@ -459,7 +494,9 @@ private struct LoadState {
 
     mutating func workerIdentifier() -> String {
         guard let (text, origin) = value(.workerID) else { return input.defaultWorkerID }
-        if text.count > 128 || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == " " }) {
+        if text.count > 128
+            || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == " " })
+        {
             invalid(.workerID, origin, text, "must be at most 128 characters without spaces or control characters")
         }
         return text
