@@ -178,7 +178,7 @@ public enum Render {
         lines.append("")
 
         // Waiting on a sale or a rollback window.
-        lines.append(palette.bold("Waiting on a sale or a rollback window: \(data.waitingTotal)"))
+        lines.append(palette.bold("Waiting on a dependency (sale, rollback window, ...): \(data.waitingTotal)"))
         if !data.waiting.isEmpty {
             lines += Format.table(
                 header: ["ID", "KIND", "DUE", "WAITING FOR"],
@@ -342,9 +342,13 @@ public enum Render {
         lines.append(palette.bold("Related commands (\(detail.related.count))"))
         if !detail.related.isEmpty {
             lines += Format.table(
-                header: ["ID", "KIND", "STATE", "KEY"],
-                rows: detail.related.map { ["\($0.id)", $0.kindName, $0.state.rawValue, $0.commandKey] },
-                rightAligned: [0], indent: 2)
+                header: ["ID", "KIND", "STATE", "KEY", "NOTE"],
+                rows: detail.related.map {
+                    [
+                        "\($0.id)", $0.kindName, $0.state.rawValue, Format.fit($0.commandKey, 13),
+                        $0.needsReconcile ? "awaits reconciliation" : ($0.lastError ?? ""),
+                    ]
+                }, rightAligned: [0], indent: 2)
         }
 
         lines.append("")

@@ -74,9 +74,16 @@ public struct Retry: ParsableCommand {
                 case .keep: command.deadline.map(Format.iso) ?? "the worker's default for the kind"
                 case .at(let time): Format.iso(time)
                 }
+            let outcomes = try store.detail(id: command.id)?.attempts.filter { $0.generation == command.generation }
+                .map(\.record.outcome) ?? []
+            let reconcile = OutboxStore.retryNeedsReconcile(
+                attemptOutcomes: outcomes, lastError: command.lastError, wasMarked: command.needsReconcile)
             console.note(
                 "Retry #\(command.id) \(command.kindName) (\(command.state.rawValue), \(command.attempts) attempt(s)) "
                     + "as generation \(command.generation + 1), deadline \(deadlineText).")
+            if reconcile {
+                console.note("Its last send may have reached Paywall: the worker asks Paywall before any resend.")
+            }
             try confirm("Retry it?", options: confirmation, console: console)
             let result = try store.retry(
                 id: command.id, actor: console.actor, now: console.clock.now(), deadline: change, note: note)

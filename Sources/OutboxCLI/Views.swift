@@ -4,7 +4,8 @@ import OutboxStore
 import PaywallClient
 
 // The `--json` shapes. Keys are snake_case and sorted; times are UTC ISO-8601 strings with
-// milliseconds; absent values are null. docs/operator-guide.md documents each shape. Adding a
+// milliseconds; an optional value that is absent is left out (jq reads it as null).
+// docs/operator-guide.md documents each shape. Adding a
 // key is a compatible change; renaming or removing one is not.
 
 /// A command, as `inspect list` and `inspect show` print it.

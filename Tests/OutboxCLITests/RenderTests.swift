@@ -122,7 +122,7 @@ struct RenderTests {
         #expect(text.contains("why: unreachable: connection refused"))
         #expect(text.contains("next probe 2026-11-21T08:00:15.000Z (in 15s)"))
         #expect(text.contains("old-host-1-zz") && text.contains("gone"))
-        #expect(text.contains("Waiting on a sale or a rollback window: 1"))
+        #expect(text.contains("Waiting on a dependency (sale, rollback window, ...): 1"))
         #expect(text.contains("Leases in flight: 3") && text.contains("EXPIRED 2s ago"))
         #expect(text.contains("Last 24h: dead 1, expired 0, failed 0"))
         #expect(text.contains("next scheduled retry: 2026-11-21T08:00:12Z (in 12s)"))
