@@ -79,6 +79,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Exit (code 0) once no command is pending or in flight.")
     var exitWhenIdle = false
 
+    @Flag(
+        help:
+            "Validate the configuration, print it (secrets redacted, with where each value came from) and exit: 0 if valid, 78 if not. Nothing is opened or sent."
+    )
+    var checkConfig = false
+
     @Flag(help: ArgumentHelp(Self.describe(.allowInsecureHTTP)))
     var allowInsecureHttp = false
 
@@ -177,6 +183,13 @@ struct WorkerCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
             throw ExitCode(WorkerExitCode.configuration)
+        }
+
+        if checkConfig {
+            var lines = settings.summary.map { "\($0.key) = \($0.value)  (\($0.origin))" }
+            lines += settings.warnings.map { "warning: \($0)" }
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            return
         }
 
         let level = settings.logLevel

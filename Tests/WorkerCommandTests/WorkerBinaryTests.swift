@@ -273,3 +273,27 @@ func temporaryDirectory() throws -> URL {
         #expect(worker.stderr.contains("Second signal received"))
     }
 }
+
+@Suite struct CheckConfigTests {
+    @Test func printsTheRedactedConfigurationAndExits0() async throws {
+        var environment = validEnvironment
+        environment["OUTBOX_CONCURRENCY"] = "12"
+        let worker = try WorkerProcess(["--check-config", "--lease", "90s"], environment: environment)
+        #expect(await worker.waitForExit() == 0, "\(worker.stderr)")
+        let out = worker.stdout
+        #expect(out.contains("concurrency = 12  (OUTBOX_CONCURRENCY)"))
+        #expect(out.contains("lease = 90s  (--lease)"))
+        #expect(out.contains("paywall.private_api_key = <redacted>  (PAYWALL_PRIVATE_API_KEY)"))
+        #expect(out.contains("deadline.sync_sale = 3m  (default)"))
+        for secret in secretValues { #expect(!out.contains(secret)) }
+        #expect(!FileManager.default.fileExists(atPath: validEnvironment["OUTBOX_DB"]!))
+    }
+
+    @Test func invalidConfigurationExits78() async throws {
+        var environment = validEnvironment
+        environment["OUTBOX_LEASE"] = "soon"
+        let worker = try WorkerProcess(["--check-config"], environment: environment)
+        #expect(await worker.waitForExit() == 78)
+        #expect(worker.stderr.contains("OUTBOX_LEASE = \"soon\""))
+    }
+}
