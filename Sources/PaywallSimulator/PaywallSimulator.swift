@@ -27,7 +27,9 @@ public final class PaywallSimulator: Service, Sendable {
     private let deliveries: AsyncStream<CallbackDelivery>
 
     /// Creates a simulator without starting it (see ``start()`` and ``run()``).
-    public init(configuration: SimulatorConfiguration = SimulatorConfiguration(), logger: Logger = Logger(label: "paywall-sim")) {
+    public init(
+        configuration: SimulatorConfiguration = SimulatorConfiguration(), logger: Logger = Logger(label: "paywall-sim")
+    ) {
         self.configuration = configuration
         self.logger = logger
         let (deliveries, continuation) = AsyncStream.makeStream(of: CallbackDelivery.self)
@@ -44,7 +46,8 @@ public final class PaywallSimulator: Service, Sendable {
 
     /// Creates and starts a simulator; returns once it is listening.
     public static func start(
-        _ configuration: SimulatorConfiguration = SimulatorConfiguration(), logger: Logger = Logger(label: "paywall-sim")
+        _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
+        logger: Logger = Logger(label: "paywall-sim")
     ) async throws(SimulatorError) -> PaywallSimulator {
         let simulator = PaywallSimulator(configuration: configuration, logger: logger)
         try await simulator.start()
@@ -69,10 +72,13 @@ public final class PaywallSimulator: Service, Sendable {
                 }
             }
         }
-        guard try await listener.start(responder: responder, offline: configuration.startOffline, background: background)
+        guard
+            try await listener.start(responder: responder, offline: configuration.startOffline, background: background)
         else { return }
         let base = await baseURL
-        logger.info("simulator started", metadata: ["sim.base_url": .string(base), "sim.seed": .stringConvertible(configuration.seed)])
+        logger.info(
+            "simulator started",
+            metadata: ["sim.base_url": .string(base), "sim.seed": .stringConvertible(configuration.seed)])
     }
 
     /// Runs as a `Service`: starts, waits for graceful shutdown (or cancellation), shuts down.

@@ -78,7 +78,8 @@ struct PaywallSimCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard SaleOutcomeRule(rawValue: outcome) != nil else {
-            throw ValidationError("--outcome must be one of \(SaleOutcomeRule.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--outcome must be one of \(SaleOutcomeRule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard deviceDelay >= 0, processingTime >= 0, slowDelay >= 0 else {
@@ -89,7 +90,8 @@ struct PaywallSimCommand: AsyncParsableCommand {
 
     var faults: FaultSettings {
         FaultSettings(
-            serverErrorRate: errorRate, serviceUnavailableRate: unavailableRate, tooManyRequestsRate: rateLimitRate, retryAfterSeconds: retryAfter,
+            serverErrorRate: errorRate, serviceUnavailableRate: unavailableRate, tooManyRequestsRate: rateLimitRate,
+            retryAfterSeconds: retryAfter,
             slowRate: slowRate, slowDelayMillis: Int64(slowDelay * 1000), dropAfterProcessingRate: dropRate)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import OutboxModel
 import PaywallClient
@@ -68,8 +69,6 @@ enum TestSupport {
         }
     }
 }
-
-import Foundation
 
 enum ProcessInfoProbe {
     static let verbose = ProcessInfo.processInfo.environment["SIM_TEST_LOG"] == "1"

@@ -10,7 +10,9 @@ public enum CallbackHash {
     public static let keyType = 1
 
     /// The hash for the given key and payment fields.
-    public static func compute(key: String, paymentRequestId: String, merchantUniqueCode: String, amount: String) -> String {
+    public static func compute(key: String, paymentRequestId: String, merchantUniqueCode: String, amount: String)
+        -> String
+    {
         SHA256.hex([key, paymentRequestId, merchantUniqueCode, amount].joined(separator: "###"))
     }
 }

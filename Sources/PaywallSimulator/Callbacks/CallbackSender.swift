@@ -15,10 +15,14 @@ enum CallbackSender {
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
                 _ = try? await response.body.collect(upTo: 1 << 16)
-                await core.recordCallback(CallbackRecord(url: delivery.url, payload: text, responseStatus: Int(response.status.code)))
+                await core.recordCallback(
+                    CallbackRecord(url: delivery.url, payload: text, responseStatus: Int(response.status.code)))
                 logger.debug(
                     "simulator callback delivered",
-                    metadata: ["sim.callback.url": .string(delivery.url), "sim.callback.status": .stringConvertible(response.status.code)])
+                    metadata: [
+                        "sim.callback.url": .string(delivery.url),
+                        "sim.callback.status": .stringConvertible(response.status.code),
+                    ])
             } catch {
                 await core.recordCallback(CallbackRecord(url: delivery.url, payload: text, error: "\(error)"))
                 logger.notice(

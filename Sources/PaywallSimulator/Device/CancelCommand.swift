@@ -12,7 +12,9 @@ public struct CancelCommand: Sendable, Hashable, Codable {
     public var statusBefore: SimulatedPaymentStatus
 
     /// Creates a cancel command record.
-    public init(activityId: String, acceptedAt: EpochMillis, takenAt: EpochMillis? = nil, statusBefore: SimulatedPaymentStatus) {
+    public init(
+        activityId: String, acceptedAt: EpochMillis, takenAt: EpochMillis? = nil, statusBefore: SimulatedPaymentStatus
+    ) {
         self.activityId = activityId
         self.acceptedAt = acceptedAt
         self.takenAt = takenAt

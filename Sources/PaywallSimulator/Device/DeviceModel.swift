@@ -89,7 +89,9 @@ public struct DeviceModel: Sendable {
                 payment.status = .onDevice
                 payment.takenAt = due
                 payment.modifiedAt = due
-                changes.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: .sentToDevice, to: .onDevice, at: due))
+                changes.append(
+                    StatusChange(
+                        paymentRequestId: payment.paymentRequestId, from: .sentToDevice, to: .onDevice, at: due))
             }
         }
         if payment.status == .onDevice, let takenAt = payment.takenAt {
@@ -100,7 +102,9 @@ public struct DeviceModel: Sendable {
                 payment.status = succeeded ? .succeeded : .failed
                 payment.message = succeeded ? nil : "Card declined (simulated)."
                 payment.modifiedAt = due
-                changes.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: .onDevice, to: payment.status, at: due))
+                changes.append(
+                    StatusChange(
+                        paymentRequestId: payment.paymentRequestId, from: .onDevice, to: payment.status, at: due))
             }
         }
         payments[index] = payment
@@ -166,7 +170,8 @@ public struct DeviceModel: Sendable {
         record(&payment, activityId: activityId, typeId: 2, command: "cancel", status: .cancelled)
         payments[index] = payment
         live.insert(index)
-        pendingChanges.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: before, to: .cancelled, at: self.now))
+        pendingChanges.append(
+            StatusChange(paymentRequestId: payment.paymentRequestId, from: before, to: .cancelled, at: self.now))
         return .success(answer(payment))
     }
 
@@ -191,7 +196,9 @@ public struct DeviceModel: Sendable {
         guard payment.status == .sentToDevice else { return .failure(.alreadyOnDevice) }
         record(&payment, activityId: activityId, typeId: 1, command: "sale_rollback", status: .rolledBack)
         payments[index] = payment
-        pendingChanges.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: .sentToDevice, to: .rolledBack, at: self.now))
+        pendingChanges.append(
+            StatusChange(paymentRequestId: payment.paymentRequestId, from: .sentToDevice, to: .rolledBack, at: self.now)
+        )
         return .success(answer(payment))
     }
 
@@ -214,11 +221,16 @@ public struct DeviceModel: Sendable {
         record(&payment, activityId: activityId, typeId: 2, command: "cancel_rollback", status: cancel.statusBefore)
         payments[index] = payment
         live.insert(index)
-        pendingChanges.append(StatusChange(paymentRequestId: payment.paymentRequestId, from: .cancelled, to: cancel.statusBefore, at: self.now))
+        pendingChanges.append(
+            StatusChange(
+                paymentRequestId: payment.paymentRequestId, from: .cancelled, to: cancel.statusBefore, at: self.now))
         return .success(answer(payment))
     }
 
-    private func record(_ payment: inout SimulatedPayment, activityId: String, typeId: Int, command: String, status: SimulatedPaymentStatus) {
+    private func record(
+        _ payment: inout SimulatedPayment, activityId: String, typeId: Int, command: String,
+        status: SimulatedPaymentStatus
+    ) {
         payment.activityId = activityId
         payment.activityTypeId = typeId
         payment.status = status

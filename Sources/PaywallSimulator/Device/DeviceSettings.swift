@@ -12,7 +12,9 @@ public struct DeviceSettings: Sendable, Hashable, Codable {
     public static let rollbackEmbargoMillis: Int64 = 5_000
 
     /// Creates device settings.
-    public init(takeDelayMillis: Int64 = 8_000, processingMillis: Int64 = 2_000, defaultOutcome: SaleOutcomeRule = .byAmount) {
+    public init(
+        takeDelayMillis: Int64 = 8_000, processingMillis: Int64 = 2_000, defaultOutcome: SaleOutcomeRule = .byAmount
+    ) {
         self.takeDelayMillis = takeDelayMillis
         self.processingMillis = processingMillis
         self.defaultOutcome = defaultOutcome

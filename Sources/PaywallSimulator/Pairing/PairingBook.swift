@@ -22,7 +22,8 @@ public struct PairingBook: Sendable {
 
     /// Records an async pair request.
     public mutating func requestAsync(id: String, terminalKey: String, pairCode: String) -> AsyncRequest {
-        let request = AsyncRequest(id: id.lowercased(), terminalKey: terminalKey, pairCode: pairCode, terminalPairId: nil)
+        let request = AsyncRequest(
+            id: id.lowercased(), terminalKey: terminalKey, pairCode: pairCode, terminalPairId: nil)
         asyncRequests[request.id] = request
         return request
     }

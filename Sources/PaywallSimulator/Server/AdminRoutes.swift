@@ -61,7 +61,8 @@ enum AdminRoutes {
         "POST /_sim/reset                    forget everything; random sequences restart from the seed",
     ])
 
-    static func register(on router: Router<SimulatorRequestContext>, core: SimulatorCore, listener: ListenerController) {
+    static func register(on router: Router<SimulatorRequestContext>, core: SimulatorCore, listener: ListenerController)
+    {
         let admin = router.group("_sim")
         admin.get { _, _ in HTTPBridge.json(index) }
         admin.get("requests") { _, _ in HTTPBridge.json(await core.requests) }
@@ -85,7 +86,8 @@ enum AdminRoutes {
                 if let v = update.dropAfterProcessingRate { settings.dropAfterProcessingRate = v }
                 try await core.setFaults(settings)
                 if let script = update.script { await core.scriptFaults(script) }
-                return HTTPBridge.json(FaultView(settings: await core.faultSettings(), script: await core.faultScript()))
+                return HTTPBridge.json(
+                    FaultView(settings: await core.faultSettings(), script: await core.faultScript()))
             } catch let error as SimulatorError {
                 return HTTPBridge.error(error.description)
             }
@@ -95,7 +97,8 @@ enum AdminRoutes {
                 var request = request
                 let update = try HTTPBridge.decode(OfflineUpdate.self, from: try await HTTPBridge.body(&request))
                 guard update.offline ?? true else {
-                    return HTTPBridge.error("the simulator is online (this answer proves it); to go offline send {\"seconds\": N}")
+                    return HTTPBridge.error(
+                        "the simulator is online (this answer proves it); to go offline send {\"seconds\": N}")
                 }
                 guard let seconds = update.seconds, seconds > 0, seconds <= 3600 else {
                     return HTTPBridge.error(

@@ -26,7 +26,8 @@ enum HTTPBridge {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(data))))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(data))))
     }
 
     static func error(_ message: String, status: HTTPResponse.Status = .badRequest) -> Response {

@@ -100,7 +100,9 @@ actor ListenerController {
         }
         port = bound
         running = Running(group: group, task: task)
-        logger.info("simulator listening", metadata: ["sim.listener.host": .string(host), "sim.listener.port": .stringConvertible(bound)])
+        logger.info(
+            "simulator listening",
+            metadata: ["sim.listener.host": .string(host), "sim.listener.port": .stringConvertible(bound)])
     }
 
     private func unbind() async {
@@ -114,7 +116,9 @@ actor ListenerController {
     /// Goes offline (closes the port) or back online (binds it again). Cancels a pending timed
     /// return.
     func setOffline(_ newValue: Bool) async throws(SimulatorError) {
-        guard started, !shutDown else { throw SimulatorError(code: .notRunning, message: "the simulator is not running") }
+        guard started, !shutDown else {
+            throw SimulatorError(code: .notRunning, message: "the simulator is not running")
+        }
         offlineTimer?.cancel()
         offlineTimer = nil
         offline = newValue

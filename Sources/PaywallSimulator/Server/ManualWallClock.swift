@@ -1,5 +1,5 @@
-import OutboxModel
 import Foundation
+import OutboxModel
 
 /// A clock that moves only when told to, for deterministic tests of time-dependent rules.
 public final class ManualWallClock: WallClock, @unchecked Sendable {

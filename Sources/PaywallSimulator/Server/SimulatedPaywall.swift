@@ -20,7 +20,10 @@ public struct SimulatedPaywall: Sendable {
     private var ids: SplitMix64
 
     /// Creates a simulated Paywall whose generated ids come from `seed`.
-    public init(seed: UInt64, credentials: SimulatorCredentials = SimulatorCredentials(), device: DeviceSettings = DeviceSettings()) {
+    public init(
+        seed: UInt64, credentials: SimulatorCredentials = SimulatorCredentials(),
+        device: DeviceSettings = DeviceSettings()
+    ) {
         self.credentials = credentials
         self.model = DeviceModel(settings: device)
         // A stream of its own, so generated ids never shift the fault sequence.
@@ -49,7 +52,8 @@ public struct SimulatedPaywall: Sendable {
         switch call.route {
         case .asyncSale: return sale(body, channel: .async, now: now)
         case .syncSale: return sale(body, channel: .sync, now: now)
-        case .asyncCancel, .syncCancel, .syncSaleRollback, .syncCancelRollback: return followUp(call.route, body, now: now)
+        case .asyncCancel, .syncCancel, .syncSaleRollback, .syncCancelRollback:
+            return followUp(call.route, body, now: now)
         case .asyncPairRequest, .syncPairRequest: return pairRequest(call.route, body)
         case .asyncPairConfirm: return pairConfirm(body)
         case .paymentInquiry: return inquiry(call.pathParameter ?? "", now: now)
@@ -84,13 +88,17 @@ public struct SimulatedPaywall: Sendable {
             let id = call.pathParameter ?? ""
             guard GUID.isValid(id) else {
                 return .failure(
-                    ValidationError(code: .invalidGUID, field: "paymentRequestId", description: "paymentRequestId must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"))
+                    ValidationError(
+                        code: .invalidGUID, field: "paymentRequestId",
+                        description: "paymentRequestId must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"))
             }
             return .success(.null)
         case .approvalReport:
             guard let text = call.headers["paymentid"], let id = Int64(text), id >= 1 else {
                 return .failure(
-                    ValidationError(code: .missingField, field: "paymentid", description: "header paymentid must be a positive integer"))
+                    ValidationError(
+                        code: .missingField, field: "paymentid",
+                        description: "header paymentid must be a positive integer"))
             }
             return .success(.number(String(id)))
         default:
@@ -98,7 +106,8 @@ public struct SimulatedPaywall: Sendable {
             do {
                 json = try JSONValue.parse(bytes: call.body)
             } catch {
-                return .failure(ValidationError(code: .invalidJSON, field: "", description: "the body is not valid JSON: \(error)"))
+                return .failure(
+                    ValidationError(code: .invalidJSON, field: "", description: "the body is not valid JSON: \(error)"))
             }
             do {
                 try call.route.endpoint?.body?.check(json)
@@ -217,7 +226,9 @@ public struct SimulatedPaywall: Sendable {
             let day = SimulatorDate.day($0.createdAt)
             return day >= start && day <= end
         }
-        let first = min(matching.count, pageIndex.multipliedReportingOverflow(by: pageSize).overflow ? matching.count : pageIndex * pageSize)
+        let first = min(
+            matching.count,
+            pageIndex.multipliedReportingOverflow(by: pageSize).overflow ? matching.count : pageIndex * pageSize)
         let page = matching[first..<min(matching.count, first + pageSize)]
         let items = page.map { p -> JSONValue in
             .object([
@@ -256,14 +267,16 @@ public struct SimulatedPaywall: Sendable {
     mutating func pairRequest(_ route: SimulatorRoute, _ body: JSONValue) -> SimulatedAnswer {
         let tag = body.value(forExactKey: "TerminalTagCode")?.stringValue
         let id = body.value(forExactKey: "TerminalId")?.stringValue
-        let order = SaleOrder(channel: .async, terminalId: id, terminalTagCode: tag, merchantUniqueCode: "", amount: "0")
+        let order = SaleOrder(
+            channel: .async, terminalId: id, terminalTagCode: tag, merchantUniqueCode: "", amount: "0")
         let requestId = ids.nextGUID()
         let pairCode = String(100_000 + ids.next() % 900_000)
         if route == .asyncPairRequest {
             _ = pairing.requestAsync(id: requestId, terminalKey: order.terminalKey, pairCode: pairCode)
             return .physical(
                 casing: .pascal,
-                result: .object([.init("PairAsyncRequestId", .string(requestId)), .init("PairCode", .string(pairCode))]))
+                result: .object([.init("PairAsyncRequestId", .string(requestId)), .init("PairCode", .string(pairCode))])
+            )
         }
         pairing.requestSync(id: requestId, terminalKey: order.terminalKey)
         return .physical(
@@ -279,7 +292,8 @@ public struct SimulatedPaywall: Sendable {
         let id = body.value(forExactKey: "PairAsyncRequestId")?.stringValue ?? ""
         guard let pairId = pairing.confirmAsync(id: id, newTerminalPairId: ids.nextGUID()) else {
             return .physicalError(
-                casing: .pascal, errorCode: 56, message: "Pair request not found.", clientMessage: "PairRequestNotFound")
+                casing: .pascal, errorCode: 56, message: "Pair request not found.", clientMessage: "PairRequestNotFound"
+            )
         }
         return .physical(casing: .pascal, result: .object([.init("TerminalPairId", .string(pairId))]))
     }
@@ -298,7 +312,9 @@ public struct SimulatedPaywall: Sendable {
                     "Fail",
                     .array(
                         fail.map {
-                            .object([.init("ProductId", .number(String($0.productId))), .init("Reason", .string($0.reason))])
+                            .object([
+                                .init("ProductId", .number(String($0.productId))), .init("Reason", .string($0.reason)),
+                            ])
                         })),
             ])
             if fail.isEmpty {
@@ -313,10 +329,14 @@ public struct SimulatedPaywall: Sendable {
         guard let report = ledger.report(paymentId: paymentId) else {
             return .paymentAPI(errorCode: 32, result: false, message: "Payment not found.", body: .null)
         }
-        func products(_ ids: [Int64]) -> JSONValue { .array(ids.map { .object([.init("ProductId", .number(String($0)))]) }) }
+        func products(_ ids: [Int64]) -> JSONValue {
+            .array(ids.map { .object([.init("ProductId", .number(String($0)))]) })
+        }
         return .paymentAPI(
             errorCode: 0, result: true, message: "Success",
-            body: .object([.init("Approved", products(report.approved)), .init("NotApproved", products(report.notApproved))]))
+            body: .object([
+                .init("Approved", products(report.approved)), .init("NotApproved", products(report.notApproved)),
+            ]))
     }
 
     // MARK: Helpers

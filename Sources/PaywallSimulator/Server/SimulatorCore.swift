@@ -36,7 +36,9 @@ actor SimulatorCore {
     // MARK: Request handling
 
     /// Records the request, counts a sale, and decides its fault.
-    func begin(_ call: PaywallCall, method: String, path: String) -> (sequence: Int, fault: Fault, slowDelayMillis: Int64) {
+    func begin(_ call: PaywallCall, method: String, path: String) -> (
+        sequence: Int, fault: Fault, slowDelayMillis: Int64
+    ) {
         sequence += 1
         paywall.countReceivedSale(call)
         let fault = faults.decide()
@@ -52,7 +54,9 @@ actor SimulatorCore {
             ReceivedRequest(
                 sequence: sequence, receivedAt: now, route: call.route.name, method: method, path: path,
                 headers: headers, body: String(decoding: call.body, as: UTF8.self), fault: fault))
-        if requests.count > configuration.requestLogLimit { requests.removeFirst(requests.count - configuration.requestLogLimit) }
+        if requests.count > configuration.requestLogLimit {
+            requests.removeFirst(requests.count - configuration.requestLogLimit)
+        }
         logger.debug(
             "simulator request received",
             metadata: [
@@ -74,12 +78,15 @@ actor SimulatorCore {
             (status, message, clientMessage, headers) =
                 (503, "Service unavailable (simulated).", "ServiceUnavailable", ["Retry-After": String(retryAfter)])
         default:
-            (status, message, clientMessage, headers) = (500, "Internal server error (simulated).", "InternalServerError", [:])
+            (status, message, clientMessage, headers) = (
+                500, "Internal server error (simulated).", "InternalServerError", [:]
+            )
         }
         let code = status
         switch route.api {
         case .payment:
-            return .paymentAPI(status: status, errorCode: code, result: false, message: message, body: .null, headers: headers)
+            return .paymentAPI(
+                status: status, errorCode: code, result: false, message: message, body: .null, headers: headers)
         case .physical:
             return .physicalError(
                 status: status, casing: route.casing, errorCode: code, message: message,
@@ -117,7 +124,8 @@ actor SimulatorCore {
                     "sim.payment.status.from": .stringConvertible(change.from.rawValue),
                     "sim.payment.status.to": .stringConvertible(change.to.rawValue),
                 ])
-            guard let key = configuration.callbackHashKey, let payment = paywall.model.payment(id: change.paymentRequestId),
+            guard let key = configuration.callbackHashKey,
+                let payment = paywall.model.payment(id: change.paymentRequestId),
                 let delivery = CallbackDelivery.make(for: payment, change: change, key: key)
             else { continue }
             callbacks.yield(delivery)

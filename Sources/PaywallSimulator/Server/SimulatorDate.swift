@@ -11,7 +11,9 @@ enum SimulatorDate {
     /// `yyyy-MM-ddTHH:mm:ss.SSSZ`.
     static func timestamp(_ millis: EpochMillis) -> String {
         let dayMillis = millis - floorDiv(millis, 86_400_000) * 86_400_000
-        let h = Int(dayMillis / 3_600_000), mi = Int(dayMillis / 60_000 % 60), s = Int(dayMillis / 1000 % 60)
+        let h = Int(dayMillis / 3_600_000)
+        let mi = Int(dayMillis / 60_000 % 60)
+        let s = Int(dayMillis / 1000 % 60)
         let ms = Int(dayMillis % 1000)
         return day(millis) + "T" + pad(h, 2) + ":" + pad(mi, 2) + ":" + pad(s, 2) + "." + pad(ms, 3) + "Z"
     }

@@ -13,12 +13,17 @@ struct DeviceModelTests {
         SaleOrder(channel: channel, terminalTagCode: tag, merchantUniqueCode: code, amount: amount)
     }
 
-    static func model(take: Int64 = 8_000, processing: Int64 = 2_000, outcome: SaleOutcomeRule = .byAmount) -> DeviceModel {
-        DeviceModel(settings: DeviceSettings(takeDelayMillis: take, processingMillis: processing, defaultOutcome: outcome))
+    static func model(take: Int64 = 8_000, processing: Int64 = 2_000, outcome: SaleOutcomeRule = .byAmount)
+        -> DeviceModel
+    {
+        DeviceModel(
+            settings: DeviceSettings(takeDelayMillis: take, processingMillis: processing, defaultOutcome: outcome))
     }
 
     @discardableResult
-    static func sell(_ model: inout DeviceModel, _ order: SaleOrder = order(), id: String = "p1", at now: EpochMillis = t0) -> CommandAnswer {
+    static func sell(
+        _ model: inout DeviceModel, _ order: SaleOrder = order(), id: String = "p1", at now: EpochMillis = t0
+    ) -> CommandAnswer {
         let result = model.sale(order, paymentRequestId: id, activityId: "a-\(id)", terminalId: "t", now: now)
         guard case .success(let answer) = result else {
             Issue.record("sale refused: \(result)")
@@ -118,7 +123,8 @@ struct DeviceModelTests {
         Self.sell(&model)
         model.advance(to: Self.t0 + 6_000)
         _ = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 6_000)
-        let again = model.sale(Self.order(), paymentRequestId: "p2", activityId: "a2", terminalId: "t", now: Self.t0 + 7_000)
+        let again = model.sale(
+            Self.order(), paymentRequestId: "p2", activityId: "a2", terminalId: "t", now: Self.t0 + 7_000)
         #expect(again == .failure(.duplicateMerchantUniqueCode))
     }
 
@@ -159,9 +165,12 @@ struct DeviceModelTests {
     @Test func takenWithinFiveSecondsIsStillTooEarlyFirst() {
         var model = Self.model(take: 1_000)
         Self.sell(&model)
-        #expect(model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 2_000)
-            == .failure(.rollbackTooEarly(remainingMillis: 3_000)))
-        #expect(model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 5_000) == .failure(.alreadyOnDevice))
+        #expect(
+            model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 2_000)
+                == .failure(.rollbackTooEarly(remainingMillis: 3_000)))
+        #expect(
+            model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 5_000)
+                == .failure(.alreadyOnDevice))
     }
 
     @Test func offlineTerminalSaleCanAlwaysBeRolledBackAfterFiveSeconds() {
@@ -170,19 +179,23 @@ struct DeviceModelTests {
         Self.sell(&model)
         let result = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 3_600_000)
         #expect((try? result.get())?.status == .rolledBack)
-        #expect(model.rollbackSale(paymentRequestId: "p1", activityId: "r2", now: Self.t0 + 3_600_001) == .failure(.alreadyRolledBack))
+        #expect(
+            model.rollbackSale(paymentRequestId: "p1", activityId: "r2", now: Self.t0 + 3_600_001)
+                == .failure(.alreadyRolledBack))
     }
 
     @Test func asyncSalesHaveNoRollback() {
         var model = Self.model()
         Self.sell(&model, Self.order(.async))
-        #expect(model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 6_000)
-            == .failure(.notConvenient(.sentToDevice)))
+        #expect(
+            model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 6_000)
+                == .failure(.notConvenient(.sentToDevice)))
     }
 
     @Test func rollbackOfAnUnknownPayment() {
         var model = Self.model()
-        #expect(model.rollbackSale(paymentRequestId: "nope", activityId: "r", now: Self.t0) == .failure(.paymentNotFound))
+        #expect(
+            model.rollbackSale(paymentRequestId: "nope", activityId: "r", now: Self.t0) == .failure(.paymentNotFound))
         #expect(model.cancel(paymentRequestId: "nope", activityId: "c", now: Self.t0) == .failure(.paymentNotFound))
     }
 
@@ -205,7 +218,9 @@ struct DeviceModelTests {
         var model = Self.model(outcome: rule)
         Self.sell(&model)
         model.advance(to: Self.t0 + 10_000)
-        #expect(model.cancel(paymentRequestId: "p1", activityId: "c", now: Self.t0 + 10_000) == .failure(.notConvenient(.failed)))
+        #expect(
+            model.cancel(paymentRequestId: "p1", activityId: "c", now: Self.t0 + 10_000)
+                == .failure(.notConvenient(.failed)))
     }
 
     @Test func cancelledSaleNeverCompletes() {
@@ -221,14 +236,19 @@ struct DeviceModelTests {
         Self.sell(&model)
         model.advance(to: Self.t0 + 10_000)  // succeeded
         _ = model.cancel(paymentRequestId: "p1", activityId: "c", now: Self.t0 + 20_000)
-        #expect(model.rollbackCancel(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 24_999)
-            == .failure(.rollbackTooEarly(remainingMillis: 1)))
+        #expect(
+            model.rollbackCancel(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 24_999)
+                == .failure(.rollbackTooEarly(remainingMillis: 1)))
         let ok = model.rollbackCancel(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 25_000)
         #expect((try? ok.get())?.status == .succeeded)
-        #expect(model.rollbackCancel(paymentRequestId: "p1", activityId: "r2", now: Self.t0 + 40_000) == .failure(.noCancelToRollBack))
+        #expect(
+            model.rollbackCancel(paymentRequestId: "p1", activityId: "r2", now: Self.t0 + 40_000)
+                == .failure(.noCancelToRollBack))
         // A second cancel, left until the device takes it, can no longer be rolled back.
         _ = model.cancel(paymentRequestId: "p1", activityId: "c2", now: Self.t0 + 50_000)
-        #expect(model.rollbackCancel(paymentRequestId: "p1", activityId: "r3", now: Self.t0 + 58_000) == .failure(.alreadyOnDevice))
+        #expect(
+            model.rollbackCancel(paymentRequestId: "p1", activityId: "r3", now: Self.t0 + 58_000)
+                == .failure(.alreadyOnDevice))
         #expect(model.payment(id: "p1")?.status == .cancelled)
         #expect(model.payment(id: "p1")?.activities.map(\.command) == ["sale", "cancel", "cancel_rollback", "cancel"])
     }

@@ -31,7 +31,8 @@ struct FaultInjectorTests {
     }
 
     @Test func scriptedFaultsComeFirstAndConsumeNoDraw() {
-        var scripted = FaultInjector(seed: 9, settings: Self.mixed, script: [.dropAfterProcessing, .none, .serverError])
+        var scripted = FaultInjector(
+            seed: 9, settings: Self.mixed, script: [.dropAfterProcessing, .none, .serverError])
         let head = (0..<3).map { _ in scripted.decide() }
         #expect(head == [.dropAfterProcessing, .none, .serverError])
         let rest = (0..<100).map { _ in scripted.decide() }

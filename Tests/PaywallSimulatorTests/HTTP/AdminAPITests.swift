@@ -56,14 +56,20 @@ struct AdminAPITests {
             let client = ContractTests.Client(baseURL: base)
             defer { Task { try? await client.transport.shutdown() } }
 
-            let (status, body) = try await Self.admin(.post, base + "/_sim/faults", #"{"tooManyRequestsRate":1,"retryAfterSeconds":4}"#)
+            let (status, body) = try await Self.admin(
+                .post, base + "/_sim/faults", #"{"tooManyRequestsRate":1,"retryAfterSeconds":4}"#)
             #expect(status == 200, "\(body)")
             #expect(await sim.faults().tooManyRequestsRate == 1)
-            #expect(try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(1))).recordName == "transient")
+            #expect(
+                try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(1))).recordName
+                    == "transient")
             let bad = try await Self.admin(.post, base + "/_sim/faults", #"{"serverErrorRate":2}"#)
             #expect(bad.0 == 400)
-            _ = try await Self.admin(.post, base + "/_sim/faults", #"{"tooManyRequestsRate":0,"script":["drop_after_processing"]}"#)
-            #expect(try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(2))).recordName == "unknown")
+            _ = try await Self.admin(
+                .post, base + "/_sim/faults", #"{"tooManyRequestsRate":0,"script":["drop_after_processing"]}"#)
+            #expect(
+                try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(2))).recordName
+                    == "unknown")
 
             let terminal = try await Self.admin(.post, base + "/_sim/terminals/T1/offline")
             #expect(terminal.0 == 200)
@@ -120,18 +126,18 @@ struct AdminAPITests {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A raw TCP connect to 127.0.0.1, to see "connection refused" without client-side retries.
 enum TCPProbe {
     static func accepts(port: Int) -> Bool {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { return false }
         defer { close(fd) }

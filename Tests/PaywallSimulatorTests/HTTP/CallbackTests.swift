@@ -26,7 +26,8 @@ struct CallbackTests {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             }, logger: TestSupport.quietLogger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: TestSupport.quietLogger))
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: TestSupport.quietLogger))
         let task = Task.detached { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
@@ -50,9 +51,12 @@ struct CallbackTests {
                 let client = ContractTests.Client(baseURL: await sim.baseURL)
                 defer { Task { try? await client.transport.shutdown() } }
                 let code = TestSupport.guid(1)
-                let payload = #"{"TerminalTagCode":"T1","MerchantUniqueCode":"\#(code)","Amount":22.10,"CurrencyId":1,"CallbackAddress":"\#(url)"}"#
+                let payload =
+                    #"{"TerminalTagCode":"T1","MerchantUniqueCode":"\#(code)","Amount":22.10,"CurrencyId":1,"CallbackAddress":"\#(url)"}"#
                 let outcome = try await client.send(.syncSale, payload)
-                guard case .succeeded(let answer) = outcome, let id = answer.ids.paymentRequestId else { throw Failure("\(outcome)") }
+                guard case .succeeded(let answer) = outcome, let id = answer.ids.paymentRequestId else {
+                    throw Failure("\(outcome)")
+                }
                 clock.advance(by: 2_000)
                 await sim.tick()
                 var received: [JSONValue] = []

@@ -29,7 +29,9 @@ struct ContractTests {
             }
         }
 
-        func send(_ kind: CommandKind, _ payload: String, paymentRequestId: String? = nil) async throws -> PaywallOutcome {
+        func send(_ kind: CommandKind, _ payload: String, paymentRequestId: String? = nil) async throws
+            -> PaywallOutcome
+        {
             await send(try builder.build(kind: kind, payload: payload, paymentRequestId: paymentRequestId))
         }
     }
@@ -52,7 +54,8 @@ struct ContractTests {
     }
 
     @Test func startBindsAnEphemeralLoopbackPortAndShutsDownCleanly() async throws {
-        let sim = try await PaywallSimulator.start(SimulatorConfiguration(port: 0, tickIntervalMillis: 0), logger: TestSupport.quietLogger)
+        let sim = try await PaywallSimulator.start(
+            SimulatorConfiguration(port: 0, tickIntervalMillis: 0), logger: TestSupport.quietLogger)
         let port = await sim.port
         #expect(port > 0)
         #expect(await sim.baseURL == "http://127.0.0.1:\(port)")
@@ -90,7 +93,9 @@ struct ContractTests {
     @Test func asyncSaleAndAsyncCancel() async throws {
         try await Self.withClient { sim, _, client in
             let sale = try await client.send(.asyncSale, TestSupport.salePayload(code: TestSupport.guid(2)))
-            guard case .succeeded(let answer) = sale, let id = answer.ids.paymentRequestId else { throw Failure("\(sale)") }
+            guard case .succeeded(let answer) = sale, let id = answer.ids.paymentRequestId else {
+                throw Failure("\(sale)")
+            }
             let cancel = try await client.send(.asyncCancel, "{}", paymentRequestId: id)
             guard case .succeeded = cancel else { throw Failure("\(cancel)") }
             #expect(await sim.payments().first?.order.channel == .async)
@@ -105,14 +110,18 @@ struct ContractTests {
             guard case .alreadyDone(.duplicateMerchantUniqueCode, let answer) = again else { throw Failure("\(again)") }
             #expect(answer.ids.paymentRequestId == nil)
             #expect(again.needsReconcile)
-            #expect(await sim.saleRequestCount(merchantUniqueCode: code) == SaleRequestCount(received: 2, processed: 2, accepted: 1))
+            #expect(
+                await sim.saleRequestCount(merchantUniqueCode: code)
+                    == SaleRequestCount(received: 2, processed: 2, accepted: 1))
         }
     }
 
     @Test func saleRollbackTooEarlyThenDoneThenRefusedOnDevice() async throws {
         try await Self.withClient { _, clock, client in
             let sale = try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(4)))
-            guard case .succeeded(let answer) = sale, let id = answer.ids.paymentRequestId else { throw Failure("\(sale)") }
+            guard case .succeeded(let answer) = sale, let id = answer.ids.paymentRequestId else {
+                throw Failure("\(sale)")
+            }
             let early = try await client.send(.syncSaleRollback, "{}", paymentRequestId: id)
             guard case .transient = early else { throw Failure("early rollback: \(early)") }
             clock.advance(by: 6_000)
@@ -123,7 +132,9 @@ struct ContractTests {
             guard case .alreadyDone(.alreadyRolledBack, _) = again else { throw Failure("again: \(again)") }
 
             let other = try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(5)))
-            guard case .succeeded(let second) = other, let otherId = second.ids.paymentRequestId else { throw Failure("\(other)") }
+            guard case .succeeded(let second) = other, let otherId = second.ids.paymentRequestId else {
+                throw Failure("\(other)")
+            }
             clock.advance(by: 9_000)
             let late = try await client.send(.syncSaleRollback, "{}", paymentRequestId: otherId)
             guard case .rejected(let refused) = late else { throw Failure("late: \(late)") }
@@ -134,7 +145,9 @@ struct ContractTests {
     @Test func cancelRollback() async throws {
         try await Self.withClient { sim, clock, client in
             let sale = try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(6)))
-            guard case .succeeded(let answer) = sale, let id = answer.ids.paymentRequestId else { throw Failure("\(sale)") }
+            guard case .succeeded(let answer) = sale, let id = answer.ids.paymentRequestId else {
+                throw Failure("\(sale)")
+            }
             clock.advance(by: 10_000)
             _ = try await client.send(.syncCancel, "{}", paymentRequestId: id)
             clock.advance(by: 5_000)
@@ -148,7 +161,9 @@ struct ContractTests {
     @Test func pairing() async throws {
         try await Self.withClient { _, _, client in
             let request = try await client.send(.asyncPairRequest, #"{"TerminalTagCode":"T9"}"#)
-            guard case .succeeded(let answer) = request, let pairId = answer.ids.pairAsyncRequestId else { throw Failure("\(request)") }
+            guard case .succeeded(let answer) = request, let pairId = answer.ids.pairAsyncRequestId else {
+                throw Failure("\(request)")
+            }
             #expect(answer.ids.pairCode?.count == 6)
             let confirm = try await client.send(.asyncPairConfirm, #"{"PairAsyncRequestId":"\#(pairId)"}"#)
             guard case .succeeded(let confirmed) = confirm else { throw Failure("\(confirm)") }
@@ -177,7 +192,8 @@ struct ContractTests {
             let code = TestSupport.guid(8)
             _ = try await client.send(.syncSale, TestSupport.salePayload(code: code, amount: "7.50"))
             let day = String(SimulatorDateProbe.day(clock.now()))
-            let list = await client.send(try client.builder.paymentList(pageIndex: 0, pageSize: 50, startDate: day, endDate: day))
+            let list = await client.send(
+                try client.builder.paymentList(pageIndex: 0, pageSize: 50, startDate: day, endDate: day))
             guard case .succeeded(let answer) = list else { throw Failure("\(list)") }
             let item = answer.paymentListPage?.items.first { $0.merchantUniqueCode == code }
             #expect(item?.amount == "7.50")
@@ -226,7 +242,9 @@ enum SimulatorDateProbe {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ w: Int) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
+        func pad(_ v: Int64, _ w: Int) -> String {
+            String(repeating: "0", count: max(0, w - String(v).count)) + String(v)
+        }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
 }

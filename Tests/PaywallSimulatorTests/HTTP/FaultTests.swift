@@ -26,11 +26,14 @@ struct FaultTests {
     @Test func serverErrorIsNotProcessed() async throws {
         try await Self.withFaults(FaultSettings(serverErrorRate: 1)) { sim, client in
             let transport = client.transport
-            let request = try client.builder.build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
+            let request = try client.builder.build(
+                kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
             let response = try await transport.send(request, timeout: .seconds(5))
             #expect(response.status == 500)
             #expect(await sim.payments().isEmpty)
-            #expect(await sim.saleRequestCount(merchantUniqueCode: TestSupport.guid(1)) == SaleRequestCount(received: 1, processed: 0, accepted: 0))
+            #expect(
+                await sim.saleRequestCount(merchantUniqueCode: TestSupport.guid(1))
+                    == SaleRequestCount(received: 1, processed: 0, accepted: 0))
             // The client must not assume a 5xx on a money-moving call did nothing.
             let outcome = try await sale(client, 1)
             #expect(outcome.recordName == "unknown", "\(outcome)")
@@ -49,7 +52,8 @@ struct FaultTests {
 
     @Test func tooManyRequestsCarriesRetryAfter() async throws {
         try await Self.withFaults(FaultSettings(tooManyRequestsRate: 1, retryAfterSeconds: 3)) { sim, client in
-            let request = try client.builder.build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
+            let request = try client.builder.build(
+                kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
             let response = try await client.transport.send(request, timeout: .seconds(5))
             #expect(response.status == 429)
             #expect(response.headers["Retry-After"] == "3")
@@ -83,7 +87,8 @@ struct FaultTests {
 
     @Test func slowAnswerPastTheClientDeadlineIsOutcomeUnknownButHappened() async throws {
         try await Self.withFaults(FaultSettings(slowRate: 1, slowDelayMillis: 2_000)) { sim, client in
-            let request = try client.builder.build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
+            let request = try client.builder.build(
+                kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
             do throws(PaywallTransportError) {
                 _ = try await client.transport.send(request, timeout: .milliseconds(300))
                 Issue.record("expected a timeout")
@@ -107,7 +112,9 @@ struct FaultTests {
             try await sim.setFaults(.none)
             let again = try await sale(client, 1)
             guard case .alreadyDone(.duplicateMerchantUniqueCode, _) = again else { throw Failure("\(again)") }
-            #expect(await sim.saleRequestCount(merchantUniqueCode: TestSupport.guid(1)) == SaleRequestCount(received: 2, processed: 2, accepted: 1))
+            #expect(
+                await sim.saleRequestCount(merchantUniqueCode: TestSupport.guid(1))
+                    == SaleRequestCount(received: 2, processed: 2, accepted: 1))
         }
     }
 
@@ -126,7 +133,8 @@ struct FaultTests {
             let port = await sim.port
             try await sim.setOffline(true)
             #expect(await sim.isOffline)
-            let request = try client.builder.build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(2)))
+            let request = try client.builder.build(
+                kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(2)))
             // A fresh connection pool: a kept-alive connection closed by the listener's shutdown
             // may race a request and read as "connection closed" (see docs/simulator.md).
             let fresh = HTTPClientTransport(configuration: client.configuration)

@@ -23,7 +23,8 @@ struct LifecycleTests {
     }
 
     static var binary: URL? {
-        let url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("paywall-sim")
+        let url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "paywall-sim")
         return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
     }
 
@@ -66,7 +67,9 @@ struct LifecycleTests {
             collected += String(decoding: chunk, as: UTF8.self)
             if let range = collected.range(of: "sim.listener.port=") {
                 let digits = collected[range.upperBound...].prefix { $0.isNumber }
-                if !digits.isEmpty, collected[range.upperBound...].dropFirst(digits.count).first != nil { port = Int(digits) }
+                if !digits.isEmpty, collected[range.upperBound...].dropFirst(digits.count).first != nil {
+                    port = Int(digits)
+                }
             }
         }
         let bound = try #require(port, "stderr: \(collected)")

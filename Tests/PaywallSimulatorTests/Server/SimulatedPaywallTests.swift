@@ -8,7 +8,10 @@ struct SimulatedPaywallTests {
     let builder = TestSupport.builder()
     let t0: EpochMillis = 1_767_225_600_000
 
-    func sale(_ paywall: inout SimulatedPaywall, code: String, amount: String = "22.10", route: SimulatorRoute = .syncSale, at now: EpochMillis)
+    func sale(
+        _ paywall: inout SimulatedPaywall, code: String, amount: String = "22.10", route: SimulatorRoute = .syncSale,
+        at now: EpochMillis
+    )
         throws -> SimulatedAnswer
     {
         let kind: CommandKind = route == .asyncSale ? .asyncSale : .syncSale
@@ -22,7 +25,9 @@ struct SimulatedPaywallTests {
         #expect(answer.status == 200)
         #expect(answer.body.value(forExactKey: "Succeeded") == .bool(true))
         #expect(answer.body.value(forExactKey: "Result")?.value(forExactKey: "PaymentStatus") == .number("2"))
-        #expect(answer.body.value(forExactKey: "Result")?.value(forExactKey: "PaymentRequestId")?.stringValue.map(GUID.isValid) == true)
+        #expect(
+            answer.body.value(forExactKey: "Result")?.value(forExactKey: "PaymentRequestId")?.stringValue.map(
+                GUID.isValid) == true)
     }
 
     @Test func cancelAndRollbacksAnswerCamelCase() throws {
@@ -57,7 +62,8 @@ struct SimulatedPaywallTests {
         let id = try #require(created.body["Result"]?["PaymentRequestId"]?.stringValue)
         let inquiry = try builder.paymentInquiry(paymentRequestId: id)
         for (offset, status) in [(Int64(0), "2"), (1_000, "3"), (2_000, "5")] {
-            let answer = paywall.handle(TestSupport.call(inquiry, route: .paymentInquiry, pathParameter: id), now: t0 + offset)
+            let answer = paywall.handle(
+                TestSupport.call(inquiry, route: .paymentInquiry, pathParameter: id), now: t0 + offset)
             let result = try #require(answer.body["Result"])
             #expect(result["PaymentStatusId"] == .number(status))
             #expect(result["Amount"] == .number("22.10"))
@@ -70,7 +76,8 @@ struct SimulatedPaywallTests {
         var paywall = SimulatedPaywall(seed: 1)
         let id = TestSupport.guid(99)
         let answer = paywall.handle(
-            TestSupport.call(try builder.paymentInquiry(paymentRequestId: id), route: .paymentInquiry, pathParameter: id), now: t0)
+            TestSupport.call(
+                try builder.paymentInquiry(paymentRequestId: id), route: .paymentInquiry, pathParameter: id), now: t0)
         #expect(answer.body["ErrorCode"] == .number("56"))
         #expect(answer.body["Succeeded"] == .bool(false))
     }
@@ -95,14 +102,17 @@ struct SimulatedPaywallTests {
         var paywall = SimulatedPaywall(seed: 1)
         let request = try builder.build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
         var wrong = request.headers.fields.map { ($0.name, $0.name == "apikeyprivate" ? "nope" : $0.value) }
-        let answerWrong = paywall.handle(PaywallCall(route: .syncSale, headers: PaywallHeaders(wrong), body: request.body ?? []), now: t0)
+        let answerWrong = paywall.handle(
+            PaywallCall(route: .syncSale, headers: PaywallHeaders(wrong), body: request.body ?? []), now: t0)
         #expect(answerWrong.status == 401)
         wrong = request.headers.fields.filter { $0.name != "apiclientprivate" }.map { ($0.name, $0.value) }
-        let answerMissing = paywall.handle(PaywallCall(route: .syncSale, headers: PaywallHeaders(wrong), body: request.body ?? []), now: t0)
+        let answerMissing = paywall.handle(
+            PaywallCall(route: .syncSale, headers: PaywallHeaders(wrong), body: request.body ?? []), now: t0)
         #expect(answerMissing.status == 401)
         // Public keys on a private endpoint are refused too.
         let approve = try builder.build(kind: .marketplaceApprove, payload: #"{"PaymentId":5}"#)
-        let crossed = paywall.handle(PaywallCall(route: .syncSale, headers: approve.headers, body: request.body ?? []), now: t0)
+        let crossed = paywall.handle(
+            PaywallCall(route: .syncSale, headers: approve.headers, body: request.body ?? []), now: t0)
         #expect(crossed.status == 401)
         #expect(paywall.model.payments.isEmpty)
     }
@@ -111,11 +121,26 @@ struct SimulatedPaywallTests {
     @Test(arguments: [
         (#"{"TerminalTagCode":"T1","Amount":1,"CurrencyId":1}"#, "MerchantUniqueCode"),
         (#"{"TerminalTagCode":"T1","MerchantUniqueCode":"nope","Amount":1,"CurrencyId":1}"#, "MerchantUniqueCode"),
-        (#"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":0,"CurrencyId":1}"#, "Amount"),
-        (#"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":"1","CurrencyId":1}"#, "Amount"),
-        (#"{"TerminalId":"0b8f7a52-6d44-4c43-9a4e-000000000009","TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1}"#, "TerminalId|TerminalTagCode"),
-        (#"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","amount":1,"CurrencyId":1}"#, "amount"),
-        (#"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":10,"CurrencyId":1,"Products":[{"Name":"x","Amount":3,"Quantity":3}]}"#, "Products"),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":0,"CurrencyId":1}"#,
+            "Amount"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":"1","CurrencyId":1}"#,
+            "Amount"
+        ),
+        (
+            #"{"TerminalId":"0b8f7a52-6d44-4c43-9a4e-000000000009","TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1}"#,
+            "TerminalId|TerminalTagCode"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","amount":1,"CurrencyId":1}"#,
+            "amount"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":10,"CurrencyId":1,"Products":[{"Name":"x","Amount":3,"Quantity":3}]}"#,
+            "Products"
+        ),
         (#"{"TerminalTagCode":"T1""#, ""),
     ])
     func invalidBodiesAreRefusedNamingTheField(body: String, field: String) throws {
@@ -170,8 +195,11 @@ struct SimulatedPaywallTests {
         let terminalPairId = try #require(confirmed.body["Result"]?["TerminalPairId"]?.stringValue)
         let again = paywall.handle(TestSupport.call(confirm, route: .asyncPairConfirm), now: t0)
         #expect(again.body["Result"]?["TerminalPairId"]?.stringValue == terminalPairId)
-        let unknown = try builder.build(kind: .asyncPairConfirm, payload: #"{"PairAsyncRequestId":"\#(TestSupport.guid(5))"}"#)
-        #expect(paywall.handle(TestSupport.call(unknown, route: .asyncPairConfirm), now: t0).body["Succeeded"] == .bool(false))
+        let unknown = try builder.build(
+            kind: .asyncPairConfirm, payload: #"{"PairAsyncRequestId":"\#(TestSupport.guid(5))"}"#)
+        #expect(
+            paywall.handle(TestSupport.call(unknown, route: .asyncPairConfirm), now: t0).body["Succeeded"]
+                == .bool(false))
         let sync = try builder.build(kind: .syncPairRequest, payload: #"{"TerminalTagCode":"T1"}"#)
         let syncAnswer = paywall.handle(TestSupport.call(sync, route: .syncPairRequest), now: t0)
         #expect(syncAnswer.body["Result"]?["PairRequestId"]?.stringValue.map(GUID.isValid) == true)
