@@ -157,9 +157,7 @@ public struct Enqueue: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Queue a command, validated like the database and the worker do. Prints its key.",
         discussion: """
-            Use a form below, or --kind with --payload-file (a JSON object with Paywall's field
-            names; '-' reads stdin). Queuing the same key twice is harmless: the first row wins.
-            Prints the command key on stdout (for a sale, its MerchantUniqueCode).
+            Use a form below, or --kind with --payload-file (a JSON object with Paywall's field names; '-' reads stdin). Queuing the same key twice is harmless: the first row wins. Prints the command key on stdout (for a sale, its MerchantUniqueCode).
 
             Examples:
               outbox enqueue sale --terminal-tag STORE1-TILL2 --amount 22.10
@@ -176,9 +174,7 @@ public struct Enqueue: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Queue any kind from a JSON payload file (the default form of `outbox enqueue`).",
             discussion: """
-                The payload is the Paywall request body with Paywall's field names. A sale's key is
-                its MerchantUniqueCode; a cancel or rollback names its sale with --sale-key or
-                --payment-request-id and leaves PaymentRequestId out of the payload.
+                The payload is the Paywall request body with Paywall's field names. A sale's key is its MerchantUniqueCode; a cancel or rollback names its sale with --sale-key or --payment-request-id and leaves PaymentRequestId out of the payload.
 
                 Examples:
                   outbox enqueue --kind async_sale --payload-file sale.json
@@ -259,9 +255,7 @@ public struct Enqueue: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Queue a sale (async_sale, or sync_sale with --sync).",
             discussion: """
-                The amount is exact decimal text (22.10 reaches Paywall as 22.10). The
-                MerchantUniqueCode is generated unless given; it is printed: keep it, it is the
-                sale's only idempotency key.
+                The amount is exact decimal text (22.10 reaches Paywall as 22.10). The MerchantUniqueCode is generated unless given; it is printed: keep it, it is the sale's only idempotency key.
 
                 Examples:
                   outbox enqueue sale --terminal-tag STORE1-TILL2 --amount 22.10 --display-code R-1042

@@ -26,10 +26,7 @@ public struct Inspect: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "The one-screen overview (the default of `outbox inspect`).",
             discussion: """
-                Counts by state and kind; the oldest unfinished command and its age; commands
-                waiting on their sale or a rollback window; leases in flight and their owners;
-                dead, expired and failed commands in the last 24 h; whether dispatch is paused
-                and why; the next scheduled retry.
+                Counts by state and kind; the oldest unfinished command and its age; commands waiting on their sale or a rollback window; leases in flight and their owners; dead, expired and failed commands in the last 24 h; whether dispatch is paused and why; the next scheduled retry.
 
                 Example:
                   outbox inspect --db /var/lib/paywall/outbox.sqlite
@@ -70,8 +67,7 @@ public struct Inspect: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "List commands, newest first, with filters.",
             discussion: """
-                Filters combine with AND. Times are durations back from now (30m, 2h, 7d) or UTC
-                ISO-8601 (2026-11-21T08:00:00Z, 2026-11-21).
+                Filters combine with AND. Times are durations back from now (30m, 2h, 7d) or UTC ISO-8601 (2026-11-21T08:00:00Z, 2026-11-21).
 
                 Examples:
                   outbox inspect list --state dead,expired,failed --since 24h
@@ -186,9 +182,7 @@ public struct Inspect: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Everything about one command: payload, attempts, related commands, inbox, audit.",
             discussion: """
-                X is a row id, a command key (a sale's MerchantUniqueCode), or a PaymentRequestId;
-                a unique prefix of a key or id is enough. Customer personal data in the payload and
-                in Paywall's answers is masked unless --reveal.
+                X is a row id, a command key (a sale's MerchantUniqueCode), or a PaymentRequestId; a unique prefix of a key or id is enough. Customer personal data in the payload and in Paywall's answers is masked unless --reveal.
 
                 Examples:
                   outbox inspect show 42

@@ -9,16 +9,14 @@ public struct OutboxRoot: ParsableCommand {
         commandName: "outbox",
         abstract: "Inspect and repair the paywall-outbox database while workers run.",
         discussion: """
-            Read commands (inspect) open the database read-only and never block workers. Repairs
-            (retry, discard, purge, migrate, enqueue) ask before acting (or take --yes) and leave
-            an entry in the database's audit table.
+            Read commands (inspect) open the database read-only and never block workers. Repairs (retry, discard, purge, migrate) ask before acting (or take --yes); every change, enqueue included, leaves an entry in the database's audit table.
 
             The database is --db, else $OUTBOX_DB, else ./outbox.sqlite.
 
             Examples:
               outbox inspect                       # the overview
               outbox inspect list --state dead --since 24h
-              outbox inspect show 3f2b8c1e         # by id, key, MerchantUniqueCode or PaymentRequestId
+              outbox inspect show 3f2b8c1e         # id, key or PaymentRequestId (prefix)
               outbox retry 42 --yes
 
             Exit codes:

@@ -10,11 +10,7 @@ public struct Retry: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Give a dead, expired or failed command fresh attempts.",
         discussion: """
-            The command gets a new generation (its next outcome is a new inbox row), attempts 0,
-            and is due at once. If its last send may have reached Paywall (a timeout, a worker
-            that died holding it), the worker reconciles with Paywall before any resend: a sale
-            is never blindly sent twice. The deadline is set to --deadline from now (default 15m)
-            unless --keep-deadline. Leaves an audit entry.
+            The command gets a new generation (its next outcome is a new inbox row), attempts 0, and is due at once. If its last send may have reached Paywall (a timeout, a worker that died holding it), the worker reconciles with Paywall before any resend: a sale is never blindly sent twice. The deadline is set to --deadline from now (default 15m) unless --keep-deadline. Leaves an audit entry.
 
             Examples:
               outbox retry 42
@@ -112,11 +108,7 @@ public struct Discard: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Drop a pending command: it ends with the inbox outcome \"discarded by operator\".",
         discussion: """
-            Only a pending command no worker holds can be discarded; one in flight is refused
-            (a worker may be sending it right now: look again when its lease ends). A command
-            whose last send may have reached Paywall is refused unless --force: discarding it
-            here would not undo it at Paywall; queue a cancel or rollback instead. Leaves an
-            audit entry.
+            Only a pending command no worker holds can be discarded; one in flight is refused (a worker may be sending it right now: look again when its lease ends). A command whose last send may have reached Paywall is refused unless --force: discarding it here would not undo it at Paywall; queue a cancel or rollback instead. Leaves an audit entry.
 
             Examples:
               outbox discard 42
@@ -181,11 +173,7 @@ public struct Purge: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Delete finished commands older than a retention, with their attempt history.",
         discussion: """
-            Deletes commands that finished (any final state) before now minus --older-than, and
-            their attempts. Inbox rows are kept unless --include-inbox: merchant software reads
-            the inbox by cursor and may not have reached them (inbox ids are never reused
-            either way). A finished sale that an unfinished cancel or rollback still names is
-            kept. Deletes in small batches so workers keep running. Leaves one audit entry.
+            Deletes commands that finished (any final state) before now minus --older-than, and their attempts. Inbox rows are kept unless --include-inbox: merchant software reads the inbox by cursor and may not have reached them (inbox ids are never reused either way). A finished sale that an unfinished cancel or rollback still names is kept. Deletes in small batches so workers keep running. Leaves one audit entry.
 
             Examples:
               outbox purge --older-than 30d --dry-run
@@ -254,9 +242,7 @@ public struct Migrate: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Bring the database to this binary's schema version (creating it if missing).",
         discussion: """
-            Applies the numbered migrations in one BEGIN IMMEDIATE transaction, so it is safe
-            while workers run (they wait for it). A database newer than this binary is refused
-            (exit 5). Leaves an audit entry.
+            Applies the numbered migrations in one BEGIN IMMEDIATE transaction, so it is safe while workers run (they wait for it). A database newer than this binary is refused (exit 5). Leaves an audit entry.
 
             Examples:
               outbox migrate --dry-run

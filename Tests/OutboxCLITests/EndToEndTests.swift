@@ -285,6 +285,20 @@ struct EndToEndTests {
         #expect(try store.auditEntries().first?.action == "purge")
     }
 
+    @Test("an ambiguous reference lists the candidates and exits 6; a row id always resolves")
+    func ambiguous() throws {
+        let a = try store.enqueue(Sample.sale("abcdef01-0000-4000-8000-000000000001")).id
+        _ = try store.enqueue(Sample.sale("abcdef01-0000-4000-8000-000000000002"))
+        let ran = try outbox(["inspect", "show", "abcdef01"], db: db)
+        #expect(ran.status == 6)
+        #expect(ran.stderr.contains("matches 2 commands") && ran.stderr.contains("abcdef01-0000-4000-8000-000000000002"))
+        let json = try outbox(["retry", "abcdef01", "--json", "--yes"], db: db)
+        #expect(json.status == 6)
+        #expect(try decode(ErrorJSON.self, json.stdout).error.details.count == 2)
+        #expect(try outbox(["inspect", "show", "\(a)"], db: db).status == 0)
+        #expect(try outbox(["inspect", "show", "abcdef01-0000-4000-8000-000000000001"], db: db).status == 0)
+    }
+
     @Test("--help on every command exits 0 with an example; bad usage exits 64")
     func help() throws {
         for command in [
