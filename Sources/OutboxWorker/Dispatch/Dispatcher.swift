@@ -123,6 +123,8 @@ struct Housekeeping {
     let state: DispatchState
     let startedAt: EpochMillis
     var lastBeat: EpochMillis = 0
+    var lastState = ""
+    var lastPauseReason: String?
     var lastExtend: EpochMillis = 0
     var lastCheckpoint: EpochMillis = 0
     var checkpointAt: EpochMillis?
@@ -181,8 +183,12 @@ struct Housekeeping {
                 beat.nextProbeAt = now
             }
         }
-        guard force || now - lastBeat >= 2_000 else { return }
+        // A pause or its end is written at once, so operators see it without waiting a beat.
+        let changed = beat.state != lastState || beat.pauseReason != lastPauseReason
+        guard force || changed || now - lastBeat >= 2_000 else { return }
         lastBeat = now
+        lastState = beat.state
+        lastPauseReason = beat.pauseReason
         do {
             try worker.store.heartbeat(worker: worker.configuration.workerID, beat, now: now)
         } catch {
