@@ -299,6 +299,47 @@ struct EndToEndTests {
         #expect(try outbox(["inspect", "show", "abcdef01-0000-4000-8000-000000000001"], db: db).status == 0)
     }
 
+    @Test(
+        "on a terminal (a pty from script(1)): y/N is asked, 'n' declines (10), 'y' proceeds; colour unless NO_COLOR",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func terminal() throws {
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try Sample.deadSale(store, now: SystemWallClock().now())
+        let exe = BuiltProducts.executable("outbox").path
+        func onTerminal(_ arguments: String, input: String, environment: [String: String] = [:]) throws -> Ran {
+            try run("/usr/bin/script", ["-qec", "\(exe) \(arguments) --db \(db)", "/dev/null"], input: input, environment: environment)
+        }
+        let no = try onTerminal("discard \(id)", input: "n\n")
+        #expect(no.status == 10 && no.stdout.contains("Discard it? [y/N]"))
+        #expect(try store.command(id: id)?.state == .pending)
+        let yes = try onTerminal("discard \(id)", input: "y\n")
+        #expect(yes.status == 0 && yes.stdout.contains("discarded #\(id)"), "\(yes.stdout)")
+        #expect(try store.command(id: id)?.state == .discarded)
+        #expect(try onTerminal("inspect", input: "").stdout.contains("\u{1B}[31m"))
+        let plain = try onTerminal("inspect", input: "", environment: ["NO_COLOR": "1"])
+        #expect(plain.status == 0 && !plain.stdout.contains("\u{1B}["))
+    }
+
+    @Test("a paused worker (as its worker_status row says) and a gone one, through the binary")
+    func pausedDispatch() throws {
+        let now = SystemWallClock().now()
+        try DatabaseQueue(path: db).write { database in
+            try database.execute(
+                sql: """
+                    INSERT INTO worker_status (worker, started_at, heartbeat_at, state, pause_reason, paused_since,
+                                               next_probe_at, in_flight)
+                    VALUES ('store1-4711-ab12', ?, ?, 'paused', 'credentials refused (HTTP 401)', ?, ?, 0),
+                           ('old-host-1-zz', 0, ?, 'running', NULL, NULL, NULL, 0)
+                    """, arguments: [now - 60_000, now - 1_000, now - 30_000, now + 20_000, now - 600_000])
+        }
+        let ran = try outbox(["inspect"], db: db)
+        #expect(ran.status == 0)
+        #expect(ran.stdout.contains("DISPATCH PAUSED") && ran.stdout.contains("why: credentials refused (HTTP 401)"))
+        #expect(ran.stdout.contains("old-host-1-zz") && ran.stdout.contains("gone"))
+        let json = try decode(OverviewJSON.self, try outbox(["inspect", "--json"], db: db).stdout)
+        #expect(json.dispatch.status == "paused" && json.workers.map { $0.status } == ["gone", "paused"])
+    }
+
     @Test("--help on every command exits 0 with an example; bad usage exits 64")
     func help() throws {
         for command in [
