@@ -22,6 +22,8 @@ final class WorkerProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
+    private let outPipe = Pipe()
+    private let errPipe = Pipe()
 
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
         process.executableURL = URL(fileURLWithPath: BuiltProducts.worker)
@@ -29,8 +31,6 @@ final class WorkerProcess: @unchecked Sendable {
         // A clean environment: nothing from the developer's shell leaks in.
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
         if let directory { process.currentDirectoryURL = directory }
-        let outPipe = Pipe()
-        let errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = FileHandle.nullDevice
@@ -84,8 +84,11 @@ final class WorkerProcess: @unchecked Sendable {
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        // Let the readability handlers drain what is left in the pipes.
-        try? await Task.sleep(for: .milliseconds(200))
+        // Read what is left in the pipes (the handlers may not have seen it yet under load).
+        outPipe.fileHandleForReading.readabilityHandler = nil
+        errPipe.fileHandleForReading.readabilityHandler = nil
+        append(outPipe.fileHandleForReading.readDataToEndOfFile(), toErr: false)
+        append(errPipe.fileHandleForReading.readDataToEndOfFile(), toErr: true)
         return process.terminationStatus
     }
 
