@@ -95,7 +95,8 @@ let package = Package(
         .executableTarget(
             name: "outbox-bench",
             dependencies: [
-                "OutboxStore",
+                "OutboxStore", "OutboxWorker", "PaywallClient", "PaywallSimulator",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -18,11 +18,15 @@ struct Drain: ParsableCommand {
     @Option(help: "Stop when this file exists and the queue is empty.") var stopFile: String
     @Option(help: "Claim batch size.") var batch = 8
     @Option(help: "Lease length in milliseconds.") var leaseMs: Int64 = 30_000
+    @Option(help: "Give up (exit 3) after this many seconds, so a test run that dies leaves nothing behind.")
+    var maxSeconds = 120
 
     func run() throws {
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
         let clock = SystemWallClock()
+        let giveUp = ContinuousClock.now + .seconds(maxSeconds)
         while true {
+            if ContinuousClock.now > giveUp { throw ExitCode(3) }
             let now = clock.now()
             let claimed = try store.claim(owner: owner, now: now, limit: batch, leaseMillis: leaseMs)
             if claimed.isEmpty {
@@ -49,13 +53,14 @@ struct Hold: ParsableCommand {
     @Option(help: "Lease owner name.") var owner: String
     @Option(help: "How many to claim.") var count = 5
     @Option(help: "Lease length in milliseconds.") var leaseMs: Int64 = 600_000
+    @Option(help: "Exit after this many seconds if nobody killed it.") var maxSeconds: UInt32 = 120
 
     func run() throws {
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
         let claimed = try store.claim(owner: owner, now: SystemWallClock().now(), limit: count, leaseMillis: leaseMs)
         for command in claimed { emitLine("held \(command.id)") }
         emitLine("ready")
-        while true { sleep(60) }
+        sleep(maxSeconds)
     }
 }
 

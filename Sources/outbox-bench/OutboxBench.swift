@@ -5,15 +5,16 @@ import OutboxStore
 
 /// Benchmarks of the outbox store, and the claimer processes the multi-process tests run.
 @main
-struct OutboxBench: ParsableCommand {
+struct OutboxBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox-bench",
         abstract: "Measure the outbox store, or run a test claimer against a database file.",
         discussion: """
             Numbers are printed, never asserted: compare runs on the same machine.
-            Example: outbox-bench store --count 20000 --finished 1000000
+            Examples: outbox-bench store --count 20000 --finished 1000000
+                      outbox-bench worker --count 2000
             """,
-        subcommands: [StoreBenchmark.self, Drain.self, Hold.self],
+        subcommands: [StoreBenchmark.self, WorkerBenchmark.self, Drain.self, Hold.self],
         defaultSubcommand: StoreBenchmark.self
     )
 }

@@ -10,7 +10,9 @@ public enum CommandState: String, CaseIterable, Sendable, Hashable, Codable {
     case failed
     /// Its deadline passed before it could be delivered.
     case expired
-    /// Withdrawn before delivery: revoked locally, or a sale whose rollback succeeded.
+    /// Withdrawn before it was ever sent (a cancel or rollback of an unsent command), never
+    /// sent to Paywall. A sale revoked at Paywall by a rollback stays `succeeded`; the
+    /// rollback's own outcome says so.
     case revoked
     /// The retry budget ran out.
     case dead
