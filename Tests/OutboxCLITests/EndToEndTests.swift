@@ -315,7 +315,8 @@ struct EndToEndTests {
         let yes = try onTerminal("discard \(id)", input: "y\n")
         #expect(yes.status == 0 && yes.stdout.contains("discarded #\(id)"), "\(yes.stdout)")
         #expect(try store.command(id: id)?.state == .discarded)
-        #expect(try onTerminal("inspect", input: "").stdout.contains("\u{1B}[31m"))
+        // Colour is on (which colours appear depends on the fixture's rows at that moment).
+        #expect(try onTerminal("inspect", input: "").stdout.contains("\u{1B}["))
         let plain = try onTerminal("inspect", input: "", environment: ["NO_COLOR": "1"])
         #expect(plain.status == 0 && !plain.stdout.contains("\u{1B}["))
     }

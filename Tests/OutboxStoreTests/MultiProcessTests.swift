@@ -30,18 +30,12 @@ struct MultiProcessTests {
         let bench = BuiltProducts.executable("outbox-bench").path
         let fixture = BuiltProducts.packageRoot.appendingPathComponent("Tests/OutboxStoreTests/Fixtures/python_producer.py").path
 
-        async let claimerA = Task.detached {
-            try run(bench, ["drain", "--db", database.path, "--owner", "A", "--stop-file", stopFile, "--batch", "4"])
-        }.value
-        async let claimerB = Task.detached {
-            try run(bench, ["drain", "--db", database.path, "--owner", "B", "--stop-file", stopFile, "--batch", "16"])
-        }.value
-        async let python = Task.detached {
-            try run("/usr/bin/env", ["python3", fixture, database.path, "\(Self.pythonCount)"])
-        }.value
-        async let shell = Task.detached {
-            try run("/usr/bin/sqlite3", [database.path], input: Self.shellScript(count: Self.shellCount))
-        }.value
+        // Each child is waited for on a thread of its own: blocking waits in tasks would hold
+        // the cooperative pool's two threads and keep the producers from ever starting.
+        async let claimerA = runOffPool(bench, ["drain", "--db", database.path, "--owner", "A", "--stop-file", stopFile, "--batch", "4"])
+        async let claimerB = runOffPool(bench, ["drain", "--db", database.path, "--owner", "B", "--stop-file", stopFile, "--batch", "16"])
+        async let python = runOffPool("/usr/bin/env", ["python3", fixture, database.path, "\(Self.pythonCount)"])
+        async let shell = runOffPool("/usr/bin/sqlite3", [database.path], input: Self.shellScript(count: Self.shellCount))
 
         let (py, sh) = try await (python, shell)
         #expect(py.status == 0, "python producer: \(py.stdout) \(py.stderr)")

@@ -29,14 +29,17 @@ struct WorkerProcessTests {
 
     @Test("a worker SIGKILLed again and again mid-drain loses nothing and charges nothing twice")
     func sigkillRepeatedly() async throws {
-        let sim = try await SimulatorProcess(["--error-rate", "0.05", "--drop-rate", "0.05", "--seed", "11"])
+        // Slow answers (20 ms each) keep the drain going long enough to be killed in the middle.
+        let sim = try await SimulatorProcess([
+            "--error-rate", "0.05", "--drop-rate", "0.05", "--slow-rate", "0.9", "--slow-delay", "0.02", "--seed", "11",
+        ])
         defer { sim.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = directory.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
-        let keys = try Self.queueSales(store, count: 60)
-        var killed = 0
+        let keys = try Self.queueSales(store, count: 80)
+        var killedMidDrain = 0
         for round in 0..<6 {
             let before = try store.inbox(after: 0, limit: 100_000).count
             let worker = try Child(
@@ -48,10 +51,10 @@ struct WorkerProcessTests {
                 try await Task.sleep(for: .milliseconds(2))
             }
             worker.kill9()
-            killed += 1
-            if try store.inbox(after: 0, limit: 100_000).count == keys.count { break }
+            let done = try store.inbox(after: 0, limit: 100_000).count
+            if done < keys.count { killedMidDrain += 1 } else { break }
         }
-        #expect(killed >= 2)
+        #expect(killedMidDrain >= 2, "the worker should have been killed mid-drain at least twice")
         let last = try Child(
             Built.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "survivor", extra: ["--exit-when-idle"]),
             environment: simulatorCredentials)
