@@ -316,7 +316,10 @@ struct EndToEndTests {
         #expect(yes.status == 0 && yes.stdout.contains("discarded #\(id)"), "\(yes.stdout)")
         #expect(try store.command(id: id)?.state == .discarded)
         // Colour is on (which colours appear depends on the fixture's rows at that moment).
-        #expect(try onTerminal("inspect", input: "").stdout.contains("\u{1B}["))
+        // The runner's own environment may say TERM=dumb or NO_COLOR (CI logs to a file): state
+        // a colour terminal explicitly for the check that colour is on.
+        let colour = try onTerminal("inspect", input: "", environment: ["TERM": "xterm-256color", "NO_COLOR": ""])
+        #expect(colour.stdout.contains("\u{1B}["), "\(colour.stdout)")
         let plain = try onTerminal("inspect", input: "", environment: ["NO_COLOR": "1"])
         #expect(plain.status == 0 && !plain.stdout.contains("\u{1B}["))
     }
