@@ -60,7 +60,7 @@ public struct PaymentStatusPolicy: Sendable, Hashable {
 }
 
 /// The status ids the built-in simulator uses (see ``PaymentStatusPolicy/simulator``).
-public enum SimulatorPaymentStatus: Int, Sendable, Hashable, CaseIterable {
+public enum SimulatorPaymentStatus: Int, Sendable, Hashable, Codable, CaseIterable {
     /// Queued at Paywall, not yet sent to the device.
     case created = 1
     /// Sent towards the device, not yet taken by it (a rollback still works).

@@ -1,36 +1,14 @@
-/// The payment status numbers the simulator reports as `PaymentStatus` / `PaymentStatusId`.
+import PaywallClient
+
+/// The payment status numbers the simulator reports as `PaymentStatus` / `PaymentStatusId`:
+/// the client's own `SimulatorPaymentStatus`, so the simulator and the client's `.simulator`
+/// status policy cannot drift apart.
 ///
-/// Paywall documents only `2 = SentToDevice`; every other number is a simulator choice that
-/// matches the `.simulator` status policy of `PaywallClient` (see docs/simulator.md).
-public enum SimulatedPaymentStatus: Int, Sendable, Hashable, Codable, CaseIterable {
-    /// Created, not yet sent (never reported by the simulator; kept for the numbering).
-    case created = 1
-    /// Accepted and waiting for the terminal to take it (documented by Paywall).
-    case sentToDevice = 2
-    /// The terminal has taken the command; it can no longer be rolled back.
-    case onDevice = 3
-    /// Cancelled (also reported right after a cancel command is accepted).
-    case cancelled = 4
-    /// The terminal completed the sale.
-    case succeeded = 5
-    /// The terminal reported a failure (e.g. card declined).
-    case failed = 6
-    /// The sale command was revoked before the terminal took it.
-    case rolledBack = 7
+/// Paywall documents only `2 = SentToDevice`; every other number is a simulator choice (see
+/// docs/simulator.md).
+public typealias SimulatedPaymentStatus = SimulatorPaymentStatus
 
-    /// The English identifier reported next to the number (`PaymentStatus` name fields).
-    public var name: String {
-        switch self {
-        case .created: "Created"
-        case .sentToDevice: "SentToDevice"
-        case .onDevice: "OnDevice"
-        case .cancelled: "Cancelled"
-        case .succeeded: "Succeeded"
-        case .failed: "Failed"
-        case .rolledBack: "RolledBack"
-        }
-    }
-
+extension SimulatorPaymentStatus {
     /// Whether nothing will change this status by itself any more (only a command could).
     public var isFinal: Bool {
         switch self {

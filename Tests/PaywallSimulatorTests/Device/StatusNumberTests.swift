@@ -4,12 +4,12 @@ import Testing
 
 @Suite("Status numbers match the client's .simulator policy")
 struct StatusNumberTests {
-    @Test func sameNumbersAndNamesAsTheClient() {
-        #expect(SimulatedPaymentStatus.allCases.map(\.rawValue) == SimulatorPaymentStatus.allCases.map(\.rawValue))
-        for status in SimulatedPaymentStatus.allCases {
-            #expect(SimulatorPaymentStatus(rawValue: status.rawValue)?.name == status.name)
-        }
+    // The simulator reports the client's own `SimulatorPaymentStatus` (one type), so the numbers
+    // cannot drift; what remains to check is the one pair Paywall documents.
+    @Test func documentedNumberAndName() {
         #expect(SimulatedPaymentStatus.sentToDevice.rawValue == 2)
+        #expect(SimulatedPaymentStatus.sentToDevice.name == "SentToDevice")
+        #expect(SimulatedPaymentStatus.allCases.map(\.rawValue) == Array(1...7))
     }
 
     @Test func finalStatusesAreTerminalForTheClient() {
