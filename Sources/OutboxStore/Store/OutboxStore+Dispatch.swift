@@ -34,7 +34,9 @@ extension OutboxStore {
     /// Paywall gave a local sale). For a sale: its unfinished follow-ups. For a cancel
     /// rollback: also the cancels of the same payment. Read in one transaction.
     public func planningContext(for command: OutboxCommand) throws -> (sale: OutboxCommand?, related: [OutboxCommand]) {
-        try read { db in
+        // Standalone commands (pairing, approvals) relate to no sale: no read at all.
+        if command.kind?.role == .standalone { return (nil, []) }
+        return try read { db in
             let saleRole = "kind IN (SELECT name FROM command_kind WHERE role = 'sale')"
             var sale: OutboxCommand?
             if command.kind?.role == .sale {
