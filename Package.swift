@@ -123,13 +123,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxModel"]),
+        .testTarget(
+            name: "OutboxStoreTests",
+            dependencies: ["OutboxStore", "OutboxModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "PaywallClientTests", dependencies: ["PaywallClient"]),
         .testTarget(
             name: "OutboxWorkerTests",
             dependencies: [
                 "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The `worker` executable: configuration loading (library side) and the built binary end to end.

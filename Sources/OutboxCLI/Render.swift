@@ -298,6 +298,9 @@ public enum Render {
             lines.append("  " + Format.cell(name, 12) + Format.fit(value, width - 14))
         }
         field("key", command.commandKey)
+        for defect in command.defects {
+            field("unreadable", "\(defect) (a placeholder is shown; the worker never sends such a row)")
+        }
         field("terminal", command.terminal)
         field("sale key", command.saleKey)
         field("payment id", command.paymentRequestId)

@@ -31,11 +31,15 @@ public struct CommandJSON: Codable, Sendable, Hashable {
     public var payment_request_id: String?
     public var paywall_payment_request_id: String?
     public var accepted_at: String?
+    /// Columns whose stored value cannot be used ("payload: BLOB of 4 bytes that is not UTF-8
+    /// text"); empty for every row the schema accepts. Such a value is shown as a placeholder.
+    public var unreadable: [String]
 
     /// Builds the shape from a store row.
     public init(_ command: OutboxCommand, now: EpochMillis) {
         id = command.id
         command_key = command.commandKey
+        unreadable = command.defects.map(\.description)
         kind = command.kindName
         state = command.state.rawValue
         terminal = command.terminal

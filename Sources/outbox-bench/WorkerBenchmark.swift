@@ -37,7 +37,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
                                    callbackHashKey: nil, requestLogLimit: 1_000_000),
             logger: quiet)
         let base = await simulator.baseURL
-        let transport = HTTPClientTransport(connectTimeout: .seconds(2))
+        let transport = HTTPClientTransport(connectTimeout: .seconds(2), connectionsPerHost: concurrency)
         var configuration = WorkerConfiguration(
             store: OutboxStoreConfiguration(path: path),
             paywall: PaywallConfiguration(

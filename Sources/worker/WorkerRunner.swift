@@ -58,7 +58,8 @@ struct WorkerRunner {
             services.append(.init(service: simulator, serviceName: "paywall-simulator"))
         }
 
-        let transport = HTTPClientTransport(configuration: settings.configuration.paywall)
+        let transport = HTTPClientTransport(
+            configuration: settings.configuration.paywall, connectionsPerHost: settings.configuration.concurrency)
         let code = await run(settings: settings, services: services, transport: transport, signals: signals)
         try? await transport.shutdown()
         return code

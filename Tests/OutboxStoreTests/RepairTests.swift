@@ -61,11 +61,12 @@ struct RepairTests {
         let before = try #require(try store.command(id: id))
         #expect(before.state == .dead && !before.needsReconcile && before.generation == 1)
 
-        let result = try store.retry(id: id, actor: "alice", now: 5_000, deadline: .at(65_000), note: "terminal back")
+        let deadline = EpochRange.earliest + 65_000  // a real time: the store reads times between 2000 and 2100
+        let result = try store.retry(id: id, actor: "alice", now: 5_000, deadline: .at(deadline), note: "terminal back")
         #expect(result.previousState == .dead && result.generation == 2 && result.needsReconcile)
         let after = try #require(try store.command(id: id))
         #expect(after.state == .pending && after.attempts == 0 && after.dueAt == 5_000 && after.generation == 2)
-        #expect(after.needsReconcile && after.deadline == 65_000 && after.finishedAt == nil)
+        #expect(after.needsReconcile && after.deadline == deadline && after.finishedAt == nil)
         #expect(after.lastError == "retried by operator alice")
         // The worker can claim it at once, and its next outcome is a new inbox row (generation 2).
         #expect(try store.claim(owner: "w2", now: 5_000, limit: 10, leaseMillis: 1_000).map(\.id) == [id])
@@ -86,11 +87,11 @@ struct RepairTests {
     func retryFailedClean() throws {
         let store = try TestDatabase().open()
         var command = Sample.sale()
-        command.deadline = 2_000
+        command.deadline = EpochRange.earliest + 2_000
         let id = try store.enqueue(command).id
         try finish(store, id, as: .failed, attempts: ["rejected"])
         let result = try store.retry(id: id, actor: "bob", now: 9_000, deadline: .keep)
-        #expect(!result.needsReconcile && result.deadline == 2_000)
+        #expect(!result.needsReconcile && result.deadline == EpochRange.earliest + 2_000)
     }
 
     @Test("retry refuses pending, in-flight and succeeded commands and changes nothing", arguments: ["pending", "in_flight", "succeeded"])
@@ -239,10 +240,11 @@ struct RepairTests {
     func enqueueAudited() throws {
         let store = try TestDatabase().open()
         let sale = Sample.sale()
-        let first = try store.enqueue(sale, actor: "dave", now: 1_000)
+        let now = EpochRange.earliest + 1_000
+        let first = try store.enqueue(sale, actor: "dave", now: now)
         #expect(first == .inserted(first.id))
-        #expect(try store.enqueue(sale, actor: "dave", now: 2_000) == .alreadyQueued(first.id))
-        #expect(try store.command(id: first.id)?.createdAt == 1_000)
+        #expect(try store.enqueue(sale, actor: "dave", now: now + 1_000) == .alreadyQueued(first.id))
+        #expect(try store.command(id: first.id)?.createdAt == now)
         let audit = try auditRows(store)
         #expect(audit.count == 1 && audit[0].action == "enqueue" && audit[0].outboxID == first.id)
         #expect(throws: OutboxStoreError.self) {

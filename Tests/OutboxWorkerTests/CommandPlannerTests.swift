@@ -275,3 +275,55 @@ struct PaymentOrderingTests {
         #expect(planner.plan(PlanInput(command: cancel, sale: sale, related: [laterCancel], now: t0 + 100)) == .send(paymentRequestId: paymentID))
     }
 }
+
+@Suite("Planner: rows with unreadable columns")
+struct UnreadableRowRuleTests {
+    static func defect(_ column: String) -> ColumnDefect {
+        ColumnDefect(column: column, problem: "BLOB of 2 bytes that is not UTF-8 text")
+    }
+
+    @Test(
+        "never sent → failed; may have been sent → dead unless only not_before/deadline are lost",
+        arguments: [
+            // (defect columns, attempts, needsReconcile, PaymentRequestId known, expected outcome or nil = plan on)
+            ([String](), 0, false, false, nil as FinalOutcome?),
+            (["payload"], 0, false, false, .failed),
+            (["deadline"], 0, false, false, .failed),
+            (["command_key", "created_at"], 0, false, false, .failed),
+            (["payload"], 1, false, false, .dead),
+            (["payload"], 0, true, false, .dead),
+            (["command_key"], 0, false, true, .dead),
+            (["deadline"], 1, true, false, nil),
+            (["not_before", "deadline"], 0, true, false, nil),
+        ])
+    func rule(columns: [String], attempts: Int, reconcile: Bool, known: Bool, expected: FinalOutcome?) {
+        let command = OutboxCommand(
+            id: 1, commandKey: "k", kind: .asyncSale, createdAt: 1_000, attempts: attempts, needsReconcile: reconcile,
+            paywallPaymentRequestId: known ? "7e1f3a5c-9b2d-4f6e-8a0c-3d5b7f9e1a2c" : nil,
+            defects: columns.map(Self.defect))
+        let decision = UnreadableRowRule.decide(command)
+        guard let expected else {
+            #expect(decision == nil)
+            return
+        }
+        guard case .finish(let outcome) = decision else {
+            Issue.record("expected a finish, got \(String(describing: decision))")
+            return
+        }
+        #expect(outcome.outcome == expected && outcome.reason == "unreadable_row")
+        for column in columns { #expect(outcome.message?.contains(column) == true) }
+    }
+
+    @Test("the planner applies the rule before anything else")
+    func plannerFirst() {
+        let command = OutboxCommand(
+            id: 1, commandKey: "k", kind: .asyncSale, createdAt: 1_000, defects: [Self.defect("payload")])
+        let planner = CommandPlanner(configuration: testConfiguration())
+        let decision = planner.plan(PlanInput(command: command, sale: nil, related: [], now: 2_000, breaker: .closed, owner: "w"))
+        guard case .finish(let outcome) = decision else {
+            Issue.record("expected a finish, got \(decision)")
+            return
+        }
+        #expect(outcome.reason == "unreadable_row")
+    }
+}

@@ -11,14 +11,17 @@ public struct AttemptRow: Sendable, Hashable {
 
     static let columns = "id, outbox_id, generation, worker, started_at, duration_ms, http_status, outcome, error_code, error"
 
+    /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
     init(row: Row) {
-        id = row[0]
-        outboxID = row[1]
-        generation = row[2]
-        worker = row[3]
+        var reader = SafeRowReader(row, columns: Self.columns)
+        id = reader.integer(0)
+        outboxID = reader.integer(1)
+        generation = reader.count(2, fallback: 1)
+        worker = reader.optionalText(3)
         record = AttemptRecord(
-            startedAt: row[4], durationMillis: row[5], httpStatus: row[6], outcome: row[7], errorCode: row[8],
-            error: row[9])
+            startedAt: reader.optionalWorkerTime(4) ?? 0, durationMillis: reader.optionalInteger(5),
+            httpStatus: reader.optionalInteger(6).flatMap { Int(exactly: $0) }, outcome: reader.text(7),
+            errorCode: reader.optionalInteger(8).flatMap { Int(exactly: $0) }, error: reader.optionalText(9))
     }
 }
 
@@ -41,20 +44,26 @@ public struct InboxRow: Sendable, Hashable {
         result, raw_response, http_status, created_at
         """
 
+    /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
     init(row: Row) {
-        id = row[0]
-        outboxID = row[1]
-        commandKey = row[2]
-        kindName = row[3]
-        generation = row[4]
-        event = row[5]
-        let outcomeName: String? = row[6]
+        var reader = SafeRowReader(row, columns: Self.columns)
+        id = reader.integer(0)
+        outboxID = reader.integer(1)
+        commandKey = reader.text(2)
+        kindName = reader.text(3)
+        generation = reader.count(4, fallback: 1)
+        event = reader.text(5)
+        let outcomeName = reader.optionalText(6)
+        let smallInt: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
         outcome = outcomeName.flatMap(FinalOutcome.init(rawValue:)).map {
             InboxOutcome(
-                $0, reason: row[7], errorCode: row[8], message: row[9], clientMessage: row[10],
-                paymentRequestId: row[11], paymentRequestActivityId: row[12], terminalPairId: row[13],
-                paymentStatusId: row[14], result: row[15], rawResponse: row[16], httpStatus: row[17])
+                $0, reason: reader.optionalText(7), errorCode: smallInt(reader.optionalInteger(8)),
+                message: reader.optionalText(9), clientMessage: reader.optionalText(10),
+                paymentRequestId: reader.optionalText(11), paymentRequestActivityId: reader.optionalText(12),
+                terminalPairId: reader.optionalText(13), paymentStatusId: smallInt(reader.optionalInteger(14)),
+                result: reader.optionalText(15), rawResponse: reader.optionalText(16),
+                httpStatus: smallInt(reader.optionalInteger(17)))
         }
-        createdAt = row[18]
+        createdAt = reader.optionalWorkerTime(18) ?? 0
     }
 }

@@ -47,6 +47,9 @@ public struct OutboxCommand: Sendable, Hashable {
     public var finishedAt: EpochMillis?
     /// Last change by the worker or an operator.
     public var updatedAt: EpochMillis?
+    /// Columns whose stored value could not be used (empty for every row the schema accepts).
+    /// The worker ends such a row instead of sending it; the CLI shows it with the defects named.
+    public var defects: [ColumnDefect] = []
 
     /// The kind, when this binary knows it.
     public var kind: CommandKind? { CommandKind(rawValue: kindName) }
@@ -65,7 +68,8 @@ public struct OutboxCommand: Sendable, Hashable {
         createdAt: EpochMillis, terminal: String? = nil, state: CommandState = .pending, generation: Int = 1,
         attempts: Int = 0, dueAt: EpochMillis = 0, needsReconcile: Bool = false, leaseOwner: String? = nil,
         leaseExpiresAt: EpochMillis? = nil, lastError: String? = nil, paywallPaymentRequestId: String? = nil,
-        acceptedAt: EpochMillis? = nil, finishedAt: EpochMillis? = nil, updatedAt: EpochMillis? = nil
+        acceptedAt: EpochMillis? = nil, finishedAt: EpochMillis? = nil, updatedAt: EpochMillis? = nil,
+        defects: [ColumnDefect] = []
     ) {
         self.id = id
         self.commandKey = commandKey
@@ -89,34 +93,42 @@ public struct OutboxCommand: Sendable, Hashable {
         self.acceptedAt = acceptedAt
         self.finishedAt = finishedAt
         self.updatedAt = updatedAt
+        self.defects = defects
     }
 
-    init(row: Row) throws {
-        id = row[0]
-        commandKey = row[1]
-        kindName = row[2]
-        payload = row[3]
-        saleKey = row[4]
-        paymentRequestId = row[5]
-        notBefore = row[6]
-        deadline = row[7]
-        createdAt = row[8]
-        terminal = row[9]
-        let stateName: String = row[10]
-        guard let state = CommandState(rawValue: stateName) else {
-            throw OutboxStoreError(.corruptRow, "outbox row \(row[0] as Int64) has unknown state '\(stateName)'")
+    /// Reads a row selected with ``columns``. Never traps: a value the binary cannot use becomes a
+    /// ``ColumnDefect`` in ``defects`` and a safe placeholder (see ``SafeRowReader``).
+    init(row: Row) {
+        var reader = SafeRowReader(row, columns: Self.columns)
+        id = reader.integer(0)
+        commandKey = reader.text(1)
+        kindName = reader.text(2)
+        payload = reader.text(3)
+        saleKey = reader.optionalText(4)
+        paymentRequestId = reader.optionalText(5)
+        notBefore = reader.optionalProducerTime(6)
+        deadline = reader.optionalProducerTime(7)
+        createdAt = reader.optionalProducerTime(8) ?? EpochRange.earliest
+        if reader.isNull(8) { reader.defects.append(ColumnDefect(column: "created_at", problem: "NULL")) }
+        terminal = reader.optionalText(9)
+        let stateName = reader.text(10)
+        if let state = CommandState(rawValue: stateName) {
+            self.state = state
+        } else {
+            reader.defects.append(ColumnDefect(column: "state", problem: "not a known state"))
+            self.state = .pending
         }
-        self.state = state
-        generation = row[11]
-        attempts = row[12]
-        dueAt = row[13]
-        needsReconcile = (row[14] as Int) != 0
-        leaseOwner = row[15]
-        leaseExpiresAt = row[16]
-        lastError = row[17]
-        paywallPaymentRequestId = row[18]
-        acceptedAt = row[19]
-        finishedAt = row[20]
-        updatedAt = row[21]
+        generation = reader.count(11, fallback: 1)
+        attempts = reader.count(12)
+        dueAt = reader.optionalWorkerTime(13) ?? 0
+        needsReconcile = reader.integer(14) != 0
+        leaseOwner = reader.optionalText(15)
+        leaseExpiresAt = reader.optionalWorkerTime(16)
+        lastError = reader.optionalText(17)
+        paywallPaymentRequestId = reader.optionalText(18)
+        acceptedAt = reader.optionalWorkerTime(19)
+        finishedAt = reader.optionalWorkerTime(20)
+        updatedAt = reader.optionalWorkerTime(21)
+        defects = reader.defects
     }
 }

@@ -23,7 +23,7 @@ extension OutboxStore {
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: Self.claimSQL),
                 arguments: [owner, now + leaseMillis, now, now, limit])
-            return try rows.map(OutboxCommand.init(row:)).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
+            return rows.map(OutboxCommand.init(row:)).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         }
     }
 

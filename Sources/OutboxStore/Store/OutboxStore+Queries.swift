@@ -21,7 +21,7 @@ extension OutboxStore {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT \(OutboxCommand.columns) FROM outbox WHERE id = ?", arguments: [id])
             {
-                return [try OutboxCommand(row: row)]
+                return [OutboxCommand(row: row)]
             }
             let pattern = Self.likePrefix(text)
             return try Row.fetchAll(
@@ -155,8 +155,9 @@ extension OutboxStore {
             let counts = try Row.fetchAll(
                 db, sql: "SELECT state, kind, count(*) FROM outbox GROUP BY state, kind ORDER BY state, kind"
             ).compactMap { row -> QueueOverview.Count? in
-                guard let state = CommandState(rawValue: row[0]) else { return nil }
-                return QueueOverview.Count(state: state, kind: row[1], count: row[2])
+                var reader = SafeRowReader(row, columns: "state, kind, count")
+                guard let state = CommandState(rawValue: reader.text(0)) else { return nil }
+                return QueueOverview.Count(state: state, kind: reader.text(1), count: reader.count(2))
             }
             let oldest = try Row.fetchOne(
                 db,
@@ -171,7 +172,12 @@ extension OutboxStore {
                     SELECT lease_owner, count(*), min(lease_expires_at) FROM outbox
                      WHERE state = 'in_flight' GROUP BY lease_owner ORDER BY lease_owner
                     """
-            ).map { QueueOverview.Lease(owner: $0[0] ?? "?", count: $0[1], earliestExpiry: $0[2] ?? 0) }
+            ).map { row in
+                var reader = SafeRowReader(row, columns: "lease_owner, count, lease_expires_at")
+                return QueueOverview.Lease(
+                    owner: reader.optionalText(0) ?? "?", count: reader.count(1),
+                    earliestExpiry: reader.optionalWorkerTime(2) ?? 0)
+            }
             var trouble: [CommandState: Int] = [:]
             for row in try Row.fetchAll(
                 db,
@@ -181,10 +187,15 @@ extension OutboxStore {
                     """,
                 arguments: [troubleSince])
             {
-                if let state = CommandState(rawValue: row[0]) { trouble[state] = row[1] }
+                var reader = SafeRowReader(row, columns: "state, count")
+                if let state = CommandState(rawValue: reader.text(0)) { trouble[state] = reader.count(1) }
             }
-            let nextDue = try EpochMillis.fetchOne(
-                db, sql: "SELECT min(due_at) FROM outbox WHERE state = 'pending' AND due_at > ?", arguments: [now])
+            let nextDue = try Row.fetchOne(
+                db, sql: "SELECT min(due_at) FROM outbox WHERE state = 'pending' AND due_at > ?", arguments: [now]
+            ).flatMap { row in
+                var reader = SafeRowReader(row, columns: "due_at")
+                return reader.optionalWorkerTime(0)
+            }
             let dueNow =
                 try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM outbox WHERE state = 'pending' AND due_at <= ?", arguments: [now])

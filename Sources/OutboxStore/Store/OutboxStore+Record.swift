@@ -59,7 +59,8 @@ extension OutboxStore {
                     """),
             arguments: arguments)
         guard let found else { return false }
-        let generation: Int = found[2]
+        var foundReader = SafeRowReader(found, columns: "command_key, kind, generation")
+        let generation = foundReader.count(2, fallback: 1)
 
         if let attempt = update.attempt {
             try db.cachedStatement(
@@ -104,7 +105,7 @@ extension OutboxStore {
                     VALUES (?, ?, ?, ?, 'outcome', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                update.commandID, found[0] as String, found[1] as String, generation, outcome.outcome.rawValue,
+                update.commandID, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, outcome.outcome.rawValue,
                 outcome.reason, outcome.errorCode, outcome.message, outcome.clientMessage, outcome.paymentRequestId,
                 outcome.paymentRequestActivityId, outcome.terminalPairId, outcome.paymentStatusId, outcome.result,
                 outcome.rawResponse, outcome.httpStatus, now,

@@ -148,20 +148,26 @@ extension OutboxStore {
                           FROM outbox WHERE id = ?
                         """, arguments: [id])
             else { throw RepairError(.notFound, "no command with id \(id)") }
-            let stateName: String = row[0]
+            var reader = SafeRowReader(
+                row, columns: "state, generation, attempts, needs_reconcile, last_error, deadline, lease_owner")
+            let stateName = reader.text(0)
             let state = CommandState(rawValue: stateName)
             guard let state, [.dead, .expired, .failed].contains(state) else {
                 throw RepairError(
                     .wrongState,
                     "command \(id) is \(stateName); only dead, expired or failed commands can be retried")
             }
-            let generation: Int = row[1]
-            let outcomes = try String.fetchAll(
+            let generation = reader.count(1, fallback: 1)
+            let outcomes = try Row.fetchAll(
                 db, sql: "SELECT outcome FROM attempt WHERE outbox_id = ? AND generation = ? ORDER BY id",
-                arguments: [id, generation])
+                arguments: [id, generation]
+            ).map { attempt in
+                var attemptReader = SafeRowReader(attempt, columns: "outcome")
+                return attemptReader.text(0)
+            }
             let reconcile = Self.retryNeedsReconcile(
-                attemptOutcomes: outcomes, lastError: row[4], wasMarked: (row[3] as Int) != 0)
-            let oldDeadline: EpochMillis? = row[5]
+                attemptOutcomes: outcomes, lastError: reader.optionalText(4), wasMarked: reader.integer(3) != 0)
+            let oldDeadline = reader.optionalProducerTime(5)
             let newDeadline: EpochMillis? =
                 switch deadline {
                 case .keep: oldDeadline
@@ -216,8 +222,10 @@ extension OutboxStore {
                     db, sql: "SELECT state, lease_owner, lease_expires_at, needs_reconcile FROM outbox WHERE id = ?",
                     arguments: [id])
             else { throw RepairError(.notFound, "no command with id \(id)") }
-            let stateName: String = row[0]
-            let owner: String? = row[1]
+            var reader = SafeRowReader(row, columns: "state, lease_owner, lease_expires_at, needs_reconcile")
+            let stateName = reader.text(0)
+            let owner = reader.optionalText(1)
+            let wasMarked = reader.integer(3) != 0
             if stateName == CommandState.inFlight.rawValue || owner != nil {
                 throw RepairError(
                     .inFlight,
@@ -227,7 +235,7 @@ extension OutboxStore {
             guard stateName == CommandState.pending.rawValue else {
                 throw RepairError(.wrongState, "command \(id) is \(stateName); only pending commands can be discarded")
             }
-            if (row[3] as Int) != 0 && !force {
+            if wasMarked && !force {
                 throw RepairError(
                     .mayHaveBeenSent,
                     "command \(id) may already have reached Paywall (it awaits reconciliation); discarding it here "
@@ -246,19 +254,20 @@ extension OutboxStore {
                         RETURNING command_key, kind, generation
                         """, arguments: [now, now, id])
             else { throw RepairError(.inFlight, "command \(id) was claimed while discarding it; look again") }
-            let generation: Int = found[2]
+            var foundReader = SafeRowReader(found, columns: "command_key, kind, generation")
+        let generation = foundReader.count(2, fallback: 1)
             try db.execute(
                 sql: """
                     INSERT INTO inbox (outbox_id, command_key, kind, generation, event, outcome, reason, message,
                                        created_at)
                     VALUES (?, ?, ?, ?, 'outcome', 'discarded', 'operator', 'discarded by operator', ?)
-                    """, arguments: [id, found[0] as String, found[1] as String, generation, now])
+                    """, arguments: [id, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, now])
             let inboxID = db.lastInsertedRowID
             try Self.insertAudit(
                 db, at: now, actor: actor, action: "discard", outboxID: id,
                 detail: [
                     "previous_state": .string(stateName), "generation": .int(generation), "inbox_id": .int64(inboxID),
-                    "forced": .bool(force && (row[3] as Int) != 0), "note": .optionalString(note),
+                    "forced": .bool(force && wasMarked), "note": .optionalString(note),
                 ])
             return DiscardResult(id: id, generation: generation, inboxID: inboxID)
         }

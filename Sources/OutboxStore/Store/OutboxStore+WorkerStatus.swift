@@ -62,10 +62,20 @@ extension OutboxStore {
                            in_flight, checkpoint_at, wal_pages
                       FROM worker_status ORDER BY worker
                     """
-            ).map {
-                WorkerStatusRow(
-                    worker: $0[0], startedAt: $0[1], heartbeatAt: $0[2], state: $0[3], pauseReason: $0[4],
-                    pausedSince: $0[5], nextProbeAt: $0[6], inFlight: $0[7], checkpointAt: $0[8], walPages: $0[9])
+            ).map { row in
+                var reader = SafeRowReader(
+                    row,
+                    columns: """
+                        worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at, \
+                        in_flight, checkpoint_at, wal_pages
+                        """)
+                let small: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
+                return WorkerStatusRow(
+                    worker: reader.text(0), startedAt: reader.optionalWorkerTime(1) ?? 0,
+                    heartbeatAt: reader.optionalWorkerTime(2) ?? 0, state: reader.text(3),
+                    pauseReason: reader.optionalText(4), pausedSince: reader.optionalWorkerTime(5),
+                    nextProbeAt: reader.optionalWorkerTime(6), inFlight: reader.count(7),
+                    checkpointAt: reader.optionalWorkerTime(8), walPages: small(reader.optionalInteger(9)))
             }
         }
     }

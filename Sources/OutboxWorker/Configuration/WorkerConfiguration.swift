@@ -84,7 +84,9 @@ public struct WorkerConfiguration: Sendable {
     public func deadline(of command: OutboxCommand) -> EpochMillis? {
         if let deadline = command.deadline { return deadline }
         guard let kind = command.kind, let limit = deadlines[kind] else { return nil }
-        return command.createdAt + limit
+        // Saturating: no stored or configured value can make this trap.
+        let (sum, overflow) = command.createdAt.addingReportingOverflow(limit)
+        return overflow ? .max : sum
     }
 }
 

@@ -35,7 +35,9 @@ struct Dispatcher {
             ])
 
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            // A discarding group: each finished command task is freed at once. (A plain task group
+            // keeps every finished child until `next()` collects it: ~32 KB per command, for ever.)
+            await withDiscardingTaskGroup { group in
                 let tick = Duration.milliseconds(configuration.idlePollMillis)
                 group.addTask {
                     while !Task.isCancelled {

@@ -22,6 +22,7 @@ public struct CommandPlanner: Sendable {
     /// Decides what to do with `input.command` now.
     public func plan(_ input: PlanInput) -> PlanDecision {
         let command = input.command
+        if let unreadable = UnreadableRowRule.decide(command) { return unreadable }
         guard let kind = command.kind else {
             return .finish(InboxOutcome(.failed, reason: "validation", message: "unknown kind \(command.kindName)"))
         }

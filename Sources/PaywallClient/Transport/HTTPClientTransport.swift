@@ -16,11 +16,21 @@ public final class HTTPClientTransport: PaywallTransport {
     private let client: HTTPClient
     private let ownsClient: Bool
 
+    /// The most connections opened to one host, whatever is asked (the worker's `--concurrency`
+    /// is bounded to the same 256).
+    public static let maxConnectionsPerHost = 256
+
     /// Creates a transport with its own `HTTPClient` (shared singleton event loop group).
     ///
-    /// - Parameter connectTimeout: how long a TCP/TLS connection may take.
-    public init(connectTimeout: Duration = .seconds(5)) {
+    /// - Parameters:
+    ///   - connectTimeout: how long a TCP/TLS connection may take.
+    ///   - connectionsPerHost: how many HTTP/1.1 connections may be open to one host at once,
+    ///     clamped to 1...``maxConnectionsPerHost``. AsyncHTTPClient's default is 8, which would cap
+    ///     a worker's real concurrency at 8 whatever `--concurrency` says: size it from that.
+    public init(connectTimeout: Duration = .seconds(5), connectionsPerHost: Int = 8) {
         var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = min(
+            max(connectionsPerHost, 1), Self.maxConnectionsPerHost)
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .nanoseconds(Self.nanoseconds(connectTimeout)))
         configuration.decompression = .disabled
@@ -28,9 +38,10 @@ public final class HTTPClientTransport: PaywallTransport {
         ownsClient = true
     }
 
-    /// Creates a transport using the connect timeout of a ``PaywallConfiguration``.
-    public convenience init(configuration: PaywallConfiguration) {
-        self.init(connectTimeout: configuration.connectTimeout)
+    /// Creates a transport using the connect timeout of a ``PaywallConfiguration``, with up to
+    /// `connectionsPerHost` connections to one host (pass the worker's concurrency).
+    public convenience init(configuration: PaywallConfiguration, connectionsPerHost: Int = 8) {
+        self.init(connectTimeout: configuration.connectTimeout, connectionsPerHost: connectionsPerHost)
     }
 
     /// Uses an `HTTPClient` you own (configure it with `redirectConfiguration = .disallow`).

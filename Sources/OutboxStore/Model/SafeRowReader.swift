@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import OutboxModel
+
+/// Reads columns of a GRDB row without ever trapping.
+///
+/// GRDB's typed subscripts (`let s: String = row[0]`) stop the process when a value does not
+/// convert (a BLOB that is not UTF-8, text in an INTEGER column) and print the whole row, customer
+/// data included. Every read of the outbox goes through this reader instead: an unusable value
+/// is replaced by a placeholder and noted in ``defects``.
+struct SafeRowReader {
+    let row: Row
+    let names: [String]
+    var defects: [ColumnDefect] = []
+
+    init(_ row: Row, columns: String) {
+        self.row = row
+        self.names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// The raw value; reading a `DatabaseValue` never fails.
+    func value(_ index: Int) -> DatabaseValue {
+        row[index] as DatabaseValue
+    }
+
+    /// Whether the column is NULL.
+    func isNull(_ index: Int) -> Bool { value(index).isNull }
+
+    private func name(_ index: Int) -> String {
+        index < names.count ? names[index] : "column \(index)"
+    }
+
+    private mutating func note(_ index: Int, _ problem: String) {
+        defects.append(ColumnDefect(column: name(index), problem: problem))
+    }
+
+    /// Text, or nil when NULL. A BLOB is accepted only if it is valid UTF-8.
+    mutating func optionalText(_ index: Int) -> String? {
+        switch value(index).storage {
+        case .null:
+            return nil
+        case .string(let text):
+            return text
+        case .blob(let data):
+            if let text = String(validating: data, as: UTF8.self) {
+                note(index, "BLOB where text belongs")
+                return text
+            }
+            note(index, "BLOB of \(data.count) bytes that is not UTF-8 text")
+            return "<unreadable \(data.count)-byte BLOB>"
+        case .int64, .double:
+            note(index, "a number where text belongs")
+            return "<number>"
+        }
+    }
+
+    /// Text that must be present: NULL is a defect too.
+    mutating func text(_ index: Int) -> String {
+        if let text = optionalText(index) { return text }
+        note(index, "NULL where text belongs")
+        return ""
+    }
+
+    /// An integer, or nil when NULL. Reals with no fraction are accepted; anything else is a defect.
+    mutating func optionalInteger(_ index: Int) -> Int64? {
+        switch value(index).storage {
+        case .null:
+            return nil
+        case .int64(let value):
+            return value
+        case .double(let value):
+            if let exact = Int64(exactly: value) { return exact }
+            note(index, "a non-integer number where an integer belongs")
+            return nil
+        case .string:
+            note(index, "text where an integer belongs")
+            return nil
+        case .blob(let data):
+            note(index, "BLOB of \(data.count) bytes where an integer belongs")
+            return nil
+        }
+    }
+
+    /// An integer that must be present, `fallback` when it is not.
+    mutating func integer(_ index: Int, fallback: Int64 = 0) -> Int64 {
+        if let value = optionalInteger(index) { return value }
+        if value(index).isNull { note(index, "NULL where an integer belongs") }
+        return fallback
+    }
+
+    /// A small count (generation, attempts), bounded to `Int` range.
+    mutating func count(_ index: Int, fallback: Int = 0) -> Int {
+        let value = integer(index, fallback: Int64(fallback))
+        guard let small = Int(exactly: value), small >= 0, small <= 1_000_000_000 else {
+            note(index, "\(value) is not a count")
+            return fallback
+        }
+        return small
+    }
+
+    /// A time a producer wrote (created_at, not_before, deadline): inside ``EpochRange``.
+    mutating func optionalProducerTime(_ index: Int) -> EpochMillis? {
+        guard let value = optionalInteger(index) else { return nil }
+        guard EpochRange.isProducerTime(value) else {
+            note(index, "\(value) is not milliseconds since the Unix epoch between 2000 and 2100")
+            return nil
+        }
+        return value
+    }
+
+    /// A time the worker wrote: 0 up to the end of ``EpochRange``.
+    mutating func optionalWorkerTime(_ index: Int) -> EpochMillis? {
+        guard let value = optionalInteger(index) else { return nil }
+        guard EpochRange.isWorkerTime(value) else {
+            note(index, "\(value) is not milliseconds since the Unix epoch before 2100")
+            return nil
+        }
+        return value
+    }
+}

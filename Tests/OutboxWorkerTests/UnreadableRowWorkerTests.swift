@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import OutboxModel
+import PaywallClient
+import PaywallSimulator
+import Testing
+
+@testable import OutboxStore
+@testable import OutboxWorker
+
+@Suite("Worker: rows it cannot read", .serialized)
+struct UnreadableRowWorkerTests {
+    static var fixture: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/poison-rows.sql")
+    }
+
+    @Test("each never-sent poison row ends failed/unreadable_row once, nothing of it is sent, and a good sale behind it drains")
+    func poisonRowsDoNotStopTheWorker() async throws {
+        let harness = try await WorkerHarness()
+        defer { Task { await harness.finish() } }
+        let sql = try String(contentsOf: Self.fixture, encoding: .utf8)
+        try harness.store.write { db in
+            for trigger in try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox' AND name LIKE '%insert%'")
+            {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            try db.execute(sql: sql)
+        }
+        let sale = Payloads.key()
+        _ = try harness.store.enqueue(NewCommand(commandKey: sale, kind: .asyncSale, payload: Payloads.sale(sale)))
+        try await harness.withWorker { _ in
+            try await harness.eventually("eight outcomes") { try harness.outcomes().count == 8 }
+        }
+        let outcomes = try harness.outcomes()
+        #expect(Set(outcomes.map(\.outboxID)).count == 8)
+        let poison = outcomes.filter { $0.outboxID <= 7 }
+        #expect(poison.count == 7)
+        for row in poison {
+            #expect(row.outcome?.outcome == .failed && row.outcome?.reason == UnreadableRowRule.reason, "\(row)")
+            #expect(row.outcome?.message?.contains("never sent") == true)
+        }
+        #expect(outcomes.first { $0.outboxID == 8 }?.outcome?.outcome == .succeeded)
+        // The inbox carries the key exactly as the producer stored it (the BLOB), not a placeholder.
+        let storedKeyType = try harness.store.read { db in
+            try String.fetchOne(db, sql: "SELECT typeof(command_key) FROM inbox WHERE outbox_id = 1")
+        }
+        #expect(storedKeyType == "blob")
+        let paths = await harness.simulator.receivedRequests().map(\.path)
+        #expect(paths == ["/api/payment/async/sale"], "only the good sale reaches Paywall: \(paths)")
+    }
+}
