@@ -40,6 +40,9 @@ let package = Package(
             dependencies: [
                 "OutboxModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API GRDB links, for the one function GRDB cannot register
+                // (SQLITE_INNOCUOUS, see ProductConnection).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -13,8 +13,9 @@ struct OutboxBench: AsyncParsableCommand {
             Numbers are printed, never asserted: compare runs on the same machine.
             Examples: outbox-bench store --count 20000 --finished 1000000
                       outbox-bench worker --count 2000
+                      outbox-bench memory --first 1000 --then 20000
             """,
-        subcommands: [StoreBenchmark.self, WorkerBenchmark.self, Drain.self, Hold.self],
+        subcommands: [StoreBenchmark.self, WorkerBenchmark.self, MemoryBenchmark.self, Drain.self, Hold.self],
         defaultSubcommand: StoreBenchmark.self
     )
 }

@@ -27,15 +27,15 @@ struct QueryTests {
     @Test("list filters by state, kind, terminal, time and key prefix, newest first, with a limit")
     func listFilters() throws {
         let store = try TestDatabase().open()
-        let a = try store.enqueue(NewCommand(commandKey: Sample.guid(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"A"}"#, createdAt: 100)).id
-        let b = try store.enqueue(NewCommand(commandKey: Sample.guid(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"B"}"#, createdAt: 200)).id
+        let a = try store.enqueue(NewCommand(commandKey: Sample.guid(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"A"}"#, createdAt: EpochRange.earliest + 100)).id
+        let b = try store.enqueue(NewCommand(commandKey: Sample.guid(), kind: .asyncPairRequest, payload: #"{"TerminalTagCode":"B"}"#, createdAt: EpochRange.earliest + 200)).id
         let sale = Sample.sale()
-        let c = try store.enqueue(NewCommand(commandKey: sale.commandKey, kind: .asyncSale, payload: sale.payload, createdAt: 300)).id
+        let c = try store.enqueue(NewCommand(commandKey: sale.commandKey, kind: .asyncSale, payload: sale.payload, createdAt: EpochRange.earliest + 300)).id
         #expect(try store.list(CommandFilter()).map(\.id) == [c, b, a])
         #expect(try store.list(CommandFilter(limit: 1)).map(\.id) == [c])
         #expect(try store.list(CommandFilter(kinds: ["async_pair_request"])).map(\.id) == [b, a])
         #expect(try store.list(CommandFilter(terminal: "B")).map(\.id) == [b])
-        #expect(try store.list(CommandFilter(createdFrom: 150, createdBefore: 300)).map(\.id) == [b])
+        #expect(try store.list(CommandFilter(createdFrom: EpochRange.earliest + 150, createdBefore: EpochRange.earliest + 300)).map(\.id) == [b])
         #expect(try store.list(CommandFilter(keyPrefix: String(sale.commandKey.prefix(8)))).map(\.id) == [c])
         #expect(try store.list(CommandFilter(states: [.succeeded])).isEmpty)
         #expect(try store.list(CommandFilter(states: [.pending])).count == 3)

@@ -33,7 +33,7 @@ private func auditRows(_ store: OutboxStore) throws -> [AuditRow] { try store.au
 struct RepairTests {
     static func created(_ command: NewCommand, at time: EpochMillis) -> NewCommand {
         var command = command
-        command.createdAt = time
+        command.createdAt = EpochRange.earliest + time  // the schema accepts real times only
         return command
     }
 
@@ -199,19 +199,20 @@ struct RepairTests {
     @Test("purge deletes old finished commands and their attempts, keeps inbox rows unless asked, audits")
     func purge() throws {
         let store = try TestDatabase().open()
+        let t = EpochRange.earliest  // every time offset from it: the schema accepts real times only
         let old = try (0..<5).map { _ in try store.enqueue(Self.created(Sample.sale(), at: 500)).id }
-        for id in old { try finish(store, id, as: .succeeded, attempts: ["succeeded"], now: 1_000) }
+        for id in old { try finish(store, id, as: .succeeded, attempts: ["succeeded"], now: t + 1_000) }
         let recent = try store.enqueue(Self.created(Sample.sale(), at: 40_000)).id
-        try finish(store, recent, as: .dead, attempts: ["transient"], now: 50_000)
+        try finish(store, recent, as: .dead, attempts: ["transient"], now: t + 50_000)
         let pending = try store.enqueue(Self.created(Sample.sale(), at: 500)).id
 
-        let dry = try store.purge(finishedBefore: 10_000, includeInbox: false, dryRun: true, actor: "op", now: 60_000)
+        let dry = try store.purge(finishedBefore: t + 10_000, includeInbox: false, dryRun: true, actor: "op", now: t + 60_000)
         #expect(dry.commands == 5 && dry.attempts == 5 && dry.inbox == 0 && dry.dryRun)
         #expect(try store.list(CommandFilter(limit: 100)).count == 7)
         #expect(try auditRows(store).isEmpty)
 
         let done = try store.purge(
-            finishedBefore: 10_000, includeInbox: false, dryRun: false, actor: "op", now: 60_000, batchSize: 2)
+            finishedBefore: t + 10_000, includeInbox: false, dryRun: false, actor: "op", now: 60_000, batchSize: 2)
         #expect(done.commands == 5 && done.attempts == 5 && done.inbox == 0)
         #expect(Set(try store.list(CommandFilter(limit: 100)).map(\.id)) == [recent, pending])
         #expect(try store.inbox(after: 0, limit: 100).count == 6)
@@ -219,7 +220,7 @@ struct RepairTests {
         #expect(audit.count == 1 && audit[0].action == "purge")
         #expect(audit[0].detail?.contains(#""commands":5"#) == true)
 
-        let withInbox = try store.purge(finishedBefore: 60_000, includeInbox: true, dryRun: false, actor: "op", now: 70_000)
+        let withInbox = try store.purge(finishedBefore: t + 60_000, includeInbox: true, dryRun: false, actor: "op", now: t + 70_000)
         #expect(withInbox.commands == 1 && withInbox.inbox == 1)
         #expect(try store.list(CommandFilter(limit: 100)).map(\.id) == [pending])
     }
@@ -227,11 +228,12 @@ struct RepairTests {
     @Test("purge keeps a finished sale that an unfinished cancel still names")
     func purgeKeepsSaleOfPendingFollowUp() throws {
         let store = try TestDatabase().open()
+        let t = EpochRange.earliest
         let sale = Sample.sale()
         let saleID = try store.enqueue(Self.created(sale, at: 500)).id
-        try finish(store, saleID, as: .succeeded, attempts: ["succeeded"], now: 1_000)
+        try finish(store, saleID, as: .succeeded, attempts: ["succeeded"], now: t + 1_000)
         _ = try store.enqueue(Self.created(Sample.cancel(saleKey: sale.commandKey), at: 600))
-        let result = try store.purge(finishedBefore: 10_000, includeInbox: false, dryRun: false, actor: "op", now: 20_000)
+        let result = try store.purge(finishedBefore: t + 10_000, includeInbox: false, dryRun: false, actor: "op", now: t + 20_000)
         #expect(result.commands == 0 && result.keptForFollowUps == 1)
         #expect(try store.command(id: saleID) != nil)
     }
@@ -279,7 +281,9 @@ struct RepairTests {
     func workerStatusAndWaiting() throws {
         let database = try TestDatabase()
         let store = try database.open()
-        let queue = try DatabaseQueue(path: database.path)
+        // A product connection: schema 003 refuses worker_status writes from any other.
+        let queue = try DatabaseQueue(
+            path: database.path, configuration: ProductConnection.configuration(label: "test", busyTimeoutSeconds: 5))
         try queue.write { db in
             try db.execute(
                 sql: """

@@ -60,10 +60,10 @@ struct SchemaContractTests {
         ("unknown kind", NewCommand(commandKey: key, kindName: "refund", payload: "{}"), "not a known command kind"),
         ("payload not JSON", NewCommand(commandKey: key, kind: .asyncPairRequest, payload: "{TerminalTagCode:"), "payload is not a JSON object"),
         ("payload a JSON array", NewCommand(commandKey: key, kind: .asyncPairRequest, payload: "[1]"), "payload is not a JSON object"),
-        ("empty key", NewCommand(commandKey: " ", kind: .asyncPairRequest, payload: "{}"), "command_key is required"),
+        ("empty key", NewCommand(commandKey: "", kind: .asyncPairRequest, payload: "{}"), "command_key is required"),
         ("sale without MerchantUniqueCode", NewCommand(commandKey: key, kind: .asyncSale, payload: #"{"Amount":1,"TerminalTagCode":"T"}"#), "needs MerchantUniqueCode as a GUID"),
-        ("sale with a non-GUID MerchantUniqueCode", NewCommand(commandKey: "abc", kind: .syncSale, payload: Sample.salePayload(key: "abc")), "needs MerchantUniqueCode as a GUID"),
-        ("sale with a numeric MerchantUniqueCode", NewCommand(commandKey: "1", kind: .asyncSale, payload: #"{"MerchantUniqueCode":1,"Amount":1,"TerminalTagCode":"T"}"#), "needs MerchantUniqueCode as a GUID"),
+        ("sale with a non-GUID MerchantUniqueCode", NewCommand(commandKey: key, kind: .syncSale, payload: Sample.salePayload(key: "abc")), "needs MerchantUniqueCode as a GUID"),
+        ("sale with a numeric MerchantUniqueCode", NewCommand(commandKey: key, kind: .asyncSale, payload: #"{"MerchantUniqueCode":1,"Amount":1,"TerminalTagCode":"T"}"#), "needs MerchantUniqueCode as a GUID"),
         ("sale key differs from its MerchantUniqueCode", NewCommand(commandKey: "6f1c2a3e-0000-4000-8000-000000000002", kind: .asyncSale, payload: Sample.salePayload(key: key)), "must equal its payload MerchantUniqueCode"),
         ("zero amount", NewCommand(commandKey: key, kind: .asyncSale, payload: Sample.salePayload(key: key, amount: "0")), "Amount as a positive JSON number"),
         ("negative amount", NewCommand(commandKey: key, kind: .asyncSale, payload: Sample.salePayload(key: key, amount: "-5.00")), "Amount as a positive JSON number"),
@@ -99,7 +99,7 @@ struct SchemaContractTests {
     func workerColumnsRefused(_ column: String) throws {
         let store = try TestDatabase().open()
         let value = column == "lease_owner" || column == "state" || column == "paywall_payment_request_id" ? "'in_flight'" : "2"
-        let sql = "INSERT INTO outbox (command_key, kind, payload, \(column)) VALUES ('k', 'async_pair_request', '{}', \(value))"
+        let sql = "INSERT INTO outbox (command_key, kind, payload, \(column)) VALUES ('\(Self.key)', 'async_pair_request', '{}', \(value))"
         let error = #expect(throws: DatabaseError.self) {
             try store.pool.write { try $0.execute(sql: sql) }
         }
@@ -107,7 +107,7 @@ struct SchemaContractTests {
         #expect(throws: DatabaseError.self) {
             try store.pool.write {
                 try $0.execute(
-                    sql: "INSERT INTO outbox (command_key, kind, payload, not_before) VALUES ('k2', 'async_pair_request', '{}', '2026-01-01')")
+                    sql: "INSERT INTO outbox (command_key, kind, payload, not_before) VALUES ('\(Sample.guid())', 'async_pair_request', '{}', '2026-01-01')")
             }
         }
     }
@@ -172,7 +172,7 @@ struct SchemaContractTests {
         _ = try database.open()
         let result = try run(
             "/usr/bin/sqlite3", [database.path],
-            input: "INSERT INTO outbox (command_key, kind, payload) VALUES ('k', 'async_cancel', '{}');\n")
+            input: "INSERT INTO outbox (command_key, kind, payload) VALUES ('\(Self.key)', 'async_cancel', '{}');\n")
         #expect(result.stderr.contains("outbox: a cancel or rollback must name its sale"))
     }
 }

@@ -416,9 +416,8 @@ extension OutboxStore {
     /// when the file does not exist.
     public static func schemaVersion(atPath path: String, busyTimeoutSeconds: Double = 5) throws -> Int? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(busyTimeoutSeconds)
+        let config = ProductConnection.configuration(
+            label: "outbox-version", busyTimeoutSeconds: busyTimeoutSeconds, readOnly: true)
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             return try queue.read(SchemaMigrator.currentVersion)
@@ -440,9 +439,7 @@ extension OutboxStore {
             let pending = embeddedMigrations.map(\.version).filter { $0 > found }
             return MigrationResult(from: found, to: pending.last ?? found, applied: pending, dryRun: true)
         }
-        var config = Configuration()
-        config.busyMode = .timeout(busyTimeoutSeconds)
-        config.label = "outbox-migrate"
+        let config = ProductConnection.configuration(label: "outbox-migrate", busyTimeoutSeconds: busyTimeoutSeconds)
         do {
             let pool = try DatabasePool(path: path, configuration: config)
             return try pool.writeWithoutTransaction { db in

@@ -19,10 +19,8 @@ public final class OutboxStore: Sendable {
         if !exists && (configuration.readOnly || !configuration.createIfMissing) {
             throw OutboxStoreError(.notFound, "no outbox database at \(configuration.path)")
         }
-        var config = Configuration()
-        config.busyMode = .timeout(configuration.busyTimeoutSeconds)
-        config.readonly = configuration.readOnly
-        config.label = "outbox"
+        let config = ProductConnection.configuration(
+            label: "outbox", busyTimeoutSeconds: configuration.busyTimeoutSeconds, readOnly: configuration.readOnly)
         do {
             pool = try DatabasePool(path: configuration.path, configuration: config)
             if !configuration.readOnly {
