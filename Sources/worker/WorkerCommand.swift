@@ -52,8 +52,10 @@ struct WorkerCommand: AsyncParsableCommand {
             the --simulator demo prints one line per final outcome on stdout.
 
             Exit codes: 0 clean shutdown; 64 usage error (unknown flag, bad syntax, --demo without \
-            --simulator); 70 runtime failure; 74 database error (cannot open, migrate or write the outbox); \
-            78 configuration error; 130 second signal (immediate exit).
+            --simulator); 70 runtime failure; 74 database error (cannot open or write the outbox, or its \
+            file was replaced or deleted while running: restart); 78 configuration error, a missing \
+            database (see --create-database) or a schema newer than this binary (an operator must act; \
+            do not restart); 130 second signal (immediate exit).
             """)
 
     // MARK: Mode
@@ -78,6 +80,12 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Flag(help: "Exit (code 0) once no command is pending or in flight.")
     var exitWhenIdle = false
+
+    @Flag(
+        help:
+            "Create the database when it does not exist (first setup). Without it (and without --simulator) a missing database stops start-up with exit 78, so a restart never runs silently on a new empty file; `outbox migrate --yes` also creates it."
+    )
+    var createDatabase = false
 
     @Flag(
         help:
@@ -201,7 +209,8 @@ struct WorkerCommand: AsyncParsableCommand {
         }
 
         let exitCode = await WorkerRunner(
-            settings: settings, demoCount: demo, exitWhenIdle: exitWhenIdle || demo != nil, logger: logger
+            settings: settings, demoCount: demo, exitWhenIdle: exitWhenIdle || demo != nil,
+            createDatabase: createDatabase, logger: logger
         ).run()
         if exitCode != WorkerExitCode.success {
             throw ExitCode(exitCode)

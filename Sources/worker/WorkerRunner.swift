@@ -29,11 +29,22 @@ struct WorkerRunner {
     let settings: WorkerSettings
     let demoCount: Int?
     let exitWhenIdle: Bool
+    let createDatabase: Bool
     let logger: Logger
 
     func run() async -> Int32 {
         var settings = settings
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+
+        // Outside first setup, a missing file is an operator's problem (a wrong path, a restore
+        // that did not happen), never a reason to start draining a new empty database.
+        let path = settings.configuration.store.path
+        if !settings.simulator && !createDatabase && !FileManager.default.fileExists(atPath: path) {
+            logger.critical(
+                "No outbox database at this path: create it with `outbox migrate --yes` or pass --create-database",
+                metadata: ["config.db": .string(path)])
+            return WorkerExitCode.configuration
+        }
 
         // Signals first, so a SIGTERM during start-up is not lost (UnixSignalsSequence ignores
         // the default action of the signals it traps).
@@ -84,6 +95,9 @@ struct WorkerRunner {
             logger.critical(
                 "Cannot open the outbox database",
                 metadata: ["config.db": .string(settings.configuration.store.path), "error": .string("\(error)")])
+            // A schema newer than this binary will not change by restarting: an operator must
+            // upgrade the binary. 78 is the code the documented unit does not restart.
+            if (error as? OutboxStoreError)?.code == .schemaTooNew { return WorkerExitCode.configuration }
             return WorkerExitCode.database
         }
 

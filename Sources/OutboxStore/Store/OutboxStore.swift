@@ -11,6 +11,8 @@ public final class OutboxStore: Sendable {
     let pool: DatabasePool
     /// The configuration it was opened with.
     public let configuration: OutboxStoreConfiguration
+    /// The file the path named when the store opened it (see ``fileProblem()``).
+    let openedFile: DatabaseFileIdentity?
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.
     public init(_ configuration: OutboxStoreConfiguration) throws {
@@ -43,6 +45,7 @@ public final class OutboxStore: Sendable {
         } catch {
             throw OutboxStoreError(wrapping: error)
         }
+        openedFile = DatabaseFileIdentity.of(path: configuration.path)
     }
 
     /// The schema version of the file.

@@ -34,6 +34,9 @@ struct Dispatcher {
                 "outbox.change_notifications": "\(watcher != nil)",
             ])
 
+        // A condition the worker must stop on (exit 74 through the store error): its database
+        // file replaced or deleted, or writes failing for longer than `writeFailureLimit`.
+        var fatal: OutboxStoreError?
         await withGracefulShutdownHandler {
             // A discarding group: each finished command task is freed at once. (A plain task group
             // keeps every finished child until `next()` collects it: ~32 KB per command, for ever.)
@@ -87,7 +90,13 @@ struct Dispatcher {
                         running -= 1
                         if stopping && running == 0 { break loop }
                     case .tick:
-                        house.tick(now: clock.now())
+                        if let problem = house.tick(now: clock.now()) {
+                            worker.logger.critical(
+                                "Stopping: the database cannot be used any more (a supervisor restart reopens it)",
+                                metadata: ["outbox.error": "\(problem)", "outbox.db": "\(configuration.store.path)"])
+                            fatal = problem
+                            break loop
+                        }
                     case .wake:
                         break
                     case .stop:
@@ -114,6 +123,7 @@ struct Dispatcher {
             continuation.yield(.stop)
         }
         continuation.finish()
+        if let fatal { throw fatal }
         house.beat(status: "stopped", force: true)
         worker.logger.info("Worker stopped")
     }
@@ -131,6 +141,10 @@ struct Housekeeping {
     var lastCheckpoint: EpochMillis = 0
     var checkpointAt: EpochMillis?
     var walPages: Int?
+    /// Since when (monotonic) housekeeping writes have been failing without a success between.
+    var failingSince: ContinuousClock.Instant?
+    /// How long writes may keep failing (disk full, a size limit) before the worker exits 74.
+    static let writeFailureLimit = Duration.seconds(30)
 
     init(worker: OutboxWorker, state: DispatchState, startedAt: EpochMillis) {
         self.worker = worker
@@ -138,8 +152,12 @@ struct Housekeeping {
         self.startedAt = startedAt
     }
 
-    mutating func tick(now: EpochMillis) {
+    /// Does the chores; returns a problem the worker must stop on, or nil.
+    mutating func tick(now: EpochMillis) -> OutboxStoreError? {
         let configuration = worker.configuration
+        if let problem = worker.store.fileProblem() {
+            return OutboxStoreError(.notFound, problem)
+        }
         do {
             let released = try worker.store.releaseExpiredLeases(now: now)
             if !released.isEmpty {
@@ -158,10 +176,18 @@ struct Housekeeping {
                 checkpointAt = now
                 walPages = result.walPages
             }
+            failingSince = nil
         } catch {
+            let since = failingSince ?? ContinuousClock.now
+            failingSince = since
             worker.logger.error("Housekeeping failed", metadata: ["outbox.error": "\(error)"])
+            if ContinuousClock.now - since >= Self.writeFailureLimit {
+                return OutboxStoreError(
+                    .sqlite, "database writes have failed for \(Self.writeFailureLimit) (last: \(error))")
+            }
         }
         beat(status: nil, force: false, now: now)
+        return nil
     }
 
     mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) {
