@@ -175,8 +175,11 @@ struct DeviceModelTests {
             model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 2_000)
                 == .failure(.rollbackTooEarly(remainingMillis: 3_000)))
         #expect(
+            model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 2_999)
+                == .failure(.rollbackTooEarly(remainingMillis: 2_001)))
+        #expect(
             model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 5_000)
-                == .failure(.alreadyOnDevice(.takenByDevice)))
+                == .failure(.alreadyOnDevice(.successful)))
     }
 
     @Test func offlineTerminalSaleCanAlwaysBeRolledBackAfterFiveSeconds() {
