@@ -372,7 +372,7 @@ struct CommandProcessor: Sendable {
             WorkerReport(
                 commandID: command.id, commandKey: command.commandKey, kind: command.kindName, outcome: outcome.outcome,
                 reason: outcome.reason, paymentRequestId: outcome.paymentRequestId ?? paymentRequestId,
-                message: outcome.message))
+                message: outcome.message, paymentStatusId: outcome.paymentStatusId))
     }
 }
 
