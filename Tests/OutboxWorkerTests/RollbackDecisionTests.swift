@@ -18,10 +18,13 @@ struct RollbackDecisionTests {
         }
     }
 
-    @Test("before sending: 11 or final → not revocable without sending; 12 → already rolled back", arguments: activities)
+    @Test(
+        "before sending: 11 or final → not revocable without sending; 12 → already rolled back", arguments: activities)
     func takenOrFinal(activity: PaymentType) {
         for status in [11, 4, 5] {
-            guard case .notRevocable(let why, let statusId) = RollbackDecision.beforeSending(statusId: status, activity: activity)
+            guard
+                case .notRevocable(let why, let statusId) = RollbackDecision.beforeSending(
+                    statusId: status, activity: activity)
             else {
                 Issue.record("status \(status)")
                 continue
@@ -45,7 +48,8 @@ struct RollbackDecisionTests {
     static let window: EpochMillis = 1_800_000_006_000
     static let words = #"HTTP 200, ErrorCode 1, ClientMessage "Payment.Async.NotConvenientStatusForThisOperation""#
 
-    static func refusal(_ status: Int?, _ activity: PaymentType, at: EpochMillis, attempts: Int = 0) -> RollbackDecision {
+    static func refusal(_ status: Int?, _ activity: PaymentType, at: EpochMillis, attempts: Int = 0) -> RollbackDecision
+    {
         RollbackDecision.afterRefusal(
             statusId: status, activity: activity, paywallWords: words, refusedAt: at, windowOpenedAt: window,
             attemptsBefore: attempts)
@@ -54,7 +58,8 @@ struct RollbackDecisionTests {
     @Test("refused and taken or final → not revocable with Paywall's words and the status", arguments: activities)
     func refusedTaken(activity: PaymentType) {
         for status in [11, 4, 5] {
-            guard case .notRevocable(let why, let statusId) = Self.refusal(status, activity, at: Self.window + 100) else {
+            guard case .notRevocable(let why, let statusId) = Self.refusal(status, activity, at: Self.window + 100)
+            else {
                 Issue.record("status \(status)")
                 continue
             }
@@ -63,7 +68,9 @@ struct RollbackDecisionTests {
         }
     }
 
-    @Test("refused 'too early' (not taken, within a few seconds of the window) → one retry a window later", arguments: activities)
+    @Test(
+        "refused 'too early' (not taken, within a few seconds of the window) → one retry a window later",
+        arguments: activities)
     func refusedTooEarly(activity: PaymentType) {
         let at = Self.window + RollbackDecision.tooEarlyGraceMillis
         guard case .retry(let retryAt, _) = Self.refusal(2, activity, at: at) else {
@@ -81,7 +88,9 @@ struct RollbackDecisionTests {
 
     @Test("refused well after the window while not taken → not revocable", arguments: activities)
     func refusedLate(activity: PaymentType) {
-        guard case .notRevocable(let why, 2) = Self.refusal(2, activity, at: Self.window + RollbackDecision.tooEarlyGraceMillis + 1)
+        guard
+            case .notRevocable(let why, 2) = Self.refusal(
+                2, activity, at: Self.window + RollbackDecision.tooEarlyGraceMillis + 1)
         else {
             Issue.record("expected not revocable")
             return
@@ -126,9 +135,12 @@ struct CredentialProbeTests {
     static let refusal = PaywallAnswer(
         response: PaywallHTTPResponse(
             status: 200, headers: PaywallHeaders(),
-            text: #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Pair.Async.AuthenticationFailed","Message":"Yetki hatası"}"#))
+            text:
+                #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Pair.Async.AuthenticationFailed","Message":"Yetki hatası"}"#
+        ))
     static let listOK = PaywallAnswer(
-        response: PaywallHTTPResponse(status: 200, headers: PaywallHeaders(), text: #"{"Result":{"Items":[]},"Succeeded":true}"#))
+        response: PaywallHTTPResponse(
+            status: 200, headers: PaywallHeaders(), text: #"{"Result":{"Items":[]},"Succeeded":true}"#))
 
     @Test("probe refused too → pause (unavailable, credentials)")
     func probeRefused() {
@@ -144,7 +156,8 @@ struct CredentialProbeTests {
 
     @Test("probe accepted → this command fails with Paywall's words")
     func probeAccepted() {
-        #expect(CredentialProbe.resolve(refusal: Self.refusal, probe: .succeeded(Self.listOK)) == .rejected(Self.refusal))
+        #expect(
+            CredentialProbe.resolve(refusal: Self.refusal, probe: .succeeded(Self.listOK)) == .rejected(Self.refusal))
     }
 
     @Test("probe could not reach Paywall → connectivity pause")
@@ -186,30 +199,40 @@ struct PaymentListScanTests {
     func zeroBased() {
         #expect(PaymentListScan.next(after: Self.page(items: 2, current: 0, count: 3), requested: 0, pageSize: 2) == 1)
         #expect(PaymentListScan.next(after: Self.page(items: 2, current: 1, count: 3), requested: 1, pageSize: 2) == 2)
-        #expect(PaymentListScan.next(after: Self.page(items: 1, current: 2, count: 3), requested: 2, pageSize: 2) == nil)
+        #expect(
+            PaymentListScan.next(after: Self.page(items: 1, current: 2, count: 3), requested: 2, pageSize: 2) == nil)
     }
 
     @Test("a full last page is never taken as the end by PageCount alone (one extra read, no skipped page)")
     func fullLastPage() {
         #expect(PaymentListScan.next(after: Self.page(items: 2, current: 1, count: 2), requested: 1, pageSize: 2) == 2)
-        #expect(PaymentListScan.next(after: Self.page(items: 0, current: 2, count: 2), requested: 2, pageSize: 2) == nil)
+        #expect(
+            PaymentListScan.next(after: Self.page(items: 0, current: 2, count: 2), requested: 2, pageSize: 2) == nil)
     }
 
     @Test("1-based Paywall answering page 1 to index 0: continues with 2, reads the last page, stops past it")
     func oneBased() {
         #expect(PaymentListScan.next(after: Self.page(items: 2, current: 1, count: 2), requested: 0, pageSize: 2) == 2)
-        #expect(PaymentListScan.next(after: Self.page(items: 2, current: 2, count: 2), requested: 2, pageSize: 2) == nil)
+        #expect(
+            PaymentListScan.next(after: Self.page(items: 2, current: 2, count: 2), requested: 2, pageSize: 2) == nil)
     }
 
     @Test("1-based Paywall answering nothing to index 0 while it has payments: reads index 1")
     func oneBasedEmptyFirst() {
-        #expect(PaymentListScan.next(after: Self.page(items: 0, current: nil, count: 1, total: 2), requested: 0, pageSize: 2) == 1)
-        #expect(PaymentListScan.next(after: Self.page(items: 0, current: 0, count: 0, total: 0), requested: 0, pageSize: 2) == nil)
+        #expect(
+            PaymentListScan.next(
+                after: Self.page(items: 0, current: nil, count: 1, total: 2), requested: 0, pageSize: 2) == 1)
+        #expect(
+            PaymentListScan.next(after: Self.page(items: 0, current: 0, count: 0, total: 0), requested: 0, pageSize: 2)
+                == nil)
     }
 
     @Test("no paging block: short page ends, full page continues")
     func noPaging() {
-        #expect(PaymentListScan.next(after: Self.page(items: 2, current: nil, count: nil), requested: 0, pageSize: 2) == 1)
-        #expect(PaymentListScan.next(after: Self.page(items: 1, current: nil, count: nil), requested: 1, pageSize: 2) == nil)
+        #expect(
+            PaymentListScan.next(after: Self.page(items: 2, current: nil, count: nil), requested: 0, pageSize: 2) == 1)
+        #expect(
+            PaymentListScan.next(after: Self.page(items: 1, current: nil, count: nil), requested: 1, pageSize: 2) == nil
+        )
     }
 }

@@ -107,7 +107,9 @@ struct WorkerRollbackTests {
         }
     }
 
-    @Test("refused as too early by Paywall's clock: one retry after the window, then rolled back", arguments: Kind.allCases)
+    @Test(
+        "refused as too early by Paywall's clock: one retry after the window, then rolled back",
+        arguments: Kind.allCases)
     func tooEarlyIsRetried(kind: Kind) async throws {
         // A negative margin plays a Paywall whose window opened later than ours: the worker's
         // window opens 2 s after acceptance, Paywall's 5 s.

@@ -14,7 +14,8 @@ public enum CredentialProbe {
         case .unavailable(let problem) where problem.code == .credentialsRefused:
             // The keys are refused everywhere: pause, with the command's own answer on record.
             return .unavailable(PaywallProblem(code: .credentialsRefused, answer: refusal))
-        case .unavailable(let problem), .transient(_, let problem) where problem.code == .transport:
+        case .unavailable(let problem),
+            .transient(_, let problem) where problem.code == .transport:
             // Paywall could not be reached for the probe: a connectivity pause; look again later.
             return .unavailable(problem)
         case .succeeded, .alreadyDone, .rejected, .invalid:

@@ -173,7 +173,8 @@ public struct AnswerClassifier: Sendable {
             return .transient(
                 retryAfter: retryAfter ?? rules.retryLaterDelay, PaywallProblem(code: .retryLater, answer: answer))
         case .alreadyCancelled:
-            return endpoint.alreadyDone.contains(.alreadyCancelled) ? .alreadyDone(.alreadyCancelled, answer) : .rejected(answer)
+            return endpoint.alreadyDone.contains(.alreadyCancelled)
+                ? .alreadyDone(.alreadyCancelled, answer) : .rejected(answer)
         case .duplicateMerchantUniqueCode:
             return endpoint.alreadyDone.contains(.duplicateMerchantUniqueCode)
                 ? .alreadyDone(.duplicateMerchantUniqueCode, answer) : .rejected(answer)

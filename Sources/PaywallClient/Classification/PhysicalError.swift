@@ -131,7 +131,8 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     /// The documented string an envelope carries: `ClientMessage` first, then `ErrorCode` (when
     /// it is text), then a `Message` that contains the dotted string. `nil` when none does.
     public init?(envelope: PaywallEnvelope) {
-        if let found = PhysicalError(exactly: envelope.clientMessage) ?? PhysicalError(exactly: envelope.errorCodeText) {
+        if let found = PhysicalError(exactly: envelope.clientMessage) ?? PhysicalError(exactly: envelope.errorCodeText)
+        {
             self = found
             return
         }

@@ -46,7 +46,8 @@ public enum PaywallOutcome: Sendable, Hashable, CustomStringConvertible {
     /// The answer, when there was one.
     public var answer: PaywallAnswer? {
         switch self {
-        case .succeeded(let answer), .alreadyDone(_, let answer), .rejected(let answer), .credentialsInDoubt(let answer):
+        case .succeeded(let answer), .alreadyDone(_, let answer), .rejected(let answer),
+            .credentialsInDoubt(let answer):
             answer
         case .transient(_, let problem), .outcomeUnknown(let problem), .unavailable(let problem): problem.answer
         case .invalid: nil

@@ -104,7 +104,8 @@ extension BodySchema {
             guard let number = Int(literal), values.contains(number) else {
                 throw ValidationError(
                     code: .outOfRange, field: name,
-                    description: "\(name) must be one of \(values.map(String.init).joined(separator: ", ")), not \(literal)")
+                    description:
+                        "\(name) must be one of \(values.map(String.init).joined(separator: ", ")), not \(literal)")
             }
         case .positiveDecimal:
             guard let literal = value.numberLiteral else { throw wrongType("a number") }

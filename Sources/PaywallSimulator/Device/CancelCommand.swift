@@ -15,7 +15,9 @@ public struct CancelCommand: Sendable, Hashable, Codable {
     public var takenAt: EpochMillis?
 
     /// Creates a cancel command record.
-    public init(activityId: String, acceptedAt: EpochMillis, status: PaymentStatus = .sentToDevice, takenAt: EpochMillis? = nil) {
+    public init(
+        activityId: String, acceptedAt: EpochMillis, status: PaymentStatus = .sentToDevice, takenAt: EpochMillis? = nil
+    ) {
         self.activityId = activityId
         self.acceptedAt = acceptedAt
         self.status = status

@@ -260,7 +260,8 @@ public struct DeviceModel: Sendable {
         payment.cancel = cancel
         payment.resumedAt = self.now
         payment.modifiedAt = self.now
-        payment.activities.append(PaymentActivity(id: cancel.activityId, type: .cancel, status: .rolledBack, at: self.now))
+        payment.activities.append(
+            PaymentActivity(id: cancel.activityId, type: .cancel, status: .rolledBack, at: self.now))
         payments[index] = payment
         live.insert(index)
         pendingChanges.append(

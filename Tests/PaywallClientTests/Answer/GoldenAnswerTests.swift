@@ -111,7 +111,8 @@ struct GoldenAnswerTests {
     @Test("payment list, flat paging (the older shape) is still read")
     func flatPaging() throws {
         let page = try #require(
-            PaymentListPage(try JSONValue.parse(#"{"Items":[],"CurrentPage":2,"PageCount":3,"PageSize":5,"TotalCount":11}"#)))
+            PaymentListPage(
+                try JSONValue.parse(#"{"Items":[],"CurrentPage":2,"PageCount":3,"PageSize":5,"TotalCount":11}"#)))
         #expect(page.pagination == Pagination(currentPage: 2, pageCount: 3, pageSize: 5, totalCount: 11))
     }
 
@@ -177,8 +178,10 @@ struct GoldenAnswerTests {
     @Test("the status table is S1 (docs/fiziksel-pos/sistem-verileri/odeme-durumu.md)")
     func statusTable() {
         #expect(PaymentStatus.allCases.map(\.rawValue) == Array(1...12))
-        let notTaken: [PaymentStatus] = [.created, .sentToDevice, .couldNotSendToDevice, .notificationNotSentFirebase,
-            .notificationNotSentSocket, .notificationSentFirebase, .notificationSentSocket]
+        let notTaken: [PaymentStatus] = [
+            .created, .sentToDevice, .couldNotSendToDevice, .notificationNotSentFirebase,
+            .notificationNotSentSocket, .notificationSentFirebase, .notificationSentSocket,
+        ]
         #expect(notTaken.map(\.rawValue) == [1, 2, 3, 7, 8, 9, 10])
         #expect(notTaken.allSatisfy { $0.meaning == .notTaken })
         #expect(PaymentStatus.takenByDevice.rawValue == 11 && PaymentStatus.takenByDevice.meaning == .onDevice)

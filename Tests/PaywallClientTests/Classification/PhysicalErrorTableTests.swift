@@ -40,7 +40,9 @@ struct PhysicalErrorTableTests {
         case .serverError: return moneyMoving ? .unknown : .transient
         case .pairAuthenticationFailed: return .probe
         case .pairConfirmNotCompleted: return .transient
-        case .alreadyHasRefundOrCancel: return kind.role == .followUp && kind != .syncSaleRollback && kind != .syncCancelRollback ? .cancelled : .rejected
+        case .alreadyHasRefundOrCancel:
+            return kind.role == .followUp && kind != .syncSaleRollback && kind != .syncCancelRollback
+                ? .cancelled : .rejected
         case .merchantUniqueCodeAlreadyExists: return kind.role == .sale ? .duplicate : .rejected
         default:
             // Every other string is a permanent failure of this command, with Paywall's words;
@@ -88,7 +90,8 @@ struct PhysicalErrorTableTests {
         #expect(PhysicalError(exactly: " system.autherror ") == .authError)
         #expect(PhysicalError(exactly: "Terminal.Pair.NotFound") == .terminalPairNotFound)
         #expect(PhysicalError(exactly: "4") == nil)
-        let envelope = PaywallEnvelope(try! JSONValue.parse(#"{"ErrorCode":1,"Message":"x Terminal.Pair.NotFound y"}"#))!
+        let envelope = PaywallEnvelope(
+            try! JSONValue.parse(#"{"ErrorCode":1,"Message":"x Terminal.Pair.NotFound y"}"#))!
         #expect(PhysicalError(envelope: envelope) == .terminalPairNotFound)
     }
 
@@ -107,9 +110,10 @@ struct PhysicalErrorTableTests {
         #expect(PhysicalError.alreadyHasRefundOrCancel.treatment == .alreadyCancelled)
         #expect(PhysicalError.merchantUniqueCodeAlreadyExists.treatment == .duplicateMerchantUniqueCode)
         #expect(PhysicalError.paymentRequestNotFound.treatment == .fail)
-        for error in [PhysicalError.terminalNotFound, .terminalPairNotFound, .connectionNotConnected,
-            .connectionIsAsyncPaymentNotActive]
-        {
+        for error in [
+            PhysicalError.terminalNotFound, .terminalPairNotFound, .connectionNotConnected,
+            .connectionIsAsyncPaymentNotActive,
+        ] {
             #expect(error.treatment == .fail)
         }
     }

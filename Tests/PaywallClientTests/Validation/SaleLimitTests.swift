@@ -27,7 +27,8 @@ struct SaleLimitTests {
 
     static func sale(_ extra: String = "", products: String? = nil, sync: Bool = false) -> String {
         let lines = products ?? "[\(product)]"
-        return #"{"TerminalId":"\#(Fixtures.terminalId)","MerchantUniqueCode":"\#(Fixtures.merchantUniqueCode)","Amount":10,"CurrencyId":1,"Products":\#(lines)\#(extra)}"#
+        return
+            #"{"TerminalId":"\#(Fixtures.terminalId)","MerchantUniqueCode":"\#(Fixtures.merchantUniqueCode)","Amount":10,"CurrencyId":1,"Products":\#(lines)\#(extra)}"#
     }
 
     static func check(_ payload: String, kind: CommandKind = .asyncSale) -> ValidationError? {
@@ -52,7 +53,8 @@ struct SaleLimitTests {
     func customer(limit: Limit) {
         let ok = Self.sale(#","Customer":{"Type":2,"\#(limit.field)":"\#(String(repeating: "x", count: limit.max))"}"#)
         #expect(Self.check(ok) == nil)
-        let long = Self.sale(#","Customer":{"Type":2,"\#(limit.field)":"\#(String(repeating: "x", count: limit.max + 1))"}"#)
+        let long = Self.sale(
+            #","Customer":{"Type":2,"\#(limit.field)":"\#(String(repeating: "x", count: limit.max + 1))"}"#)
         Self.expectRefused(long, field: "Customer.\(limit.field)")
     }
 
@@ -65,7 +67,8 @@ struct SaleLimitTests {
 
     @Test("Products required and non-empty")
     func productsRequired() {
-        let none = #"{"TerminalId":"\#(Fixtures.terminalId)","MerchantUniqueCode":"\#(Fixtures.merchantUniqueCode)","Amount":10,"CurrencyId":1}"#
+        let none =
+            #"{"TerminalId":"\#(Fixtures.terminalId)","MerchantUniqueCode":"\#(Fixtures.merchantUniqueCode)","Amount":10,"CurrencyId":1}"#
         Self.expectRefused(none, field: "Products")
         Self.expectRefused(Self.sale(products: "[]"), field: "Products")
     }
@@ -82,7 +85,9 @@ struct SaleLimitTests {
     func productCurrencyOptional() {
         #expect(Self.check(Self.sale()) == nil)
         #expect(
-            Self.check(Self.sale(products: #"[{"Name":"I","TaxGroupId":0,"UnitCodeId":1,"Amount":10,"Quantity":1,"CurrencyId":1}]"#))
+            Self.check(
+                Self.sale(
+                    products: #"[{"Name":"I","TaxGroupId":0,"UnitCodeId":1,"Amount":10,"Quantity":1,"CurrencyId":1}]"#))
                 == nil)
     }
 
@@ -92,9 +97,12 @@ struct SaleLimitTests {
             #"[{"Name":"\#(name)","TaxGroupId":\#(tax),"UnitCodeId":4,"Amount":10,"Quantity":1}]"#
         }
         #expect(Self.check(Self.sale(products: line(name: String(repeating: "n", count: 75)))) == nil)
-        Self.expectRefused(Self.sale(products: line(name: String(repeating: "n", count: 76))), field: "Products[0].Name")
+        Self.expectRefused(
+            Self.sale(products: line(name: String(repeating: "n", count: 76))), field: "Products[0].Name")
         for tax in [0, 1, 10, 20] { #expect(Self.check(Self.sale(products: line(tax: tax))) == nil) }
-        for tax in [2, 18, 21] { Self.expectRefused(Self.sale(products: line(tax: tax)), field: "Products[0].TaxGroupId") }
+        for tax in [2, 18, 21] {
+            Self.expectRefused(Self.sale(products: line(tax: tax)), field: "Products[0].TaxGroupId")
+        }
     }
 
     static func receipt(top: String = "T", topSize: Int = 10, bottom: String = "B", bottomSize: Int = 50) -> String {
@@ -103,18 +111,25 @@ struct SaleLimitTests {
 
     @Test("ReceiptOptions: Text ≤ 150, FontSize at most 2 digits")
     func receiptLimits() {
-        #expect(Self.check(Self.sale(Self.receipt(top: String(repeating: "t", count: 150), topSize: 99)), kind: .syncSale) == nil)
+        #expect(
+            Self.check(Self.sale(Self.receipt(top: String(repeating: "t", count: 150), topSize: 99)), kind: .syncSale)
+                == nil)
         Self.expectRefused(
             Self.sale(Self.receipt(top: String(repeating: "t", count: 151))), field: "ReceiptOptions.Top.Text",
             kind: .syncSale)
-        Self.expectRefused(Self.sale(Self.receipt(bottomSize: 100)), field: "ReceiptOptions.Bottom.FontSize", kind: .syncSale)
+        Self.expectRefused(
+            Self.sale(Self.receipt(bottomSize: 100)), field: "ReceiptOptions.Bottom.FontSize", kind: .syncSale)
     }
 
-    @Test("ReceiptOptions: all four members required when present", arguments: ["TopSupport", "Top", "BottomSupport", "Bottom"])
+    @Test(
+        "ReceiptOptions: all four members required when present",
+        arguments: ["TopSupport", "Top", "BottomSupport", "Bottom"])
     func receiptMembers(member: String) throws {
         let full = try JSONValue.parse(String(Self.receipt().dropFirst().dropFirst(#""ReceiptOptions":"#.count)))
         guard case .object(let members) = full else { return }
         let without = JSONValue.object(members.filter { $0.key != member })
-        Self.expectRefused(Self.sale(#","ReceiptOptions":\#(without.serialized())"#), field: "ReceiptOptions.\(member)", kind: .syncSale)
+        Self.expectRefused(
+            Self.sale(#","ReceiptOptions":\#(without.serialized())"#), field: "ReceiptOptions.\(member)",
+            kind: .syncSale)
     }
 }

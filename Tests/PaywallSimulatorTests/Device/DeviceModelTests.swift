@@ -165,7 +165,8 @@ struct DeviceModelTests {
             return
         }
         #expect(status == .takenByDevice || status.isFinal)
-        #expect(DeviceRefusal.alreadyOnDevice(status).clientMessage == "Payment.Async.NotConvenientStatusForThisOperation")
+        #expect(
+            DeviceRefusal.alreadyOnDevice(status).clientMessage == "Payment.Async.NotConvenientStatusForThisOperation")
     }
 
     @Test func takenWithinFiveSecondsIsStillTooEarlyFirst() {

@@ -68,11 +68,14 @@ struct CallbackTests {
                 #expect(received.map { $0["PaymentStatusId"] } == [.number("2"), .number("11"), .number("4")])
                 // S6 (docs/geri-bildirim-ornekleri/fiziksel-odeme-sync-async.md, docs/hash-olusturma/formatlar.md):
                 // the documented fields, and Hash = sha256hex(key###PaymentRequestId###MerchantUniqueCode###Amount).
-                let keys = ["ConnectionId", "TerminalId", "PaymentRequestId", "PaymentRequestActivityId", "PaymentTypeId",
+                let keys = [
+                    "ConnectionId", "TerminalId", "PaymentRequestId", "PaymentRequestActivityId", "PaymentTypeId",
                     "PaymentStatusId", "MerchantUniqueCode", "DisplayCode", "Amount", "Message", "Hash", "HashFormat",
-                    "HashKeyType"]
+                    "HashKeyType",
+                ]
                 #expect(received.allSatisfy { payload in keys.allSatisfy { payload[$0] != nil } })
-                #expect(received.allSatisfy { $0["PaymentTypeId"] == .number("1") && $0["HashKeyType"] == .number("7") })
+                #expect(
+                    received.allSatisfy { $0["PaymentTypeId"] == .number("1") && $0["HashKeyType"] == .number("7") })
                 let expected = CallbackHash.hex("hash-key###\(id)###\(code)###22.10")
                 #expect(received.allSatisfy { $0["Hash"] == .string(expected) })
                 #expect(received.first?["Amount"] == .number("22.10"))
