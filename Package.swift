@@ -5,7 +5,8 @@ import PackageDescription
 // GRDB: SQLite access (system libsqlite3, WAL, busy timeout); ArgumentParser: CLI parsing;
 // swift-log: structured logging; AsyncHTTPClient: the Paywall transport; Hummingbird: the
 // built-in Paywall simulator's HTTP server; ServiceLifecycle: graceful shutdown of long-running
-// services.
+// services; swift-crypto: SHA-256 of the simulator's callback Hash (house rule: hashes come from
+// swift-crypto, never by hand).
 let package = Package(
     name: "paywall-outbox",
     platforms: [.macOS(.v14)],
@@ -30,6 +31,7 @@ let package = Package(
         // simulator imports NIOCore and HTTPTypes directly.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Pure vocabulary shared by every target: command kinds, GUIDs, exact JSON.
@@ -90,6 +92,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(

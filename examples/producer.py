@@ -25,7 +25,10 @@ def queue_sale(conn, terminal_tag, amount, display_code=None):
     if amount <= 0:
         raise ValueError("amount must be positive")
     muc = str(uuid.uuid4())  # generate once and keep it: it is the sale's only idempotency key
-    body = {"TerminalTagCode": terminal_tag, "MerchantUniqueCode": muc, "Amount": "AMOUNT", "CurrencyId": 1}
+    body = {"TerminalTagCode": terminal_tag, "MerchantUniqueCode": muc, "Amount": "AMOUNT", "CurrencyId": 1,
+            # Paywall requires Products (one line here: the whole amount, TaxGroupId 20, UnitCodeId 4 = piece).
+            "Products": [{"Name": display_code or "Sale", "TaxGroupId": 20, "UnitCodeId": 4, "Amount": "AMOUNT",
+                          "Quantity": 1}]}
     if display_code:
         body["DisplayCode"] = display_code
     # json cannot write a Decimal as a number: put the exact digits in place of the marker.

@@ -15,7 +15,8 @@ INSERT INTO outbox (command_key, kind, payload) VALUES (
 INSERT INTO outbox (command_key, kind, payload, deadline) VALUES (
   '9a6e0d2c-1b3f-4c5d-8e7f-6a5b4c3d2e1f', 'sync_sale',
   '{"TerminalId":"0b9d2f4e-7a1c-4e3b-8d5f-2c6a9e1b7d40","MerchantUniqueCode":"9a6e0d2c-1b3f-4c5d-8e7f-6a5b4c3d2e1f",
-    "Amount":150,"CurrencyId":1,"SendNotificationDeviceDisconnected":true}',
+    "Amount":150,"CurrencyId":1,"SendNotificationDeviceDisconnected":true,
+    "Products":[{"Name":"Haircut","TaxGroupId":20,"UnitCodeId":4,"Amount":150,"Quantity":1}]}',
   CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) + 120000
 ) ON CONFLICT (command_key) DO NOTHING;
 

@@ -281,6 +281,16 @@ public struct Enqueue: ParsableCommand {
         public var displayCode: String?
         @Flag(name: .long, help: "sync only: SendNotificationDeviceDisconnected.")
         public var notifyDisconnected = false
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Name of the one product line (Paywall requires Products; default: the display code, else Sale).",
+                valueName: "text"))
+        public var productName: String?
+        @Option(name: .long, help: ArgumentHelp("The line's TaxGroupId: 0, 1, 10 or 20 (default 20).", valueName: "id"))
+        public var taxGroup = 20
+        @Option(name: .long, help: ArgumentHelp("The line's UnitCodeId (default 4, piece).", valueName: "id"))
+        public var unitCode = 4
 
         public func validate() throws {
             guard (terminalTag == nil) != (terminalId == nil) else {
@@ -293,6 +303,10 @@ public struct Enqueue: ParsableCommand {
             }
             guard Int(currency) != nil || !currency.isEmpty else { throw ValidationError("--currency must not be empty") }
             if notifyDisconnected && !sync { throw ValidationError("--notify-disconnected needs --sync") }
+            guard RequestBodies.taxGroups.contains(taxGroup) else {
+                throw ValidationError("--tax-group must be one of 0, 1, 10, 20")
+            }
+            guard unitCode >= 1 else { throw ValidationError("--unit-code must be a positive integer") }
         }
 
         /// The draft; `generate` makes the MerchantUniqueCode when none was given.
@@ -306,6 +320,13 @@ public struct Enqueue: ParsableCommand {
             members.append(.init("CurrencyId", Int(currency) != nil ? .number(currency) : .string(currency)))
             if let displayCode { members.append(.init("DisplayCode", .string(displayCode))) }
             if notifyDisconnected { members.append(.init("SendNotificationDeviceDisconnected", .bool(true))) }
+            // Paywall requires Products (S4): one line of the whole amount.
+            let product: JSONValue = .object([
+                .init("Name", .string(productName ?? displayCode ?? "Sale")),
+                .init("TaxGroupId", .number(String(taxGroup))), .init("UnitCodeId", .number(String(unitCode))),
+                .init("Amount", .number(amount)), .init("Quantity", .number("1")),
+            ])
+            members.append(.init("Products", .array([product])))
             return EnqueueDraft(kind: sync ? .syncSale : .asyncSale, commandKey: muc, payload: .object(members))
         }
 
@@ -353,9 +374,23 @@ public struct Enqueue: ParsableCommand {
         public var sync = false
         @Flag(name: .long, help: "sync only: SendNotificationDeviceDisconnected.")
         public var notifyDisconnected = false
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Name of the one product line (Paywall requires Products; default: the display code, else Sale).",
+                valueName: "text"))
+        public var productName: String?
+        @Option(name: .long, help: ArgumentHelp("The line's TaxGroupId: 0, 1, 10 or 20 (default 20).", valueName: "id"))
+        public var taxGroup = 20
+        @Option(name: .long, help: ArgumentHelp("The line's UnitCodeId (default 4, piece).", valueName: "id"))
+        public var unitCode = 4
 
         public func validate() throws {
             if notifyDisconnected && !sync { throw ValidationError("--notify-disconnected needs --sync") }
+            guard RequestBodies.taxGroups.contains(taxGroup) else {
+                throw ValidationError("--tax-group must be one of 0, 1, 10, 20")
+            }
+            guard unitCode >= 1 else { throw ValidationError("--unit-code must be a positive integer") }
         }
 
         public func draft() -> EnqueueDraft {

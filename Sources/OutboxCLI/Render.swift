@@ -362,7 +362,7 @@ public enum Render {
                 text += " \(outcome.outcome.rawValue)"
                 if let reason = outcome.reason { text += " (\(reason))" }
                 if let code = outcome.errorCode { text += " [\(code)]" }
-                if let status = outcome.paymentStatusId { text += " status \(status)" }
+                if let status = outcome.paymentStatusId { text += " status \(PaymentStatus.describe(status))" }
             }
             lines.append("  " + Format.fit(text, width - 2))
             if let message = row.outcome?.message { lines.append("    " + Format.fit(message, width - 4)) }

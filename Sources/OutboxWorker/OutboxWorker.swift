@@ -20,6 +20,8 @@ public struct WorkerReport: Sendable, Hashable {
     public var paymentRequestId: String?
     /// Paywall's message or the worker's explanation.
     public var message: String?
+    /// The payment status the outcome carries (S1 numbering, `PaymentStatus`).
+    public var paymentStatusId: Int? = nil
 }
 
 /// The long-running outbox worker: claims due commands, plans each one (a pure decision),

@@ -31,7 +31,8 @@ func benchSale() -> NewCommand {
     let key = UUID().uuidString.lowercased()
     return NewCommand(
         commandKey: key, kind: .asyncSale,
-        payload: #"{"MerchantUniqueCode":"\#(key)","Amount":22.10,"CurrencyId":1,"TerminalTagCode":"BENCH-1"}"#)
+        payload:
+            #"{"MerchantUniqueCode":"\#(key)","Amount":22.10,"CurrencyId":1,"TerminalTagCode":"BENCH-1","Products":[{"Name":"Bench","TaxGroupId":20,"UnitCodeId":4,"Amount":22.10,"Quantity":1}]}"#)
 }
 
 /// The outcome a test claimer records for every command it claims.

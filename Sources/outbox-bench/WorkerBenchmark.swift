@@ -43,8 +43,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
             paywall: PaywallConfiguration(
                 physicalBaseURL: base, paymentBaseURL: base,
                 privateCredentials: PaywallCredentials(apiKey: "sim-private-key", apiClient: "sim-private-client"),
-                publicCredentials: PaywallCredentials(apiKey: "sim-public-key", apiClient: "sim-public-client"),
-                statusPolicy: .simulator),
+                publicCredentials: PaywallCredentials(apiKey: "sim-public-key", apiClient: "sim-public-client")),
             workerID: "bench-worker")
         configuration.concurrency = concurrency
         let worker = try OutboxWorker(configuration: configuration, transport: transport, logger: quiet)

@@ -53,7 +53,8 @@ enum DemoCommands {
                 commandKey: muc, kind: .syncSale,
                 payload: """
                     {"TerminalId":"\(terminalId)","MerchantUniqueCode":"\(muc)","Amount":\(amount),"CurrencyId":1,\
-                    "SendNotificationDeviceDisconnected":true}
+                    "SendNotificationDeviceDisconnected":true,"Products":[{"Name":"Haircut","TaxGroupId":20,\
+                    "UnitCodeId":4,"Amount":\(amount),"Quantity":1}]}
                     """)
         }
         while commands.count < count {

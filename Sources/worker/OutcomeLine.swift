@@ -1,6 +1,7 @@
 import Foundation
 import OutboxStore
 import OutboxWorker
+import PaywallClient
 
 /// The demo's human output: one line on stdout per final outcome, e.g.
 ///
@@ -19,6 +20,10 @@ enum OutcomeLine {
         var line = "\(mark) \(pad(report.outcome.rawValue, 10)) \(pad(report.kind, 20)) \(short(report.commandKey))"
         if let id = report.paymentRequestId, !id.isEmpty {
             line += "  PaymentRequestId \(short(id))"
+        }
+        if report.kind.hasSuffix("_rollback"), let status = report.paymentStatusId {
+            // S1 name: a rollback's 12 RolledBack, or the status that made it not revocable.
+            line += "  status \(PaymentStatus.describe(status))"
         }
         if report.outcome != .succeeded {
             let why = [report.reason, report.message].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")

@@ -68,7 +68,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Run against a built-in Paywall simulator on 127.0.0.1 (ephemeral port, fake credentials, simulator status policy); the database defaults to ./outbox.sqlite. Moves no money."
+            "Run against a built-in Paywall simulator on 127.0.0.1 (ephemeral port, fake credentials, Paywall's own status numbering); the database defaults to ./outbox.sqlite. Moves no money."
     )
     var simulator = false
 
@@ -104,7 +104,6 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: Self.help(.connectTimeout)) var connectTimeout: String?
     @Option(help: Self.help(.requestTimeout)) var requestTimeout: String?
     @Option(help: Self.help(.approveVariant)) var approveVariant: String?
-    @Option(help: Self.help(.statusPolicy)) var statusPolicy: String?
     @Option(help: Self.help(.concurrency)) var concurrency: String?
     @Option(help: Self.help(.lease)) var lease: String?
     @Option(help: Self.help(.backoffBase)) var backoffBase: String?
@@ -141,7 +140,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     static let valueNames: [String: String] = [
         "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
-        "paywall.approve_variant": "payment|pw|self", "paywall.status_policy": "paywall|simulator", "concurrency": "n",
+        "paywall.approve_variant": "payment|pw|self", "concurrency": "n",
         "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id",
         "log_level": "level",
     ]
@@ -161,7 +160,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let pairs: [(WorkerSetting, String?)] = [
             (.database, db), (.physicalBaseURL, physicalBaseUrl), (.paymentBaseURL, paymentBaseUrl),
             (.connectTimeout, connectTimeout), (.requestTimeout, requestTimeout), (.approveVariant, approveVariant),
-            (.statusPolicy, statusPolicy), (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
+            (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
             (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
             (.rollbackMargin, rollbackMargin), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
             (.workerID, workerId), (.logLevel, logLevel), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),

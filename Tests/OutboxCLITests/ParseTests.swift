@@ -142,7 +142,7 @@ struct ParseTests {
         #expect(draft.kind == .asyncSale && draft.commandKey == "3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61")
         #expect(
             draft.payload.serialized()
-                == #"{"TerminalTagCode":"STORE1-TILL2","MerchantUniqueCode":"3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61","Amount":22.10,"CurrencyId":1,"DisplayCode":"R-1042"}"#
+                == #"{"TerminalTagCode":"STORE1-TILL2","MerchantUniqueCode":"3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61","Amount":22.10,"CurrencyId":1,"DisplayCode":"R-1042","Products":[{"Name":"R-1042","TaxGroupId":20,"UnitCodeId":4,"Amount":22.10,"Quantity":1}]}"#
         )
         try draft.validate()
         let sync = try parse(
@@ -230,7 +230,9 @@ struct ParseTests {
         #expect(form.kind == "async_sale" && form.payloadFile == "sale.json")
         let muc = "3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61"
         let draft = try form.draft(
-            payloadText: #"{"TerminalTagCode":"T","MerchantUniqueCode":"\#(muc)","Amount":5,"CurrencyId":1}"#)
+            payloadText:
+                #"{"TerminalTagCode":"T","MerchantUniqueCode":"\#(muc)","Amount":5,"CurrencyId":1,"Products":[{"Name":"I","TaxGroupId":20,"UnitCodeId":4,"Amount":5,"Quantity":1}]}"#
+        )
         #expect(draft.commandKey == muc)
         try draft.validate()
     }

@@ -190,42 +190,34 @@ struct CommandPlannerTests {
             }
             #expect(until == opens && reason.hasPrefix("waiting: rollback window"))
         }
-        #expect(plan(rollback, sale: sale, at: opens) == .inquireBeforeRollback(paymentRequestId: paymentID))
+        #expect(
+            plan(rollback, sale: sale, at: opens) == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: opens))
+    }
+
+    @Test("a rollback reconciling an earlier send still waits for the window and asks first, never sends blind")
+    func rollbackReconcileAsks() {
+        let sale = command(1, .syncSale, state: .succeeded, prid: paymentID, acceptedAt: t0)
+        let rollback = command(2, .syncSaleRollback, saleKey: saleKey, createdAt: t0, needsReconcile: true)
+        guard case .wait = plan(rollback, sale: sale, at: t0 + 1_000) else {
+            Issue.record("a reconciling rollback went before the window")
+            return
+        }
+        #expect(
+            plan(rollback, sale: sale, at: t0 + 6_000)
+                == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0 + 6_000))
     }
 
     @Test("a rollback named only by PaymentRequestId counts the window from its own creation")
     func rollbackWindowWithoutLocalSale() {
         let rollback = command(2, .syncSaleRollback, paymentRequestId: paymentID, createdAt: t0)
         #expect(plan(rollback, at: t0 + 5_999) == .wait(until: t0 + 6_000, reason: "waiting: rollback window until \(isoTime(t0 + 6_000))"))
-        #expect(plan(rollback, at: t0 + 6_000) == .inquireBeforeRollback(paymentRequestId: paymentID))
+        #expect(
+            plan(rollback, at: t0 + 6_000) == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0 + 6_000))
     }
 
     @Test("a rollback of an unsent sale revokes both locally, without waiting for any window")
     func rollbackOfUnsentSale() {
         #expect(plan(command(2, .syncSaleRollback, saleKey: saleKey), sale: command(1, .syncSale), at: t0) == .revokeLocally(others: [1]))
-    }
-
-    @Test("after the window, the device status decides: only 'not on the device' sends the rollback")
-    func rollbackStatusDecision() {
-        let policy = PaymentStatusPolicy.simulator
-        #expect(RollbackDecision.decide(statusId: 2, policy: policy) == .send)
-        #expect(RollbackDecision.decide(statusId: 1, policy: policy) == .send)
-        #expect(RollbackDecision.decide(statusId: 7, policy: policy) == .alreadyRolledBack)
-        for status in [3, 4, 5, 6, 99] {
-            guard case .notRevocable = RollbackDecision.decide(statusId: status, policy: policy) else {
-                Issue.record("status \(status) should not be revocable")
-                continue
-            }
-        }
-        guard case .notRevocable = RollbackDecision.decide(statusId: nil, policy: policy) else {
-            Issue.record("no status must not send")
-            return
-        }
-        // With the real Paywall's policy even SentToDevice may be on the device: never sent.
-        guard case .notRevocable = RollbackDecision.decide(statusId: 2, policy: .paywall) else {
-            Issue.record("the paywall policy must treat status 2 as possibly on the device")
-            return
-        }
     }
 
     // MARK: Cancel rollbacks
@@ -243,7 +235,14 @@ struct CommandPlannerTests {
         let sent = command(2, .syncCancel, state: .succeeded, saleKey: saleKey, acceptedAt: t0 + 1_000)
         #expect(plan(rollback, sale: sale, related: [sent], at: t0 + 6_999)
             == .wait(until: t0 + 7_000, reason: "waiting: rollback window until \(isoTime(t0 + 7_000))"))
-        #expect(plan(rollback, sale: sale, related: [sent], at: t0 + 7_000) == .send(paymentRequestId: paymentID))
+        // After the window it asks about the cancel before sending (the cancel's acceptance counts).
+        #expect(
+            plan(rollback, sale: sale, related: [sent], at: t0 + 7_000)
+                == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0 + 7_000))
+        // A cancel sent elsewhere (none in this outbox): the rollback's own creation counts.
+        #expect(
+            plan(rollback, sale: sale, at: t0 + 6_099)
+                == .wait(until: t0 + 6_100, reason: "waiting: rollback window until \(isoTime(t0 + 6_100))"))
     }
 
     // MARK: Standalone

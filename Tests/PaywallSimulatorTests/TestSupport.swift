@@ -18,7 +18,7 @@ enum TestSupport {
         PaywallConfiguration(
             physicalBaseURL: baseURL, paymentBaseURL: baseURL, privateCredentials: privateCredentials,
             publicCredentials: publicCredentials, connectTimeout: .seconds(2), requestTimeout: .seconds(10),
-            approveVariant: approveVariant, statusPolicy: .simulator)
+            approveVariant: approveVariant)
     }
 
     static func builder(
@@ -33,7 +33,7 @@ enum TestSupport {
     }
 
     static func salePayload(code: String, amount: String = "22.10", tag: String = "T1") -> String {
-        #"{"TerminalTagCode":"\#(tag)","MerchantUniqueCode":"\#(code)","Amount":\#(amount),"CurrencyId":1,"DisplayCode":"D1"}"#
+        #"{"TerminalTagCode":"\#(tag)","MerchantUniqueCode":"\#(code)","Amount":\#(amount),"CurrencyId":1,"DisplayCode":"D1","Products":[{"Name":"Item","TaxGroupId":20,"UnitCodeId":4,"Amount":\#(amount),"Quantity":1}]}"#
     }
 
     /// The call the simulator receives for a request built by the client.

@@ -153,7 +153,7 @@ func temporaryDirectory() throws -> URL {
             "PAYWALL_PUBLIC_API_CLIENT", "OUTBOX_CONCURRENCY", "OUTBOX_LEASE", "OUTBOX_BACKOFF_BASE",
             "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_CAP", "OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_AGE",
             "OUTBOX_DEADLINE_SYNC_SALE", "OUTBOX_ROLLBACK_MARGIN", "PAYWALL_REQUEST_TIMEOUT", "PAYWALL_CONNECT_TIMEOUT",
-            "PAYWALL_APPROVE_VARIANT", "PAYWALL_STATUS_POLICY", "OUTBOX_SYNCHRONOUS", "OUTBOX_WORKER_ID",
+            "PAYWALL_APPROVE_VARIANT", "OUTBOX_SYNCHRONOUS", "OUTBOX_WORKER_ID",
             "OUTBOX_LOG_LEVEL", "OUTBOX_CONFIG", "OUTBOX_ALLOW_INSECURE_HTTP", "OUTBOX_SHUTDOWN_GRACE",
         ] {
             #expect(help.contains(name), "--help does not mention \(name)")
@@ -162,6 +162,10 @@ func temporaryDirectory() throws -> URL {
             #expect(help.contains(code))
         }
         #expect(help.contains("--deadline sync_sale=120s"))
+        // S8: --help says which approve routes Paywall's current docs list; no second numbering.
+        let unwrapped = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(unwrapped.contains("current docs list only pw and self"))
+        #expect(!help.contains("status-policy"))
     }
 
     @Test func simulatorDemoRunsToCompletion() async throws {

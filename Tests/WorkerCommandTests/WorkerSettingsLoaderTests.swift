@@ -118,7 +118,7 @@ func refusal(
         let settings = try load(
             flags: [
                 "paywall.connect_timeout": "2s", "paywall.request_timeout": "20s", "paywall.approve_variant": "self",
-                "paywall.status_policy": "simulator", "lease": "90s", "backoff.base": "250ms", "backoff.factor": "3",
+                "lease": "90s", "backoff.base": "250ms", "backoff.factor": "3",
                 "backoff.cap": "5m", "max_attempts": "7", "max_age": "2d", "rollback_margin": "2s",
                 "shutdown_grace": "20s", "synchronous": "full", "worker_id": "till-1", "log_level": "debug",
             ])
@@ -130,7 +130,6 @@ func refusal(
         #expect(c.paywall.connectTimeout == .seconds(2))
         #expect(c.paywall.requestTimeout == .seconds(20))
         #expect(c.paywall.approveVariant == .platformCalculator)
-        #expect(c.paywall.statusPolicy == .simulator)
         #expect(c.leaseMillis == 90_000)
         #expect(c.backoff == Backoff(baseMillis: 250, factor: 3, capMillis: 300_000))
         #expect(c.maxAttempts == 7)
@@ -148,7 +147,6 @@ func refusal(
         #expect(c.concurrency == 8)
         #expect(c.leaseMillis == 60_000)
         #expect(c.deadlines == WorkerConfiguration.defaultDeadlines)
-        #expect(c.paywall.statusPolicy == .paywall)
         #expect(c.store.synchronous == .normal)
         #expect(settings.logLevel == .info)
         #expect(!settings.allowInsecureHTTP)
@@ -240,7 +238,6 @@ func refusal(
         ("PAYWALL_CONNECT_TIMEOUT", "31s", "paywall.connect_timeout"),  // longer than the request timeout
         ("PAYWALL_REQUEST_TIMEOUT", "0s", "paywall.request_timeout"),
         ("PAYWALL_APPROVE_VARIANT", "other", "paywall.approve_variant"),
-        ("PAYWALL_STATUS_POLICY", "guess", "paywall.status_policy"),
         ("PAYWALL_PHYSICAL_BASE_URL", "not a url", "paywall.physical_base_url"),
         ("PAYWALL_PAYMENT_BASE_URL", "ftp://payment.example.com", "paywall.payment_base_url"),
         ("PAYWALL_PAYMENT_BASE_URL", "https://payment.example.com/?x=1", "paywall.payment_base_url"),
@@ -381,7 +378,6 @@ func refusal(
         let settings = try load(environment: [:], simulator: true)
         #expect(settings.simulator)
         #expect(settings.configuration.store.path == "./outbox.sqlite")
-        #expect(settings.configuration.paywall.statusPolicy == .simulator)
         #expect(settings.configuration.paywall.privateCredentials.apiKey.revealedValue == "sim-private-key")
         let pointed = settings.pointingAtSimulator(baseURL: "http://127.0.0.1:4242")
         #expect(pointed.configuration.paywall.physicalBaseURL == "http://127.0.0.1:4242")
@@ -389,12 +385,10 @@ func refusal(
     }
 
     @Test func ignoresConfiguredPaywallWithAWarning() throws {
-        let settings = try load(flags: ["db": "/tmp/x.sqlite", "paywall.status_policy": "paywall"], simulator: true)
+        let settings = try load(flags: ["db": "/tmp/x.sqlite"], simulator: true)
         #expect(settings.configuration.store.path == "/tmp/x.sqlite")
         #expect(settings.configuration.paywall.privateCredentials.apiKey.revealedValue == "sim-private-key")
-        #expect(settings.configuration.paywall.statusPolicy == .simulator)
         #expect(settings.warnings.contains { $0.contains("paywall.physical_base_url") })
-        #expect(settings.warnings.contains { $0.contains("paywall.status_policy") })
         for warning in settings.warnings {
             for secret in secretValues { #expect(!warning.contains(secret)) }
         }

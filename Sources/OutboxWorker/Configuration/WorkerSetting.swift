@@ -111,14 +111,8 @@ extension WorkerSetting {
     public static let approveVariant = WorkerSetting(
         key: "paywall.approve_variant", flag: "approve-variant", defaultText: "payment",
         help:
-            "Marketplace approve endpoint: payment (/approve/payment), pw (/approve/pw/payment) or self (/approve/self/payment).",
+            "Marketplace approve endpoint: payment (/approve/payment, the older route; default), pw (/approve/pw/payment) or self (/approve/self/payment). Paywall's current docs list only pw and self; ask Paywall which your account uses.",
         example: "pw")
-    /// Status policy.
-    public static let statusPolicy = WorkerSetting(
-        key: "paywall.status_policy", flag: "status-policy", defaultText: "paywall",
-        help:
-            "What payment status ids mean: paywall (real Paywall) or simulator (the built-in simulator's numbering; forced by --simulator).",
-        example: "paywall")
     /// Concurrency.
     public static let concurrency = WorkerSetting(
         key: "concurrency", flag: "concurrency", defaultText: "8",
@@ -190,7 +184,7 @@ extension WorkerSetting {
     /// Every setting except the per-kind deadlines, in the order of the summary.
     public static let all: [WorkerSetting] = [
         database, physicalBaseURL, paymentBaseURL, privateAPIKey, privateAPIClient, publicAPIKey, publicAPIClient,
-        connectTimeout, requestTimeout, approveVariant, statusPolicy, concurrency, lease, backoffBase, backoffFactor,
+        connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
         backoffCap, maxAttempts, maxAge, rollbackMargin, shutdownGrace, synchronous, workerID, logLevel,
         allowInsecureHTTP,
     ]

@@ -87,7 +87,6 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.connectTimeout.key: DurationText.format(millis: Self.millis(p.connectTimeout)),
             WorkerSetting.requestTimeout.key: DurationText.format(millis: Self.millis(p.requestTimeout)),
             WorkerSetting.approveVariant.key: p.approveVariant.rawValue,
-            WorkerSetting.statusPolicy.key: p.statusPolicy == .simulator ? "simulator" : "paywall",
             WorkerSetting.concurrency.key: "\(c.concurrency)",
             WorkerSetting.lease.key: DurationText.format(millis: c.leaseMillis),
             WorkerSetting.backoffBase.key: DurationText.format(millis: c.backoff.baseMillis),

@@ -201,21 +201,6 @@ private struct LoadState {
         let approveVariant: MarketplaceApproveVariant = choice(.approveVariant, default: .payment) {
             MarketplaceApproveVariant(rawValue: $0.lowercased())
         }
-        var statusPolicy: PaymentStatusPolicy = choice(.statusPolicy, default: .paywall) { text in
-            switch text.lowercased() {
-            case "paywall": .paywall
-            case "simulator": .simulator
-            default: nil
-            }
-        }
-        if simulator != nil {
-            if statusPolicy != .simulator, let (_, origin) = value(.statusPolicy) {
-                warnings.append(
-                    "--simulator: ignoring paywall.status_policy from \(origin) (the simulator's numbering applies)")
-            }
-            statusPolicy = .simulator
-            origins[WorkerSetting.statusPolicy.key] = .simulator
-        }
 
         let concurrency = integer(.concurrency, default: 8, range: 1...256)
         let lease = duration(.lease, default: 60_000, minimum: 1_000)
@@ -249,7 +234,7 @@ private struct LoadState {
         let paywall = PaywallConfiguration(
             physicalBaseURL: physical, paymentBaseURL: payment, privateCredentials: privateCredentials,
             publicCredentials: publicCredentials, connectTimeout: .milliseconds(connectTimeout),
-            requestTimeout: .milliseconds(requestTimeout), approveVariant: approveVariant, statusPolicy: statusPolicy)
+            requestTimeout: .milliseconds(requestTimeout), approveVariant: approveVariant)
         let configuration = WorkerConfiguration(
             store: OutboxStoreConfiguration(path: dbPath, synchronous: synchronous), paywall: paywall,
             workerID: workerID, concurrency: concurrency, leaseMillis: lease,
@@ -441,7 +426,6 @@ private struct LoadState {
         WorkerSetting.logLevel.key: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "),
         WorkerSetting.synchronous.key: "normal, full",
         WorkerSetting.approveVariant.key: MarketplaceApproveVariant.allCases.map(\.rawValue).joined(separator: ", "),
-        WorkerSetting.statusPolicy.key: "paywall, simulator",
     ]
 
     mutating func secret(_ setting: WorkerSetting) -> String {

@@ -54,8 +54,9 @@ struct CommandProcessor: Sendable {
             await send(command, paymentRequestId: paymentRequestId, logger: logger)
         case .reconcileSale:
             await reconcile(command, logger: logger)
-        case .inquireBeforeRollback(let paymentRequestId):
-            await inquireThenRollback(command, paymentRequestId: paymentRequestId, logger: logger)
+        case .inquireBeforeRollback(let paymentRequestId, let windowOpenedAt):
+            await inquireThenRollback(
+                command, paymentRequestId: paymentRequestId, windowOpenedAt: windowOpenedAt, logger: logger)
         }
     }
 
@@ -64,12 +65,23 @@ struct CommandProcessor: Sendable {
     func send(_ command: OutboxCommand, paymentRequestId: String?, logger: Logger) async {
         guard let kind = command.kind else { return }
         let started = worker.clock.now()
-        let outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        var outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        if case .credentialsInDoubt(let refusal) = outcome {
+            // Pair.Async.AuthenticationFailed: are the keys refused, or only this command?
+            logger.notice("Paywall refused the command as unauthorised; probing the same keys")
+            outcome = CredentialProbe.resolve(refusal: refusal, probe: await probeCredentials())
+        }
         let now = worker.clock.now()
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
         record([interpretation.update], command: command, logger: logger)
+    }
+
+    /// A harmless call with the private keys: a one-item payment list for today.
+    func probeCredentials() async -> PaywallOutcome {
+        let today = paywallDate(worker.clock.now())
+        return await worker.client.paymentList(pageIndex: 0, pageSize: 1, startDate: today, endDate: today)
     }
 
     // MARK: - Reconciling a sale whose earlier send may have arrived
@@ -114,59 +126,154 @@ struct CommandProcessor: Sendable {
         let start = paywallDate(createdAt - day)
         let end = paywallDate(max(createdAt, worker.clock.now()) + day)
         let pageSize = 100
-        let first = worker.configuration.reconcileFirstPageIndex
-        for scanned in 0..<max(worker.configuration.reconcileMaxPages, 1) {
+        var pageIndex = worker.configuration.reconcileFirstPageIndex
+        for _ in 0..<max(worker.configuration.reconcileMaxPages, 1) {
             let outcome = await worker.client.paymentList(
-                pageIndex: first + scanned, pageSize: pageSize, startDate: start, endDate: end)
+                pageIndex: pageIndex, pageSize: pageSize, startDate: start, endDate: end)
             guard case .succeeded(let answer) = outcome, let page = answer.paymentListPage else {
                 return .failed(outcome)
             }
             if let info = page.payment(merchantUniqueCode: merchantUniqueCode) { return .found(info, answer) }
-            let lastPage = page.items.count < pageSize || page.pageCount.map { scanned + 1 >= $0 } == true
-            if lastPage { return .notFound }
+            guard let next = PaymentListScan.next(after: page, requested: pageIndex, pageSize: pageSize) else {
+                return .notFound
+            }
+            pageIndex = next
         }
         // Too many payments to scan: do not conclude "not there"; try again later.
         return .failed(
             .transient(retryAfter: nil, PaywallProblem(code: .retryLater)))
     }
 
-    // MARK: - Sale rollback: only when nothing says the device has the sale
+    // MARK: - Rollbacks: only when the activity they revoke is not taken
 
-    func inquireThenRollback(_ command: OutboxCommand, paymentRequestId: String, logger: Logger) async {
+    /// What Paywall says about the activity a rollback revokes: the inquiry, and the activities
+    /// list when the inquiry's latest activity is another one.
+    enum ActivityReading {
+        case status(Int?, PaywallAnswer)
+        case failed(PaywallOutcome, what: String)
+    }
+
+    func readActivityStatus(_ activity: PaymentType, paymentRequestId: String) async -> ActivityReading {
+        let inquiry = await worker.client.paymentInquiry(paymentRequestId: paymentRequestId)
+        guard case .succeeded(let answer) = inquiry else { return .failed(inquiry, what: "payment inquiry") }
+        switch RollbackDecision.status(of: activity, inquiry: answer.paymentInfo, activities: nil) {
+        case .status(let statusId):
+            return .status(statusId, answer)
+        case .needActivities:
+            let listed = await worker.client.paymentActivities(paymentRequestId: paymentRequestId)
+            guard case .succeeded(let listAnswer) = listed else { return .failed(listed, what: "payment activities") }
+            guard let page = listAnswer.activityPage,
+                case .status(let statusId) = RollbackDecision.status(
+                    of: activity, inquiry: answer.paymentInfo, activities: page)
+            else { return .status(nil, listAnswer) }
+            return .status(statusId, listAnswer)
+        }
+    }
+
+    func inquireThenRollback(
+        _ command: OutboxCommand, paymentRequestId: String, windowOpenedAt: EpochMillis, logger: Logger
+    ) async {
+        guard let kind = command.kind else { return }
+        let activity = RollbackDecision.activity(of: kind)
         let started = worker.clock.now()
-        let outcome = await worker.client.paymentInquiry(paymentRequestId: paymentRequestId)
-        guard case .succeeded(let answer) = outcome else {
-            lookupFailed(command, outcome: outcome, started: started, what: "payment inquiry", logger: logger)
+        switch await readActivityStatus(activity, paymentRequestId: paymentRequestId) {
+        case .failed(let outcome, let what):
+            lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
+        case .status(let statusId, let answer):
+            let now = worker.clock.now()
+            state.record(.reachable, now: now)
+            let attempt = AttemptRecord(
+                startedAt: started, durationMillis: now - started, httpStatus: answer.httpStatus, outcome: "inquiry",
+                error: statusId.map { "\(activity.name.lowercased()) status \(PaymentStatus.describe($0))" })
+            let decision = RollbackDecision.beforeSending(statusId: statusId, activity: activity)
+            if decision == .send {
+                await sendRollback(
+                    command, paymentRequestId: paymentRequestId, activity: activity, windowOpenedAt: windowOpenedAt,
+                    logger: logger)
+            } else {
+                execute(
+                    decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt,
+                    counts: false, refusal: nil, logger: logger)
+            }
+        }
+    }
+
+    /// Sends a rollback; a `NotConvenientStatusForThisOperation` refusal is decided with a fresh
+    /// reading of the activity (``RollbackDecision/afterRefusal``), everything else as usual.
+    func sendRollback(
+        _ command: OutboxCommand, paymentRequestId: String, activity: PaymentType, windowOpenedAt: EpochMillis,
+        logger: Logger
+    ) async {
+        guard let kind = command.kind else { return }
+        let started = worker.clock.now()
+        let outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        guard case .rejected(let refusal) = outcome, refusal.physicalError == .notConvenientStatusForThisOperation else {
+            let now = worker.clock.now()
+            let interpretation = interpreter.interpret(
+                outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
+            state.record(interpretation.breaker, now: now)
+            record([interpretation.update], command: command, logger: logger)
             return
         }
+        let refusedAt = worker.clock.now()
+        state.record(.reachable, now: refusedAt)
+        let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
+        let statusId: Int?
+        if case .status(let id, _) = reading { statusId = id } else { statusId = nil }
+        let decision = RollbackDecision.afterRefusal(
+            statusId: statusId, activity: activity, paywallWords: refusal.summary, refusedAt: refusedAt,
+            windowOpenedAt: windowOpenedAt, attemptsBefore: command.attempts)
         let now = worker.clock.now()
-        state.record(.reachable, now: now)
-        let statusId = answer.paymentInfo?.statusId
         let attempt = AttemptRecord(
-            startedAt: started, durationMillis: now - started, httpStatus: answer.httpStatus, outcome: "inquiry",
-            error: statusId.map { "payment status \($0)" })
-        switch RollbackDecision.decide(statusId: statusId, policy: worker.configuration.paywall.statusPolicy) {
-        case .send:
-            await send(command, paymentRequestId: paymentRequestId, logger: logger)
-        case .alreadyRolledBack:
-            record(
-                [CommandUpdate(
-                    commandID: command.id, precondition: .leasedBy(owner), attempt: attempt,
-                    next: .finish(
-                        InboxOutcome(
-                            .succeeded, reason: "already_rolled_back", paymentRequestId: paymentRequestId,
-                            paymentStatusId: statusId)))],
-                command: command, logger: logger)
-        case .notRevocable(let why):
-            record(
-                [CommandUpdate(
-                    commandID: command.id, precondition: .leasedBy(owner), attempt: attempt,
-                    next: .finish(
-                        InboxOutcome(
-                            .failed, reason: "not_revocable", message: why, paymentRequestId: paymentRequestId,
-                            paymentStatusId: statusId)))],
-                command: command, logger: logger)
+            startedAt: started, durationMillis: now - started, httpStatus: refusal.httpStatus, outcome: "rejected",
+            errorCode: refusal.errorCode, error: refusal.summary)
+        execute(
+            decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt, counts: true,
+            refusal: refusal, logger: logger)
+    }
+
+    /// Records a rollback decision (never `.send`: the caller sends).
+    func execute(
+        _ decision: RollbackDecision, command: OutboxCommand, paymentRequestId: String, attempt: AttemptRecord,
+        counts: Bool, refusal: PaywallAnswer?, logger: Logger
+    ) {
+        let now = worker.clock.now()
+        func finish(_ outcome: InboxOutcome) -> CommandUpdate {
+            CommandUpdate(
+                commandID: command.id, precondition: .leasedBy(owner), attempt: attempt, countsAsAttempt: counts,
+                next: .finish(outcome))
         }
+        func reschedule(_ dueAt: EpochMillis, _ why: String) -> CommandUpdate {
+            CommandUpdate(
+                commandID: command.id, precondition: .leasedBy(owner), attempt: attempt, countsAsAttempt: counts,
+                next: .reschedule(dueAt: dueAt, needsReconcile: command.needsReconcile, lastError: why))
+        }
+        let update: CommandUpdate
+        switch decision {
+        case .send:
+            return
+        case .alreadyRolledBack(let statusId):
+            update = finish(
+                InboxOutcome(
+                    .succeeded, reason: "already_rolled_back",
+                    message: "status \(PaymentStatus.describe(statusId)): already rolled back",
+                    paymentRequestId: paymentRequestId, paymentStatusId: statusId))
+        case .notRevocable(let why, let statusId):
+            var outcome =
+                refusal.map { inboxOutcome(.failed, reason: "not_revocable", $0, message: why) }
+                ?? InboxOutcome(.failed, reason: "not_revocable", message: why)
+            outcome.paymentRequestId = paymentRequestId
+            outcome.paymentStatusId = statusId
+            update = finish(outcome)
+        case .askAgain(let why):
+            let wait = max(
+                worker.configuration.reconcileDelayMillis,
+                worker.configuration.backoff.delay(attempt: command.attempts + 1, unit: Double.random(in: 0..<1)))
+            update = reschedule(now + wait, "waiting: \(why)")
+        case .retry(let at, let why):
+            update = reschedule(at, "waiting: \(why)")
+        }
+        record([update], command: command, logger: logger)
     }
 
     /// A read (lookup, inquiry) that did not succeed: pause on connectivity, otherwise look
@@ -265,7 +372,7 @@ struct CommandProcessor: Sendable {
             WorkerReport(
                 commandID: command.id, commandKey: command.commandKey, kind: command.kindName, outcome: outcome.outcome,
                 reason: outcome.reason, paymentRequestId: outcome.paymentRequestId ?? paymentRequestId,
-                message: outcome.message))
+                message: outcome.message, paymentStatusId: outcome.paymentStatusId))
     }
 }
 

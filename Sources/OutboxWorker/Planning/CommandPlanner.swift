@@ -168,16 +168,13 @@ public struct CommandPlanner: Sendable {
         case .decided(let decision): return decision
         case .payment(let paymentRequestId, let sale):
             if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
-            if input.command.needsReconcile { return .send(paymentRequestId: paymentRequestId) }
-            // Paywall refuses a revoke in the first 5 s after the command. Without a local
-            // acceptance time, the rollback's own creation is the safe lower bound: the sale was
-            // accepted before the producer could know its PaymentRequestId.
+            // Paywall refuses a revoke in the first 5 s after it accepted the sale. A sale that
+            // never went through this outbox (named only by payment_request_id) has no local
+            // acceptance time: the earliest moment this outbox knew of it, the rollback's own
+            // creation, is the lower bound (the sale was accepted before the producer could know
+            // its PaymentRequestId).
             let accepted = sale?.acceptedAt ?? input.command.createdAt
-            let opens = accepted + WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
-            if input.now < opens {
-                return .wait(until: opens, reason: "waiting: rollback window until \(isoTime(opens))")
-            }
-            return .inquireBeforeRollback(paymentRequestId: paymentRequestId)
+            return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
     }
 
@@ -194,14 +191,22 @@ public struct CommandPlanner: Sendable {
                 return .wait(until: input.now + Self.shortWaitMillis, reason: "waiting: cancel in flight")
             }
             if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
-            if input.command.needsReconcile { return .send(paymentRequestId: paymentRequestId) }
+            // The window counts from Paywall's acceptance of the cancel being revoked (the latest
+            // one this outbox sent); a cancel sent elsewhere: from the rollback's own creation.
             let accepted = cancels.compactMap(\.acceptedAt).max() ?? input.command.createdAt
-            let opens = accepted + WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
-            if input.now < opens {
-                return .wait(until: opens, reason: "waiting: rollback window until \(isoTime(opens))")
-            }
-            return .send(paymentRequestId: paymentRequestId)
+            return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
+    }
+
+    /// Waits for the rollback window (5 s + margin after `accepted`), then asks before sending.
+    /// Never sends before the window, also not when reconciling an earlier send: the inquiry
+    /// tells whether that one landed (status 12).
+    func window(_ input: PlanInput, accepted: EpochMillis, paymentRequestId: String) -> PlanDecision {
+        let opens = accepted + WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
+        if input.now < opens {
+            return .wait(until: opens, reason: "waiting: rollback window until \(isoTime(opens))")
+        }
+        return .inquireBeforeRollback(paymentRequestId: paymentRequestId, windowOpenedAt: opens)
     }
 }
 

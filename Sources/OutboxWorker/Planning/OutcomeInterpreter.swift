@@ -150,6 +150,18 @@ public struct OutcomeInterpreter: Sendable {
                         lastError: "\(problem)")),
                 breaker: .unavailable(reason: "\(problem)"))
 
+        case .credentialsInDoubt(let answer):
+            // Unresolved (the processor probes first, see CredentialProbe): the safe reading is a
+            // pause that spends no attempt.
+            let problem = PaywallProblem(code: .credentialsRefused, answer: answer)
+            return Interpretation(
+                update: update(
+                    counts: false,
+                    .reschedule(
+                        dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                        lastError: "\(problem)")),
+                breaker: .unavailable(reason: "\(problem)"))
+
         case .invalid(let error):
             return Interpretation(
                 update: update(

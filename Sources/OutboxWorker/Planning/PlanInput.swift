@@ -49,9 +49,10 @@ public enum PlanDecision: Sendable, Hashable {
     /// A sale whose earlier send may have reached Paywall: look it up by MerchantUniqueCode,
     /// record it if found, resend with the same MerchantUniqueCode if not.
     case reconcileSale
-    /// A sale rollback whose window has passed: ask Paywall whether the device has the sale,
-    /// send only if it certainly does not.
-    case inquireBeforeRollback(paymentRequestId: String)
+    /// A rollback whose window opened at `windowOpenedAt`: ask Paywall for the status of the
+    /// activity it revokes (the sale, or the cancel) and decide with ``RollbackDecision``; send
+    /// only when the activity is not taken.
+    case inquireBeforeRollback(paymentRequestId: String, windowOpenedAt: EpochMillis)
     /// Put it back, due at `until`; `reason` goes to `last_error` (it starts with "waiting:").
     case wait(until: EpochMillis, reason: String)
     /// End it without calling Paywall.

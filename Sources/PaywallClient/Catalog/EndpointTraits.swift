@@ -15,8 +15,10 @@ public enum AnswerShape: String, Sendable, Hashable {
     case commandIds = "command_ids"
     /// One payment (inquiry) under `Result`.
     case paymentInfo = "payment_info"
-    /// A page of payments under `Result` (`Items` plus paging).
+    /// A page of payments under `Result` (`Items` plus `Pagination`).
     case paymentList = "payment_list"
+    /// A page of one payment's activities under `Result` (`Items` plus `Pagination`).
+    case activityList = "activity_list"
     /// PaymentAPI marketplace answer: `Body.Success[]` / `Body.Fail[]` product lists.
     case marketplaceApproval = "marketplace_approval"
 }

@@ -23,6 +23,11 @@ public struct PaywallCatalog: Sendable {
             PaywallEndpoint(
                 operation: .paymentList, method: .post, path: "/api/payment/list", api: .physical,
                 credentials: .private, body: RequestBodies.paymentList, answer: .paymentList, sideEffect: .readOnly)
+        case .paymentActivities:
+            PaywallEndpoint(
+                operation: .paymentActivities, method: .post, path: "/api/payment/activities", api: .physical,
+                credentials: .private, body: RequestBodies.paymentActivities, answer: .activityList,
+                sideEffect: .readOnly)
         }
     }
 

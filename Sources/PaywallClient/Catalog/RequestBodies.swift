@@ -1,48 +1,61 @@
 import Foundation
 
-/// The known fields of every request body. Limits marked "ours" are not Paywall's (the docs do
-/// not state them); they catch obviously broken data and are listed in docs/paywall-client.md.
+/// The known fields of every request body. Limits say where they come from: "Paywall" limits
+/// are from the sale pages (`docs/fiziksel-pos/6.-odeme/async/1.-satis.md`,
+/// `docs/fiziksel-pos/6.-odeme/sync/1.-satis.md`, API-NOTES S4); the few that are our own choice
+/// say so. docs/paywall-client.md lists them all.
 public enum RequestBodies {
-    /// Maximum lengths (UTF-16 code units). Paywall-documented: TerminalTagCode, DisplayCode,
-    /// CallbackAddress, product Name. Everything else is our choice.
+    /// Maximum lengths (UTF-16 code units, as .NET counts), all Paywall's (sale pages, S4).
     public enum Limit {
-        /// TerminalTagCode (documented).
+        /// TerminalTagCode (Paywall).
         public static let terminalTagCode = 25
-        /// DisplayCode (documented).
+        /// DisplayCode (Paywall).
         public static let displayCode = 25
-        /// CallbackAddress (documented).
+        /// CallbackAddress (Paywall).
         public static let callbackAddress = 150
-        /// Products[].Name (documented).
+        /// Products[].Name (Paywall).
         public static let productName = 75
-        /// Customer first/middle/last name (ours).
+        /// Customer FirstName, MiddleName, LastName (Paywall).
         public static let personName = 50
-        /// Customer.CompanyName (ours).
-        public static let companyName = 150
-        /// Customer.TaxOfficeCode (ours).
+        /// Customer.CompanyName (Paywall).
+        public static let companyName = 175
+        /// Customer.TaxOfficeCode (Paywall).
         public static let taxOfficeCode = 50
-        /// Customer.TaxNumber (ours).
-        public static let taxNumber = 20
-        /// Customer.Identity (ours; Turkish national ids are 11 digits).
+        /// Customer.TaxNumber (Paywall).
+        public static let taxNumber = 25
+        /// Customer.Identity (Paywall).
         public static let identity = 20
-        /// Customer.Phone (ours).
+        /// Customer.Phone (Paywall).
         public static let phone = 20
-        /// Customer.Email (ours; RFC 5321 path limit is 254).
-        public static let email = 254
-        /// Customer.Country, City, District, Neighborhood (ours).
+        /// Customer.Email (Paywall).
+        public static let email = 100
+        /// Customer.Country (Paywall).
+        public static let country = 50
+        /// Customer.City, District, Neighborhood (Paywall).
         public static let place = 100
-        /// Customer.Address (ours).
-        public static let address = 500
-        /// ReceiptOptions Top/Bottom Text (ours).
-        public static let receiptText = 500
+        /// Customer.Address (Paywall).
+        public static let address = 255
+        /// ReceiptOptions Top/Bottom Text (Paywall).
+        public static let receiptText = 150
+        /// ReceiptOptions Top/Bottom FontSize: at most 2 digits (Paywall: length 2); 1 as the
+        /// smallest is our choice.
+        public static let fontSize: ClosedRange<Int> = 1...99
     }
+
+    /// Customer types (`Customer.Type`): 0 unknown, 1 individual, 2 company (Paywall,
+    /// `docs/fiziksel-pos/sistem-verileri/musteri-tipleri.md`, S4).
+    public static let customerTypes = [0, 1, 2]
+    /// Tax groups (`Products[].TaxGroupId`): KDV 0, 1, 10, 20 (Paywall,
+    /// `docs/fiziksel-pos/sistem-verileri/vergi-gruplari.md`, S4).
+    public static let taxGroups = [0, 1, 10, 20]
 
     private static func text(_ max: Int?, nonEmpty: Bool = false) -> FieldType {
         .string(maxLength: max, nonEmpty: nonEmpty)
     }
 
-    /// `Customer` on a sale.
+    /// `Customer` on a sale: `Type` required (Paywall); every length Paywall's.
     public static let customer = BodySchema(fields: [
-        FieldSpec("Type", .integer(minimum: 1)),
+        FieldSpec("Type", .integerOneOf(customerTypes), required: true),
         FieldSpec("FirstName", text(Limit.personName)),
         FieldSpec("MiddleName", text(Limit.personName)),
         FieldSpec("LastName", text(Limit.personName)),
@@ -52,36 +65,39 @@ public enum RequestBodies {
         FieldSpec("Phone", text(Limit.phone)),
         FieldSpec("Email", text(Limit.email)),
         FieldSpec("Identity", text(Limit.identity)),
-        FieldSpec("Country", text(Limit.place)),
+        FieldSpec("Country", text(Limit.country)),
         FieldSpec("City", text(Limit.place)),
         FieldSpec("District", text(Limit.place)),
         FieldSpec("Neighborhood", text(Limit.place)),
         FieldSpec("Address", text(Limit.address)),
     ])
 
-    /// One `Products[]` line: `Amount` is the unit price, `Quantity` the count (assumption).
+    /// One `Products[]` line. Paywall requires `Name`, `TaxGroupId`, `UnitCodeId`, `Amount`,
+    /// `Quantity`; its table also marks `CurrencyId` required but no example sends it, so we keep
+    /// it optional (our choice). `Amount` is taken as the unit price (our choice: the docs do
+    /// not say).
     public static let product = BodySchema(fields: [
         FieldSpec("Name", text(Limit.productName, nonEmpty: true), required: true),
-        FieldSpec("TaxGroupId", .integer(minimum: 0)),
-        FieldSpec("UnitCodeId", .integer(minimum: 1)),
+        FieldSpec("TaxGroupId", .integerOneOf(taxGroups), required: true),
+        FieldSpec("UnitCodeId", .integer(minimum: 1), required: true),
         FieldSpec("Amount", .positiveDecimal, required: true),
         FieldSpec("Quantity", .integer(minimum: 1), required: true),
         FieldSpec("PaymentMethodId", .integer(minimum: 1)),
         FieldSpec("CurrencyId", .integerOrString),
     ])
 
-    /// `ReceiptOptions.Top` / `.Bottom`.
+    /// `ReceiptOptions.Top` / `.Bottom`: both members required (Paywall).
     public static let receiptLine = BodySchema(fields: [
-        FieldSpec("Text", text(Limit.receiptText)),
-        FieldSpec("FontSize", .integer(minimum: 1)),
+        FieldSpec("Text", text(Limit.receiptText), required: true),
+        FieldSpec("FontSize", .integerIn(Limit.fontSize), required: true),
     ])
 
-    /// `ReceiptOptions`.
+    /// `ReceiptOptions`: all four members required when it is sent (Paywall).
     public static let receiptOptions = BodySchema(fields: [
-        FieldSpec("TopSupport", .bool),
-        FieldSpec("Top", .object(receiptLine)),
-        FieldSpec("BottomSupport", .bool),
-        FieldSpec("Bottom", .object(receiptLine)),
+        FieldSpec("TopSupport", .bool, required: true),
+        FieldSpec("Top", .object(receiptLine), required: true),
+        FieldSpec("BottomSupport", .bool, required: true),
+        FieldSpec("Bottom", .object(receiptLine), required: true),
     ])
 
     /// An async (`sync == false`) or sync sale.
@@ -106,7 +122,7 @@ public enum RequestBodies {
             FieldSpec("SkipPrintMerchant", .bool),
             FieldSpec("SkipPaymentOptionScreen", .bool),
             FieldSpec("Customer", .object(customer)),
-            FieldSpec("Products", .array(of: .object(product), nonEmpty: true)),
+            FieldSpec("Products", .array(of: .object(product), nonEmpty: true), required: true),
             FieldSpec("ReceiptOptions", .object(receiptOptions)),
         ]
         if sync {
@@ -176,6 +192,14 @@ public enum RequestBodies {
         }
         return BodySchema(fields: fields)
     }
+
+    /// Activities of one payment: paging and `PaymentRequestId`
+    /// (`docs/fiziksel-pos/6.-odeme/2.-odeme-hareketler.md`).
+    public static let paymentActivities = BodySchema(fields: [
+        FieldSpec("pageIndex", .integer(minimum: 0), required: true),
+        FieldSpec("pageSize", .integer(minimum: 1), required: true),
+        FieldSpec("PaymentRequestId", .guid, required: true),
+    ])
 
     /// Payment list: paging and a date range (yyyy-MM-dd, start ≤ end).
     public static let paymentList = BodySchema(

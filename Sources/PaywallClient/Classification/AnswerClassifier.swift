@@ -14,17 +14,21 @@ public enum PaywallExchange: Sendable, Hashable {
 /// 1. Transport failures: nothing sent and connectivity (refused, connect timeout) →
 ///    transient; DNS, TLS, unreachable, bad URL → unavailable; may have been sent → outcome
 ///    unknown (reads: transient).
-/// 2. HTTP 401/403 → unavailable. 3xx, or 404/405 without a Paywall envelope → unavailable.
+/// 2. `System.AuthError` in a Physical envelope (any HTTP status, a 200 too), or HTTP 401/403 →
+///    unavailable (pause, no attempt spent). 3xx, or 404/405 without a Paywall envelope →
+///    unavailable.
 /// 3. HTTP 408, 429, 503 → transient with Retry-After.
-/// 4. A failure envelope that matches a configured "already done" rule of the endpoint →
-///    already done; for marketplace approve, every `Fail` reason "already approved" → already
-///    done.
-/// 5. Other 5xx → outcome unknown for endpoints that may move money, transient otherwise.
-/// 6. An envelope that clearly failed → retry-later rule → transient; otherwise rejected.
+/// 4. Marketplace approve: every `Fail` reason "already approved" → already done.
+/// 5. A Physical failure carrying one of Paywall's documented strings (``PhysicalError``, in
+///    `ClientMessage`, `ErrorCode` or `Message`) → its ``PhysicalError/treatment``.
+/// 6. A failure envelope that matches a configured "already done" rule of the endpoint →
+///    already done (numeric codes count only for the PaymentAPI, whose table documents them).
+/// 7. Other 5xx → outcome unknown for endpoints that may move money, transient otherwise.
+/// 8. An envelope that clearly failed → retry-later rule → transient; otherwise rejected.
 ///    An envelope that clearly succeeded on 2xx → succeeded (a sale without a
 ///    PaymentRequestId → outcome unknown). Contradictory or missing
 ///    signals → outcome unknown (reads: transient).
-/// 7. 2xx without an envelope → outcome unknown (reads: transient); 409 without an envelope
+/// 9. 2xx without an envelope → outcome unknown (reads: transient); 409 without an envelope
 ///    → outcome unknown; other 4xx without an envelope → rejected.
 public struct AnswerClassifier: Sendable {
     /// The configurable "already done" / "retry later" answers.
@@ -68,6 +72,10 @@ public struct AnswerClassifier: Sendable {
         let status = response.status
         let retryAfter = RetryAfter.delay(response.headers["Retry-After"], now: now)
 
+        let physicalError = endpoint.api == .physical ? answer.envelope.flatMap(PhysicalError.init(envelope:)) : nil
+        if physicalError == .authError {
+            return .unavailable(PaywallProblem(code: .credentialsRefused, answer: answer))
+        }
         switch status {
         case 401, 403:
             return .unavailable(PaywallProblem(code: .credentialsRefused, answer: answer))
@@ -94,6 +102,9 @@ public struct AnswerClassifier: Sendable {
                     return .alreadyDone(.alreadyApproved, answer)
                 }
             }
+            if verdict != .success || !(200..<300).contains(status), let physicalError {
+                return classify(physicalError, endpoint: endpoint, answer: answer, retryAfter: retryAfter)
+            }
             if verdict == .failure, let reason = alreadyDoneReason(endpoint: endpoint, envelope: envelope) {
                 return .alreadyDone(reason, answer)
             }
@@ -116,7 +127,8 @@ public struct AnswerClassifier: Sendable {
                 return .succeeded(answer)
             case .failure:
                 if rules.retryLater.matches(
-                    errorCode: envelope.errorCode, messages: [envelope.message, envelope.clientMessage])
+                    errorCode: endpoint.api == .payment ? envelope.errorCode : nil,
+                    messages: [envelope.message, envelope.clientMessage])
                 {
                     return .transient(
                         retryAfter: retryAfter ?? rules.retryLaterDelay,
@@ -147,10 +159,37 @@ public struct AnswerClassifier: Sendable {
             ? .outcomeUnknown(problem) : .transient(retryAfter: retryAfter, problem)
     }
 
+    private func classify(
+        _ error: PhysicalError, endpoint: PaywallEndpoint, answer: PaywallAnswer, retryAfter: Duration?
+    ) -> PaywallOutcome {
+        switch error.treatment {
+        case .serverError:
+            return serverError(endpoint: endpoint, answer: answer, retryAfter: retryAfter)
+        case .pause:
+            return .unavailable(PaywallProblem(code: .credentialsRefused, answer: answer))
+        case .probeCredentials:
+            return .credentialsInDoubt(answer)
+        case .retryLater:
+            return .transient(
+                retryAfter: retryAfter ?? rules.retryLaterDelay, PaywallProblem(code: .retryLater, answer: answer))
+        case .alreadyCancelled:
+            return endpoint.alreadyDone.contains(.alreadyCancelled)
+                ? .alreadyDone(.alreadyCancelled, answer) : .rejected(answer)
+        case .duplicateMerchantUniqueCode:
+            return endpoint.alreadyDone.contains(.duplicateMerchantUniqueCode)
+                ? .alreadyDone(.duplicateMerchantUniqueCode, answer) : .rejected(answer)
+        case .notConvenient, .fail:
+            return .rejected(answer)
+        }
+    }
+
     private func alreadyDoneReason(endpoint: PaywallEndpoint, envelope: PaywallEnvelope) -> AlreadyDoneReason? {
         for reason in AlreadyDoneReason.allCases where endpoint.alreadyDone.contains(reason) {
             guard let matcher = rules.alreadyDone[reason] else { continue }
-            if matcher.matches(errorCode: envelope.errorCode, messages: [envelope.message, envelope.clientMessage]) {
+            // A number decides only where a documented table says so for the API (the
+            // PaymentAPI's); the Physical API's numeric codes are undocumented (API-NOTES S2).
+            let code = endpoint.api == .payment ? envelope.errorCode : nil
+            if matcher.matches(errorCode: code, messages: [envelope.message, envelope.clientMessage]) {
                 return reason
             }
         }

@@ -83,6 +83,21 @@ public struct PaywallAPIClient: Sendable {
         return await send(request)
     }
 
+    /// Reads one page of a payment's activities: on success ``PaywallAnswer/activityPage`` holds
+    /// it.
+    public func paymentActivities(paymentRequestId: String, pageIndex: Int = 0, pageSize: Int = 50) async
+        -> PaywallOutcome
+    {
+        let request: PaywallRequest
+        do {
+            request = try builder.paymentActivities(
+                paymentRequestId: paymentRequestId, pageIndex: pageIndex, pageSize: pageSize)
+        } catch {
+            return refused(.paymentActivities, error)
+        }
+        return await send(request)
+    }
+
     /// Sends a request built by ``builder`` and classifies the result.
     public func send(_ request: PaywallRequest) async -> PaywallOutcome {
         let endpoint = configuration.catalog.endpoint(for: request.operation)
@@ -119,7 +134,7 @@ public struct PaywallAPIClient: Sendable {
             logger.info("Paywall request done")
         case .transient, .rejected, .invalid:
             logger.notice("Paywall request not done")
-        case .outcomeUnknown:
+        case .outcomeUnknown, .credentialsInDoubt:
             logger.warning("Paywall request outcome unknown")
         case .unavailable:
             logger.error("Paywall unavailable")

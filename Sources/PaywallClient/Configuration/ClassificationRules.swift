@@ -1,7 +1,11 @@
-/// Which Paywall answers mean "already done" or "try again later". The Physical API's error
-/// codes are undocumented (API-NOTES §7), so these are configuration with documented defaults
-/// taken from the PaymentAPI table and the official .NET SDK; tune them from test-environment
-/// observations.
+/// Which Paywall answers mean "already done" or "try again later", beyond Paywall's documented
+/// Physical API strings (``PhysicalError``, which the classifier reads first and which are not
+/// configurable). These are fallbacks for wordings seen in the field; tune them from
+/// test-environment observations.
+///
+/// Error codes match only PaymentAPI answers (marketplace approve), whose numeric table is
+/// documented; a Physical API answer is never classified by a number alone (API-NOTES S2: its
+/// numbers are undocumented, and on the general numbering 4 means "header missing").
 ///
 /// Message patterns match `Message` or `ClientMessage` (or a marketplace `Fail[].Reason`)
 /// after both sides are folded to lowercase letters and digits only, so
@@ -56,25 +60,22 @@ public struct ClassificationRules: Sendable, Hashable {
     }
 
     /// The defaults (see docs/paywall-client.md, "Configurable answers"):
-    /// - duplicate MerchantUniqueCode: codes 4 (PaymentAPI table) and 119 (.NET SDK),
-    ///   messages "merchant unique code already exist", "merchantuniquecode already";
-    /// - already cancelled: code 94 (.NET SDK PaymentHasSuccessfulCancel), messages
-    ///   "already cancel", "has successful cancel";
-    /// - already approved: code 303 (.NET SDK), message "already approved" (Fail reasons);
+    /// - duplicate MerchantUniqueCode: messages "merchant unique code already exist",
+    ///   "merchantuniquecode already" (Paywall's own string is typed: ``PhysicalError``);
+    /// - already cancelled: messages "already cancel", "has successful cancel";
+    /// - already approved: PaymentAPI code 303 (.NET SDK), message "already approved" (the
+    ///   `Fail[].Reason` of Paywall's repeated-approve example, API-NOTES §4);
     /// - already rolled back: message "already rolled back" only;
-    /// - retry later: code 269 (.NET SDK ThisOperationCannotDoInThisTime), message
-    ///   "cannot do in this time", after 2 s.
+    /// - retry later: message "cannot do in this time", after 2 s.
     public static let `default` = ClassificationRules(
         alreadyDone: [
             .duplicateMerchantUniqueCode: Matcher(
-                errorCodes: [4, 119],
                 messagePatterns: ["merchant unique code already exist", "merchantuniquecode already"]),
-            .alreadyCancelled: Matcher(
-                errorCodes: [94], messagePatterns: ["already cancel", "has successful cancel"]),
+            .alreadyCancelled: Matcher(messagePatterns: ["already cancel", "has successful cancel"]),
             .alreadyApproved: Matcher(errorCodes: [303], messagePatterns: ["already approved"]),
             .alreadyRolledBack: Matcher(messagePatterns: ["already rolled back", "already rollbacked"]),
         ],
-        retryLater: Matcher(errorCodes: [269], messagePatterns: ["cannot do in this time"]),
+        retryLater: Matcher(messagePatterns: ["cannot do in this time"]),
         retryLaterDelay: .seconds(2))
 
     /// Lowercase letters and digits only.

@@ -18,13 +18,12 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
     public var requestTimeout: Duration
     /// Which marketplace approve endpoint to call.
     public var approveVariant: MarketplaceApproveVariant
-    /// Which answers mean "already done" / "retry later".
+    /// Which answers mean "already done" / "retry later" (beyond Paywall's documented strings).
     public var classification: ClassificationRules
-    /// What payment status ids mean.
-    public var statusPolicy: PaymentStatusPolicy
 
     /// Creates a configuration. Defaults: 5 s connect, 30 s request, approve variant `payment`,
-    /// ``ClassificationRules/default``, ``PaymentStatusPolicy/paywall``.
+    /// ``ClassificationRules/default``. Payment statuses are Paywall's documented table
+    /// (``PaymentStatus``), not configuration.
     public init(
         physicalBaseURL: String,
         paymentBaseURL: String,
@@ -33,8 +32,7 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         connectTimeout: Duration = .seconds(5),
         requestTimeout: Duration = .seconds(30),
         approveVariant: MarketplaceApproveVariant = .payment,
-        classification: ClassificationRules = .default,
-        statusPolicy: PaymentStatusPolicy = .paywall
+        classification: ClassificationRules = .default
     ) {
         self.physicalBaseURL = physicalBaseURL
         self.paymentBaseURL = paymentBaseURL
@@ -44,7 +42,6 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         self.requestTimeout = requestTimeout
         self.approveVariant = approveVariant
         self.classification = classification
-        self.statusPolicy = statusPolicy
     }
 
     /// The base address of an API.
@@ -85,7 +82,7 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
                 "physicalBaseURL": physicalBaseURL, "paymentBaseURL": paymentBaseURL,
                 "privateCredentials": privateCredentials, "publicCredentials": publicCredentials,
                 "connectTimeout": connectTimeout, "requestTimeout": requestTimeout,
-                "approveVariant": approveVariant, "classification": classification, "statusPolicy": statusPolicy,
+                "approveVariant": approveVariant, "classification": classification,
             ], displayStyle: .struct)
     }
 }

@@ -32,6 +32,10 @@ public struct PaywallAnswer: Sendable, Hashable {
     /// `Result` (or `Body` for PaymentAPI answers), for the inbox `result` column.
     public var result: JSONValue? { envelope?.result ?? envelope?.body }
 
+    /// The documented Physical API error string the answer carries (`ClientMessage`, `ErrorCode`
+    /// or `Message`), if any.
+    public var physicalError: PhysicalError? { envelope.flatMap(PhysicalError.init(envelope:)) }
+
     /// `HTTP 200, ErrorCode 5, Message "...", ClientMessage "..."` (what is present).
     public var summary: String {
         var text = "HTTP \(httpStatus)"
@@ -49,6 +53,11 @@ public struct PaywallAnswer: Sendable, Hashable {
     /// The page a payment list returned (`Result`), when readable.
     public var paymentListPage: PaymentListPage? {
         envelope?.result.flatMap(PaymentListPage.init)
+    }
+
+    /// The page an activities list returned (`Result`), when readable.
+    public var activityPage: PaymentActivityPage? {
+        envelope?.result.flatMap(PaymentActivityPage.init)
     }
 
     /// The product lists of a marketplace answer, when present.

@@ -22,9 +22,14 @@ public enum PaywallOutcome: Sendable, Hashable, CustomStringConvertible {
     case unavailable(PaywallProblem)
     /// The command was refused before sending (nothing sent).
     case invalid(ValidationError)
+    /// `Pair.Async.AuthenticationFailed`: Paywall refused this command as unauthorised, which
+    /// may concern this command only or the key pair. The worker probes with the same keys (a
+    /// one-item payment list): refused too → pause like ``unavailable(_:)``; otherwise the
+    /// command fails with Paywall's words (see `CredentialProbe` in the worker).
+    case credentialsInDoubt(PaywallAnswer)
 
     /// The `attempt.outcome` value of the schema: `succeeded`, `already_done`, `transient`,
-    /// `unknown`, `rejected`, `unavailable`, `invalid`.
+    /// `unknown`, `rejected`, `unavailable`, `invalid`, `credentials_in_doubt`.
     public var recordName: String {
         switch self {
         case .succeeded: "succeeded"
@@ -34,13 +39,16 @@ public enum PaywallOutcome: Sendable, Hashable, CustomStringConvertible {
         case .rejected: "rejected"
         case .unavailable: "unavailable"
         case .invalid: "invalid"
+        case .credentialsInDoubt: "credentials_in_doubt"
         }
     }
 
     /// The answer, when there was one.
     public var answer: PaywallAnswer? {
         switch self {
-        case .succeeded(let answer), .alreadyDone(_, let answer), .rejected(let answer): answer
+        case .succeeded(let answer), .alreadyDone(_, let answer), .rejected(let answer),
+            .credentialsInDoubt(let answer):
+            answer
         case .transient(_, let problem), .outcomeUnknown(let problem), .unavailable(let problem): problem.answer
         case .invalid: nil
         }
@@ -67,6 +75,7 @@ public enum PaywallOutcome: Sendable, Hashable, CustomStringConvertible {
         case .rejected(let answer): "rejected (\(answer.summary))"
         case .unavailable(let problem): "unavailable: \(problem)"
         case .invalid(let error): "invalid: \(error.field): \(error.description)"
+        case .credentialsInDoubt(let answer): "credentials in doubt (\(answer.summary))"
         }
     }
 }

@@ -88,6 +88,19 @@ public struct PaywallRequestBuilder: Sendable {
         return request(for: endpoint, path: endpoint.path, body: body)
     }
 
+    /// POST /api/payment/activities with `pageIndex`, `pageSize`, `PaymentRequestId`.
+    public func paymentActivities(paymentRequestId: String, pageIndex: Int, pageSize: Int) throws(ValidationError)
+        -> PaywallRequest
+    {
+        let endpoint = configuration.catalog.endpoint(for: .paymentActivities)
+        let body: JSONValue = [
+            "pageIndex": .number(String(pageIndex)), "pageSize": .number(String(pageSize)),
+            "PaymentRequestId": .string(paymentRequestId),
+        ]
+        try endpoint.body?.check(body)
+        return request(for: endpoint, path: endpoint.path, body: body)
+    }
+
     private func request(for endpoint: PaywallEndpoint, path: String, body: JSONValue?) -> PaywallRequest {
         let credentials = configuration.credentials(for: endpoint.credentials)
         var headers = PaywallHeaders()

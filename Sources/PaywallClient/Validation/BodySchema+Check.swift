@@ -88,6 +88,25 @@ extension BodySchema {
                         ? "\(name) must be a positive integer, not \(literal)"
                         : "\(name) must be at least \(minimum), not \(literal)")
             }
+        case .integerIn(let range):
+            guard let literal = value.numberLiteral else { throw wrongType("an integer") }
+            guard let number = Int(literal) else {
+                throw ValidationError(
+                    code: .wrongType, field: name, description: "\(name) must be an integer, not \(literal)")
+            }
+            guard range.contains(number) else {
+                throw ValidationError(
+                    code: .outOfRange, field: name,
+                    description: "\(name) must be between \(range.lowerBound) and \(range.upperBound), not \(literal)")
+            }
+        case .integerOneOf(let values):
+            guard let literal = value.numberLiteral else { throw wrongType("an integer") }
+            guard let number = Int(literal), values.contains(number) else {
+                throw ValidationError(
+                    code: .outOfRange, field: name,
+                    description:
+                        "\(name) must be one of \(values.map(String.init).joined(separator: ", ")), not \(literal)")
+            }
         case .positiveDecimal:
             guard let literal = value.numberLiteral else { throw wrongType("a number") }
             guard let decimal = ExactDecimal.parse(literal) else {

@@ -9,6 +9,10 @@ public indirect enum FieldType: Sendable {
     case bool
     /// An integer number literal (no fraction, no exponent) at least `minimum`.
     case integer(minimum: Int?)
+    /// An integer number literal within `range` (e.g. a 2-digit FontSize).
+    case integerIn(ClosedRange<Int>)
+    /// An integer number literal equal to one of `values` (e.g. TaxGroupId 0, 1, 10, 20).
+    case integerOneOf([Int])
     /// A number literal whose exact decimal value is greater than zero.
     case positiveDecimal
     /// An integer number or a non-empty string (CurrencyId: the docs' table says string, the

@@ -27,15 +27,15 @@ public struct CallbackDelivery: Sendable, Hashable {
             .init("ConnectionId", .string("00000000-0000-4000-8000-00000000c0de")),
             .init("TerminalId", .string(payment.terminalId)),
             .init("PaymentRequestId", .string(payment.paymentRequestId)),
-            .init("PaymentRequestActivityId", .string(payment.activityId)),
-            .init("PaymentTypeId", .number(String(payment.activityTypeId))),
+            .init("PaymentRequestActivityId", .string(change.activityId)),
+            .init("PaymentTypeId", .number(String(change.activity.rawValue))),
             .init("PaymentStatusId", .number(String(change.to.rawValue))),
             .init("MerchantUniqueCode", .string(payment.order.merchantUniqueCode)),
             .init("DisplayCode", payment.order.displayCode.map(JSONValue.string) ?? .null),
             .init("Amount", .number(payment.order.amount)),
             .init("Message", change.to == .failed ? .string(payment.message ?? "") : .null),
             .init("Hash", .string(hash)),
-            .init("HashFormat", .number(String(CallbackHash.format))),
+            .init("HashFormat", .string(CallbackHash.format)),
             .init("HashKeyType", .number(String(CallbackHash.keyType))),
         ])
         return CallbackDelivery(url: url, payload: payload, at: change.at)

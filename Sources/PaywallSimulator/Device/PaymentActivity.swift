@@ -1,21 +1,24 @@
 import OutboxModel
+import PaywallClient
 
-/// One step in a payment's life (the sale, a cancel, a rollback), as Paywall's activities list it.
+/// One row of Paywall's activities list for a payment: an activity (the sale, or a cancel)
+/// reaching a status (`docs/fiziksel-pos/6.-odeme/2.-odeme-hareketler.md`: `Id`,
+/// `PaymentTypeId`, `PaymentStatusId`, `Date`; one row per status, oldest first).
 public struct PaymentActivity: Sendable, Hashable, Codable {
-    /// `PaymentRequestActivityId`.
+    /// `Id`: the activity's `PaymentRequestActivityId`.
     public var id: String
-    /// `PaymentTypeId` of the step: 1 sale, 2 cancellation.
-    public var typeId: Int
-    /// What the step was, in words (`sale`, `cancel`, `sale_rollback`, `cancel_rollback`).
-    public var command: String
-    /// When the simulator accepted the step.
+    /// `PaymentTypeId`: 1 sale, 2 cancel.
+    public var type: PaymentType
+    /// The status the activity reached.
+    public var status: PaymentStatus
+    /// When (simulated time).
     public var at: EpochMillis
 
-    /// Creates an activity.
-    public init(id: String, typeId: Int, command: String, at: EpochMillis) {
+    /// Creates a row.
+    public init(id: String, type: PaymentType, status: PaymentStatus, at: EpochMillis) {
         self.id = id
-        self.typeId = typeId
-        self.command = command
+        self.type = type
+        self.status = status
         self.at = at
     }
 }

@@ -1,19 +1,29 @@
 import OutboxModel
+import PaywallClient
 
-/// A payment moved from one status to another (what a callback reports).
+/// An activity of a payment moved from one status to another (what a callback reports).
 public struct StatusChange: Sendable, Hashable, Codable {
     /// `PaymentRequestId`.
     public var paymentRequestId: String
-    /// The status before.
-    public var from: SimulatedPaymentStatus
+    /// The activity's `PaymentRequestActivityId`.
+    public var activityId: String
+    /// The activity: the sale or a cancel.
+    public var activity: PaymentType
+    /// The status before (`nil` for a new activity).
+    public var from: PaymentStatus?
     /// The status after.
-    public var to: SimulatedPaymentStatus
+    public var to: PaymentStatus
     /// When it happened in simulated time (a scheduled time, not when it was noticed).
     public var at: EpochMillis
 
     /// Creates a status change.
-    public init(paymentRequestId: String, from: SimulatedPaymentStatus, to: SimulatedPaymentStatus, at: EpochMillis) {
+    public init(
+        paymentRequestId: String, activityId: String, activity: PaymentType, from: PaymentStatus?, to: PaymentStatus,
+        at: EpochMillis
+    ) {
         self.paymentRequestId = paymentRequestId
+        self.activityId = activityId
+        self.activity = activity
         self.from = from
         self.to = to
         self.at = at

@@ -14,6 +14,9 @@ public struct SimulatedPaywall: Sendable {
     public var ledger = MarketplaceLedger()
     /// Pair requests.
     public var pairing = PairingBook()
+    /// The HTTP status of a `System.AuthError` answer (401 unless set; 200 plays a Paywall that
+    /// reports it in a 200 envelope).
+    public var authErrorHTTPStatus = 401
     /// Sale requests per MerchantUniqueCode (lowercase), maintained by ``countReceivedSale(_:)``
     /// and ``handle(_:now:)``.
     public private(set) var saleCounts: [String: SaleRequestCount] = [:]
@@ -58,6 +61,7 @@ public struct SimulatedPaywall: Sendable {
         case .asyncPairConfirm: return pairConfirm(body)
         case .paymentInquiry: return inquiry(call.pathParameter ?? "", now: now)
         case .paymentList: return list(body, now: now)
+        case .paymentActivities: return activities(body, now: now)
         case .marketplaceApprove: return approve(body)
         case .approvalReport: return report(call.headers)
         }
@@ -76,8 +80,11 @@ public struct SimulatedPaywall: Sendable {
         case .payment:
             return .paymentAPI(status: 401, errorCode: 401, result: false, message: message, body: .null)
         case .physical:
+            // Which HTTP status comes with System.AuthError is not documented (API-NOTES S8,
+            // "still open"); the simulator answers 401 by default, or 200 when configured.
             return .physicalError(
-                status: 401, casing: call.route.casing, errorCode: 401, message: message, clientMessage: "Unauthorized")
+                status: authErrorHTTPStatus, casing: call.route.casing, errorCode: DeviceRefusal.genericErrorCode,
+                message: message, clientMessage: PhysicalError.authError.rawValue)
         }
     }
 
@@ -124,8 +131,8 @@ public struct SimulatedPaywall: Sendable {
             .paymentAPI(status: 400, errorCode: 2, result: false, message: error.description, body: .null)
         case .physical:
             .physicalError(
-                status: 400, casing: route.casing, errorCode: 2, message: error.description,
-                clientMessage: "ValidationError")
+                status: 400, casing: route.casing, errorCode: DeviceRefusal.genericErrorCode,
+                message: error.description, clientMessage: PhysicalError.validationError.rawValue)
         }
     }
 
@@ -164,12 +171,11 @@ public struct SimulatedPaywall: Sendable {
 
     mutating func followUp(_ route: SimulatorRoute, _ body: JSONValue, now: EpochMillis) -> SimulatedAnswer {
         let id = body.value(forExactKey: "PaymentRequestId")?.stringValue ?? ""
-        let activity = ids.nextGUID()
         let result: Result<CommandAnswer, DeviceRefusal>
         switch route {
-        case .syncSaleRollback: result = model.rollbackSale(paymentRequestId: id, activityId: activity, now: now)
-        case .syncCancelRollback: result = model.rollbackCancel(paymentRequestId: id, activityId: activity, now: now)
-        default: result = model.cancel(paymentRequestId: id, activityId: activity, now: now)
+        case .syncSaleRollback: result = model.rollbackSale(paymentRequestId: id, now: now)
+        case .syncCancelRollback: result = model.rollbackCancel(paymentRequestId: id, now: now)
+        default: result = model.cancel(paymentRequestId: id, activityId: ids.nextGUID(), now: now)
         }
         switch result {
         case .success(let answer): return .physical(casing: route.casing, result: Self.commandResult(answer))
@@ -181,7 +187,7 @@ public struct SimulatedPaywall: Sendable {
         .object([
             .init("PaymentRequestId", .string(answer.paymentRequestId)),
             .init("PaymentRequestActivityId", .string(answer.activityId)),
-            .init("PaymentRequestActivityTypeId", .number(String(answer.activityTypeId))),
+            .init("PaymentRequestActivityTypeId", .number(String(answer.activityType.rawValue))),
             .init("PaymentStatus", .number(String(answer.status.rawValue))),
         ])
     }
@@ -193,9 +199,10 @@ public struct SimulatedPaywall: Sendable {
     }
 
     static func inquiryResult(_ p: SimulatedPayment) -> JSONValue {
-        .object([
+        let latest = p.latest
+        return .object([
             .init("PaymentRequestId", .string(p.paymentRequestId)),
-            .init("PaymentRequestActivityId", .string(p.activityId)),
+            .init("PaymentRequestActivityId", .string(latest.id)),
             .init("TerminalId", .string(p.terminalId)),
             .init("MerchantUniqueCode", .string(p.order.merchantUniqueCode)),
             .init("DisplayCode", p.order.displayCode.map(JSONValue.string) ?? .null),
@@ -206,10 +213,10 @@ public struct SimulatedPaywall: Sendable {
             .init("CurrencyId", Self.currencyValue(p.order.currencyId)),
             .init("Currency", .string(currencyName(p.order.currencyId))),
             .init("IP", .string("127.0.0.1")),
-            .init("PaymentTypeId", .number(String(p.activityTypeId))),
-            .init("PaymentType", .string(p.activityTypeId == 2 ? "Cancel" : "Sale")),
-            .init("PaymentStatusId", .number(String(p.status.rawValue))),
-            .init("PaymentStatus", .string(p.status.name)),
+            .init("PaymentTypeId", .number(String(latest.type.rawValue))),
+            .init("PaymentType", .string(latest.type.name)),
+            .init("PaymentStatusId", .number(String(latest.status.rawValue))),
+            .init("PaymentStatus", .string(latest.status.name)),
             .init("Message", p.message.map(JSONValue.string) ?? .null),
             .init("CreatedDate", .string(SimulatorDate.timestamp(p.createdAt))),
             .init("ModifiedDate", p.modifiedAt.map { .string(SimulatorDate.timestamp($0)) } ?? .null),
@@ -231,7 +238,8 @@ public struct SimulatedPaywall: Sendable {
             pageIndex.multipliedReportingOverflow(by: pageSize).overflow ? matching.count : pageIndex * pageSize)
         let page = matching[first..<min(matching.count, first + pageSize)]
         let items = page.map { p -> JSONValue in
-            .object([
+            let latest = p.latest
+            return .object([
                 .init("Id", .string(p.paymentRequestId)),
                 .init("TerminalId", .string(p.terminalId)),
                 .init("MerchantUniqueCode", .string(p.order.merchantUniqueCode)),
@@ -241,25 +249,59 @@ public struct SimulatedPaywall: Sendable {
                 .init("PaymentChannelName", .string(p.order.channel.name)),
                 .init("CurrencyId", Self.currencyValue(p.order.currencyId)),
                 .init("CurrencyName", .string(Self.currencyName(p.order.currencyId))),
-                .init("Ip", .string("127.0.0.1")),
-                .init("PaymentRequestActivityId", .string(p.activityId)),
-                .init("PaymentTypeId", .number(String(p.activityTypeId))),
-                .init("PaymentTypeName", .string(p.activityTypeId == 2 ? "Cancel" : "Sale")),
-                .init("PaymentStatusId", .number(String(p.status.rawValue))),
-                .init("PaymentStatusName", .string(p.status.name)),
+                .init("IP", .string("127.0.0.1")),
+                .init("PaymentRequestActivityId", .string(latest.id)),
+                .init("PaymentTypeId", .number(String(latest.type.rawValue))),
+                .init("PaymentTypeName", .string(latest.type.name)),
+                .init("PaymentStatusId", .number(String(latest.status.rawValue))),
+                .init("PaymentStatusName", .string(latest.status.name)),
                 .init("Date", .string(SimulatorDate.timestamp(p.createdAt))),
             ])
         }
-        let pageCount = (matching.count + pageSize - 1) / pageSize
         return .physical(
             casing: .pascal,
-            result: .object([
-                .init("Items", .array(Array(items))),
-                .init("CurrentPage", .number(String(pageIndex))),
-                .init("PageCount", .number(String(pageCount))),
-                .init("PageSize", .number(String(pageSize))),
-                .init("TotalCount", .number(String(matching.count))),
-            ]))
+            result: Self.page(Array(items), pageIndex: pageIndex, pageSize: pageSize, total: matching.count))
+    }
+
+    /// `Result` of a list: `Items` plus `Pagination` (0-based `CurrentPage`), as
+    /// `docs/fiziksel-pos/6.-odeme/1.-odemeler.md` shows.
+    static func page(_ items: [JSONValue], pageIndex: Int, pageSize: Int, total: Int) -> JSONValue {
+        .object([
+            .init("Items", .array(items)),
+            .init(
+                "Pagination",
+                .object([
+                    .init("CurrentPage", .number(String(pageIndex))),
+                    .init("PageCount", .number(String((total + pageSize - 1) / pageSize))),
+                    .init("PageSize", .number(String(pageSize))),
+                    .init("TotalCount", .number(String(total))),
+                ])),
+        ])
+    }
+
+    /// POST /api/payment/activities: every status each activity of the payment reached, oldest
+    /// first (`docs/fiziksel-pos/6.-odeme/2.-odeme-hareketler.md`).
+    mutating func activities(_ body: JSONValue, now: EpochMillis) -> SimulatedAnswer {
+        model.advance(to: now)
+        let id = body.value(forExactKey: "PaymentRequestId")?.stringValue ?? ""
+        guard let payment = model.payment(id: id) else { return Self.refused(.paymentActivities, .paymentNotFound) }
+        let pageIndex = body.value(forExactKey: "pageIndex")?.intValue ?? 0
+        let pageSize = max(1, body.value(forExactKey: "pageSize")?.intValue ?? 1)
+        let all = payment.activities
+        let first = min(
+            all.count, pageIndex.multipliedReportingOverflow(by: pageSize).overflow ? all.count : pageIndex * pageSize)
+        let items = all[first..<min(all.count, first + pageSize)].map { row -> JSONValue in
+            .object([
+                .init("Id", .string(row.id)),
+                .init("PaymentTypeId", .number(String(row.type.rawValue))),
+                .init("PaymentTypeName", .string(row.type.name)),
+                .init("PaymentStatusId", .number(String(row.status.rawValue))),
+                .init("PaymentStatusName", .string(row.status.name)),
+                .init("Date", .string(SimulatorDate.timestamp(row.at))),
+            ])
+        }
+        return .physical(
+            casing: .pascal, result: Self.page(items, pageIndex: pageIndex, pageSize: pageSize, total: all.count))
     }
 
     // MARK: Pairing
@@ -292,8 +334,8 @@ public struct SimulatedPaywall: Sendable {
         let id = body.value(forExactKey: "PairAsyncRequestId")?.stringValue ?? ""
         guard let pairId = pairing.confirmAsync(id: id, newTerminalPairId: ids.nextGUID()) else {
             return .physicalError(
-                casing: .pascal, errorCode: 56, message: "Pair request not found.", clientMessage: "PairRequestNotFound"
-            )
+                casing: .pascal, errorCode: DeviceRefusal.genericErrorCode, message: "Pair request not found.",
+                clientMessage: PhysicalError.pairRequestNotFound.rawValue)
         }
         return .physical(casing: .pascal, result: .object([.init("TerminalPairId", .string(pairId))]))
     }

@@ -69,28 +69,25 @@ actor SimulatorCore {
     /// The answer of a fault that stops a request before processing.
     func faultAnswer(_ fault: Fault, route: SimulatorRoute) -> SimulatedAnswer {
         let retryAfter = faults.settings.retryAfterSeconds
-        let (status, message, clientMessage, headers): (Int, String, String, [String: String])
+        let (status, message, headers): (Int, String, [String: String])
         switch fault {
         case .tooManyRequests:
-            (status, message, clientMessage, headers) =
-                (429, "Too many requests (simulated).", "TooManyRequests", ["Retry-After": String(retryAfter)])
+            (status, message, headers) = (429, "Too many requests (simulated).", ["Retry-After": String(retryAfter)])
         case .serviceUnavailable:
-            (status, message, clientMessage, headers) =
-                (503, "Service unavailable (simulated).", "ServiceUnavailable", ["Retry-After": String(retryAfter)])
+            (status, message, headers) = (503, "Service unavailable (simulated).", ["Retry-After": String(retryAfter)])
         default:
-            (status, message, clientMessage, headers) = (
-                500, "Internal server error (simulated).", "InternalServerError", [:]
-            )
+            (status, message, headers) = (500, "Internal server error (simulated).", [:])
         }
-        let code = status
         switch route.api {
         case .payment:
             return .paymentAPI(
-                status: status, errorCode: code, result: false, message: message, body: .null, headers: headers)
+                status: status, errorCode: status, result: false, message: message, body: .null, headers: headers)
         case .physical:
+            // Paywall's documented string for a failure on its side; the HTTP status tells
+            // throttling (429/503) apart.
             return .physicalError(
-                status: status, casing: route.casing, errorCode: code, message: message,
-                clientMessage: clientMessage, headers: headers)
+                status: status, casing: route.casing, errorCode: DeviceRefusal.genericErrorCode, message: message,
+                clientMessage: PhysicalError.serverError.rawValue, headers: headers)
         }
     }
 
@@ -121,7 +118,8 @@ actor SimulatorCore {
                 "simulator payment status changed",
                 metadata: [
                     "sim.payment.id": .string(change.paymentRequestId),
-                    "sim.payment.status.from": .stringConvertible(change.from.rawValue),
+                    "sim.payment.activity": .string(change.activity.name),
+                    "sim.payment.status.from": .stringConvertible(change.from?.rawValue ?? 0),
                     "sim.payment.status.to": .stringConvertible(change.to.rawValue),
                 ])
             guard let key = configuration.callbackHashKey,

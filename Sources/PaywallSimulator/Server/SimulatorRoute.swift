@@ -25,6 +25,8 @@ public enum SimulatorRoute: Sendable, Hashable, CaseIterable {
     case paymentInquiry
     /// POST /api/payment/list.
     case paymentList
+    /// POST /api/payment/activities.
+    case paymentActivities
     /// POST (or PUT, "update confirmation") on one of the three marketplace approve paths.
     case marketplaceApprove(MarketplaceApproveVariant)
     /// GET /api/paywall/marketplace/report/approval with header `paymentid`.
@@ -34,7 +36,7 @@ public enum SimulatorRoute: Sendable, Hashable, CaseIterable {
     public static var allCases: [SimulatorRoute] {
         [
             .asyncSale, .syncSale, .asyncCancel, .syncCancel, .syncSaleRollback, .syncCancelRollback,
-            .asyncPairRequest, .asyncPairConfirm, .syncPairRequest, .paymentInquiry, .paymentList,
+            .asyncPairRequest, .asyncPairConfirm, .syncPairRequest, .paymentInquiry, .paymentList, .paymentActivities,
         ] + MarketplaceApproveVariant.allCases.map { .marketplaceApprove($0) } + [.approvalReport]
     }
 
@@ -52,6 +54,7 @@ public enum SimulatorRoute: Sendable, Hashable, CaseIterable {
         case .syncPairRequest: PaywallCatalog().endpoint(for: CommandKind.syncPairRequest)
         case .paymentInquiry: PaywallCatalog().endpoint(for: PaywallOperation.paymentInquiry)
         case .paymentList: PaywallCatalog().endpoint(for: PaywallOperation.paymentList)
+        case .paymentActivities: PaywallCatalog().endpoint(for: PaywallOperation.paymentActivities)
         case .marketplaceApprove(let variant):
             PaywallCatalog(approveVariant: variant).endpoint(for: CommandKind.marketplaceApprove)
         case .approvalReport: nil
@@ -117,6 +120,7 @@ public enum SimulatorRoute: Sendable, Hashable, CaseIterable {
         case .syncPairRequest: "sync_pair_request"
         case .paymentInquiry: "payment_inquiry"
         case .paymentList: "payment_list"
+        case .paymentActivities: "payment_activities"
         case .marketplaceApprove(let variant): "marketplace_approve_\(variant.rawValue)"
         case .approvalReport: "marketplace_approval_report"
         }

@@ -13,7 +13,7 @@ func testConfiguration(path: String = "/tmp/unused.sqlite", baseURL: String = "h
             physicalBaseURL: baseURL, paymentBaseURL: baseURL,
             privateCredentials: PaywallCredentials(apiKey: "sim-private-key", apiClient: "sim-private-client"),
             publicCredentials: PaywallCredentials(apiKey: "sim-public-key", apiClient: "sim-public-client"),
-            connectTimeout: .seconds(2), requestTimeout: .seconds(5), statusPolicy: .simulator),
+            connectTimeout: .seconds(2), requestTimeout: .seconds(5)),
         workerID: "test-worker")
     configuration.maxAttempts = 5
     configuration.maxAgeMillis = 3_600_000

@@ -106,7 +106,7 @@ final class SimulatorProcess: Sendable {
 func workerArguments(db: String, simulator: String, id: String, extra: [String] = []) -> [String] {
     [
         "--db", db, "--physical-base-url", simulator, "--payment-base-url", simulator, "--allow-insecure-http",
-        "--status-policy", "simulator", "--worker-id", id, "--lease", "3s", "--request-timeout", "2s", "--connect-timeout", "500ms", "--concurrency", "4",
+        "--worker-id", id, "--lease", "3s", "--request-timeout", "2s", "--connect-timeout", "500ms", "--concurrency", "4",
         "--backoff-base", "50ms", "--backoff-cap", "500ms", "--log-level", "info",
     ] + extra
 }

@@ -90,7 +90,7 @@ final class WorkerHarness: Sendable {
 
 enum Payloads {
     static func sale(_ key: String, amount: String = "22.10", terminal: String = "T1") -> String {
-        #"{"TerminalTagCode":"\#(terminal)","MerchantUniqueCode":"\#(key)","Amount":\#(amount),"CurrencyId":1}"#
+        #"{"TerminalTagCode":"\#(terminal)","MerchantUniqueCode":"\#(key)","Amount":\#(amount),"CurrencyId":1,"Products":[{"Name":"Item","TaxGroupId":20,"UnitCodeId":4,"Amount":\#(amount),"Quantity":1}]}"#
     }
 
     static func key() -> String { UUID().uuidString.lowercased() }

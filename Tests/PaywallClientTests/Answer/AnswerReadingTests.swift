@@ -136,32 +136,3 @@ struct AnswerReadingTests {
         #expect(answer.httpStatus == 418)
     }
 }
-
-@Suite("Payment status policy")
-struct PaymentStatusPolicyTests {
-    @Test("real Paywall: every status, even SentToDevice, is possibly on the device", arguments: [1, 2, 3, 4, 5, 99])
-    func paywallDefault(status: Int) {
-        #expect(PaymentStatusPolicy.paywall.meaning(of: status) == .possiblyOnDevice)
-        #expect(!PaymentStatusPolicy.paywall.meaning(of: status).isTerminal)
-    }
-
-    @Test(
-        "simulator numbering",
-        arguments: [
-            (SimulatorPaymentStatus.created, PaymentStatusPolicy.Meaning.notOnDevice),
-            (.sentToDevice, .notOnDevice), (.onDevice, .onDevice), (.cancelled, .cancelled),
-            (.succeeded, .succeeded), (.failed, .failed), (.rolledBack, .rolledBack),
-        ])
-    func simulator(status: SimulatorPaymentStatus, meaning: PaymentStatusPolicy.Meaning) {
-        #expect(PaymentStatusPolicy.simulator.meaning(of: status.rawValue) == meaning)
-        #expect(PaymentStatusPolicy.simulator.meaning(of: 42) == .possiblyOnDevice)
-    }
-
-    @Test("policies are configuration")
-    func custom() {
-        var policy = PaymentStatusPolicy.paywall
-        policy.meanings[9] = .succeeded
-        #expect(policy.meaning(of: 9).isTerminal)
-        #expect(policy.meaning(of: 2) == .possiblyOnDevice)
-    }
-}

@@ -142,7 +142,7 @@ struct RequestGoldenTests {
     @Test("catalog: one entry per operation, with its traits")
     func catalogTraits() {
         let catalog = PaywallCatalog()
-        #expect(catalog.endpoints.count == CommandKind.allCases.count + 2)
+        #expect(catalog.endpoints.count == CommandKind.allCases.count + 3)
         for kind in CommandKind.allCases {
             let endpoint = catalog.endpoint(for: kind)
             #expect(endpoint.insertsPaymentRequestId == (kind.role == .followUp), "\(kind)")
@@ -158,5 +158,18 @@ struct RequestGoldenTests {
         #expect(catalog.endpoint(for: .syncCancel).alreadyDone == [.alreadyCancelled])
         #expect(catalog.endpoint(for: .marketplaceApprove).alreadyDone == [.alreadyApproved])
         #expect(catalog.endpoint(for: .paymentInquiry).sideEffect == .readOnly)
+        #expect(catalog.endpoint(for: .paymentActivities).sideEffect == .readOnly)
+    }
+
+    // docs/fiziksel-pos/6.-odeme/2.-odeme-hareketler.md: pageIndex, pageSize, PaymentRequestId.
+    @Test("payment activities request")
+    func activities() throws {
+        let request = try Fixtures.builder.paymentActivities(
+            paymentRequestId: Fixtures.paymentRequestId, pageIndex: 0, pageSize: 10)
+        #expect(request.method == .post)
+        #expect(request.url == "https://physical.paywall.test/api/payment/activities")
+        #expect(
+            request.bodyText
+                == #"{"pageIndex":0,"pageSize":10,"PaymentRequestId":"\#(Fixtures.paymentRequestId)"}"#)
     }
 }

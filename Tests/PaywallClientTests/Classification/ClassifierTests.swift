@@ -12,7 +12,7 @@ struct ClassifierTests {
     /// The outcome's shape, for tables.
     enum Shape: String, Sendable {
         case succeeded, transient, unknown, rejected, unavailable
-        case duplicate, cancelled, approved, rolledBack
+        case duplicate, cancelled, approved, rolledBack, probe
     }
 
     static func shape(_ outcome: PaywallOutcome) -> Shape {
@@ -27,6 +27,7 @@ struct ClassifierTests {
         case .rejected: .rejected
         case .unavailable: .unavailable
         case .invalid: .rejected
+        case .credentialsInDoubt: .probe
         }
     }
 
@@ -91,13 +92,14 @@ struct ClassifierTests {
             name: "physical failure on HTTP 404 with envelope → rejected", operation: cancel, status: 404,
             body: #"{"ErrorCode":56,"Succeeded":false,"Failed":true,"Message":"Payment not found"}"#,
             expected: .rejected),
-        // Duplicate MerchantUniqueCode, by code and by message, both casings, sales only.
+        // Duplicate MerchantUniqueCode: never by a bare number on the Physical API (S2: on the
+        // general numbering 4 means "header missing").
         Row(
-            name: "duplicate MUC code 4", operation: sale, status: 200,
-            body: #"{"ErrorCode":4,"Succeeded":false,"Failed":true,"Message":"x"}"#, expected: .duplicate),
+            name: "bare ErrorCode 4 on a sale is not a duplicate", operation: sale, status: 200,
+            body: #"{"ErrorCode":4,"Succeeded":false,"Failed":true,"Message":"x"}"#, expected: .rejected),
         Row(
-            name: "duplicate MUC code 119 camelCase", operation: syncSale, status: 200,
-            body: #"{"errorCode":119,"succeeded":false,"failed":true}"#, expected: .duplicate),
+            name: "bare ErrorCode 119 camelCase is not a duplicate", operation: syncSale, status: 200,
+            body: #"{"errorCode":119,"succeeded":false,"failed":true}"#, expected: .rejected),
         Row(
             name: "duplicate MUC by ClientMessage", operation: sale, status: 400,
             body: #"{"ErrorCode":9001,"Failed":true,"ClientMessage":"MerchantUniqueCodeAlreadyExist"}"#,
@@ -111,8 +113,8 @@ struct ClassifierTests {
             body: #"{"ErrorCode":4,"Failed":true}"#, expected: .rejected),
         // Already cancelled.
         Row(
-            name: "already cancelled by code 94", operation: cancel, status: 200,
-            body: #"{"errorCode":94,"succeeded":false,"failed":true}"#, expected: .cancelled),
+            name: "bare code 94 on a cancel is not 'already cancelled'", operation: cancel, status: 200,
+            body: #"{"errorCode":94,"succeeded":false,"failed":true}"#, expected: .rejected),
         Row(
             name: "already cancelled by message", operation: syncCancel, status: 200,
             body: #"{"ErrorCode":500123,"Failed":true,"Message":"Payment already cancelled"}"#, expected: .cancelled),
@@ -123,9 +125,10 @@ struct ClassifierTests {
             name: "already rolled back by message", operation: rollback, status: 200,
             body: #"{"ErrorCode":1,"Failed":true,"Message":"Command already rolled back"}"#, expected: .rolledBack),
         Row(
-            name: "rollback too early → transient", operation: rollback, status: 200,
-            body: #"{"ErrorCode":269,"Failed":true,"ClientMessage":"ThisOperationCannotDoInThisTime"}"#,
-            expected: .transient),
+            name: "rollback refused by Paywall's string → rejected (the worker decides with a fresh inquiry)",
+            operation: rollback, status: 200,
+            body: #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Payment.Async.NotConvenientStatusForThisOperation"}"#,
+            expected: .rejected),
         // PaymentAPI envelope (marketplace approve), both casings.
         Row(
             name: "approve success", operation: approve, status: 200,
@@ -185,8 +188,9 @@ struct ClassifierTests {
             name: "500 with failure envelope on a sale → unknown", operation: sale, status: 500,
             body: #"{"ErrorCode":1,"Failed":true}"#, expected: .unknown),
         Row(
-            name: "500 with duplicate envelope → duplicate", operation: sale, status: 500,
-            body: #"{"ErrorCode":4,"Failed":true}"#, expected: .duplicate),
+            name: "500 with duplicate string → duplicate", operation: sale, status: 500,
+            body: #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Payment.Async.MerchantUniqueCodeAlreadyExists"}"#,
+            expected: .duplicate),
         Row(name: "500 on pair request → transient", operation: pair, status: 500, body: "", expected: .transient),
         Row(
             name: "500 on inquiry → transient", operation: .paymentInquiry, status: 500, body: "", expected: .transient),
@@ -300,8 +304,9 @@ struct ClassifierTests {
 
     @Test("retry-later answers use the configured delay unless Retry-After says otherwise")
     func retryLaterDelay() {
-        let body = #"{"ErrorCode":269,"Failed":true}"#
-        guard case .transient(let delay, let problem) = Self.classify(Self.rollback, status: 200, body: body) else {
+        let body = #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Pair.Async.ConfirmNotCompleted"}"#
+        let confirm = PaywallOperation.command(.asyncPairConfirm)
+        guard case .transient(let delay, let problem) = Self.classify(confirm, status: 200, body: body) else {
             Issue.record("not transient")
             return
         }
@@ -309,22 +314,23 @@ struct ClassifierTests {
         #expect(problem.code == .retryLater)
     }
 
-    @Test("classification codes and patterns are configuration")
+    @Test("fallback patterns are configuration; configured numbers never decide a Physical answer")
     func configurable() {
         let body = #"{"ErrorCode":42,"Failed":true,"ClientMessage":"DUPLICATE_ORDER"}"#
         #expect(Self.shape(Self.classify(Self.sale, status: 200, body: body)) == .rejected)
         var byCode = ClassificationRules.default
         byCode.alreadyDone[.duplicateMerchantUniqueCode] = .init(errorCodes: [42])
-        #expect(Self.shape(Self.classify(Self.sale, status: 200, body: body, rules: byCode)) == .duplicate)
+        #expect(Self.shape(Self.classify(Self.sale, status: 200, body: body, rules: byCode)) == .rejected)
         var byPattern = ClassificationRules.default
         byPattern.alreadyDone[.duplicateMerchantUniqueCode] = .init(messagePatterns: ["duplicate_order"])
         #expect(Self.shape(Self.classify(Self.sale, status: 200, body: body, rules: byPattern)) == .duplicate)
-        // Removing the default code 4 makes code 4 an ordinary rejection.
-        var none = ClassificationRules.default
-        none.alreadyDone[.duplicateMerchantUniqueCode] = nil
+        // PaymentAPI answers keep their numbers: a configured code decides there.
+        var approveCode = ClassificationRules.default
+        approveCode.alreadyDone[.alreadyApproved] = .init(errorCodes: [35])
         #expect(
-            Self.shape(Self.classify(Self.sale, status: 200, body: #"{"ErrorCode":4,"Failed":true}"#, rules: none))
-                == .rejected)
+            Self.shape(
+                Self.classify(Self.approve, status: 200, body: #"{"ErrorCode":35,"Result":false}"#, rules: approveCode))
+                == .approved)
     }
 
     @Test("rejections keep ErrorCode, Message and ClientMessage verbatim")
@@ -348,9 +354,17 @@ struct ClassifierTests {
 
     @Test("duplicate MUC needs reconciliation; outcome unknown too")
     func needsReconcile() {
-        #expect(Self.classify(Self.sale, status: 200, body: #"{"ErrorCode":4,"Failed":true}"#).needsReconcile)
+        #expect(
+            Self.classify(
+                Self.sale, status: 200,
+                body: #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Payment.Async.MerchantUniqueCodeAlreadyExists"}"#
+            ).needsReconcile)
         #expect(Self.classify(Self.sale, status: 500, body: "").needsReconcile)
-        #expect(!Self.classify(Self.cancel, status: 200, body: #"{"ErrorCode":94,"Failed":true}"#).needsReconcile)
+        #expect(
+            !Self.classify(
+                Self.cancel, status: 200,
+                body: #"{"ErrorCode":1,"Failed":true,"ClientMessage":"Payment.Async.AlreadyHasRefundOrCancel"}"#
+            ).needsReconcile)
         #expect(!Self.classify(Self.sale, status: 503, body: "").needsReconcile)
     }
 }

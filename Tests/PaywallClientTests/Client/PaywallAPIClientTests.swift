@@ -63,9 +63,8 @@ struct PaywallAPIClientTests {
         let client = Self.client(transport)
         let inquiry = await client.paymentInquiry(paymentRequestId: Fixtures.paymentRequestId)
         #expect(inquiry.answer?.paymentInfo?.amount == "9.90")
-        #expect(
-            PaymentStatusPolicy.simulator.meaning(of: try #require(inquiry.answer?.paymentInfo?.statusId)) == .succeeded
-        )
+        // 5 is "failed" in Paywall's table (S1), whatever a simulator once said.
+        #expect(PaymentStatus.meaning(of: try #require(inquiry.answer?.paymentInfo?.statusId)) == .failed)
         let list = await client.paymentList(pageIndex: 0, pageSize: 100, startDate: "2026-11-21", endDate: "2026-11-21")
         #expect(list.answer?.paymentListPage?.payment(merchantUniqueCode: "m")?.paymentRequestId == "P")
         #expect(

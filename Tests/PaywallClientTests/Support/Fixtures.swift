@@ -40,7 +40,8 @@ enum Fixtures {
 
     static let syncSale = """
         {"TerminalTagCode":"till-7","MerchantUniqueCode":"\(merchantUniqueCode)","Amount":100,"CurrencyId":"TRY",\
-        "SendNotificationDeviceDisconnected":true}
+        "SendNotificationDeviceDisconnected":true,"Products":[{"Name":"Service","TaxGroupId":20,"UnitCodeId":4,\
+        "Amount":100,"Quantity":1}]}
         """
 
     /// The payload of each kind as a producer writes it (follow-ups without PaymentRequestId).

@@ -20,9 +20,15 @@ struct ValidationTests {
     static let tid = Fixtures.terminalId
 
     /// A valid async sale with `fields` spliced in after the basics.
+    /// Carries one product line of the whole amount (Paywall requires Products, S4) unless
+    /// `extra` brings its own.
     static func sale(_ extra: String = "", amount: String = "10", terminal: String? = nil) -> String {
         let terminalPart = terminal ?? #""TerminalId":"\#(tid)","#
-        return #"{\#(terminalPart)"MerchantUniqueCode":"\#(muc)","Amount":\#(amount),"CurrencyId":1\#(extra)}"#
+        let products =
+            extra.contains(#""Products""#)
+            ? "" : #","Products":[{"Name":"Item","TaxGroupId":20,"UnitCodeId":4,"Amount":\#(amount),"Quantity":1}]"#
+        return
+            #"{\#(terminalPart)"MerchantUniqueCode":"\#(muc)","Amount":\#(amount),"CurrencyId":1\#(products)\#(extra)}"#
     }
 
     static let cases: [Case] = [
@@ -103,15 +109,15 @@ struct ValidationTests {
             code: .notAnObject, field: "Customer"),
         Case(
             name: "Customer.FirstName 51 chars", kind: .asyncSale,
-            payload: sale(#","Customer":{"FirstName":"\#(String(repeating: "a", count: 51))"}"#), code: .tooLong,
+            payload: sale(#","Customer":{"Type":1,"FirstName":"\#(String(repeating: "a", count: 51))"}"#), code: .tooLong,
             field: "Customer.FirstName"),
         Case(
-            name: "Customer.Email 255 chars", kind: .asyncSale,
-            payload: sale(#","Customer":{"Email":"\#(String(repeating: "e", count: 255))"}"#), code: .tooLong,
+            name: "Customer.Email 101 chars", kind: .asyncSale,
+            payload: sale(#","Customer":{"Type":1,"Email":"\#(String(repeating: "e", count: 101))"}"#), code: .tooLong,
             field: "Customer.Email"),
         Case(
             name: "Customer.Identity 21 chars", kind: .asyncSale,
-            payload: sale(#","Customer":{"Identity":"\#(String(repeating: "1", count: 21))"}"#), code: .tooLong,
+            payload: sale(#","Customer":{"Type":1,"Identity":"\#(String(repeating: "1", count: 21))"}"#), code: .tooLong,
             field: "Customer.Identity"),
         Case(
             name: "Products empty", kind: .asyncSale, payload: sale(#","Products":[]"#), code: .empty,
@@ -121,28 +127,30 @@ struct ValidationTests {
             code: .missingField, field: "Products[0].Name"),
         Case(
             name: "product Name 76 chars", kind: .asyncSale,
-            payload: sale(#","Products":[{"Name":"\#(String(repeating: "n", count: 76))","Amount":10,"Quantity":1}]"#),
+            payload: sale(
+                #","Products":[{"Name":"\#(String(repeating: "n", count: 76))","TaxGroupId":20,"UnitCodeId":4,"Amount":10,"Quantity":1}]"#
+            ),
             code: .tooLong, field: "Products[0].Name"),
         Case(
             name: "product Quantity zero", kind: .asyncSale,
-            payload: sale(#","Products":[{"Name":"a","Amount":10,"Quantity":0}]"#), code: .outOfRange,
+            payload: sale(#","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":10,"Quantity":0}]"#), code: .outOfRange,
             field: "Products[0].Quantity"),
         Case(
             name: "product Quantity fractional", kind: .asyncSale,
-            payload: sale(#","Products":[{"Name":"a","Amount":10,"Quantity":1.5}]"#), code: .wrongType,
+            payload: sale(#","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":10,"Quantity":1.5}]"#), code: .wrongType,
             field: "Products[0].Quantity"),
         Case(
             name: "product Amount negative", kind: .asyncSale,
-            payload: sale(#","Products":[{"Name":"a","Amount":-10,"Quantity":1}]"#), code: .outOfRange,
+            payload: sale(#","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":-10,"Quantity":1}]"#), code: .outOfRange,
             field: "Products[0].Amount"),
         Case(
             name: "products do not add up", kind: .asyncSale,
-            payload: sale(#","Products":[{"Name":"a","Amount":3.33,"Quantity":3}]"#), code: .productTotalMismatch,
+            payload: sale(#","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":3.33,"Quantity":3}]"#), code: .productTotalMismatch,
             field: "Products"),
         Case(
             name: "products add up only in floating point", kind: .asyncSale,
             payload: sale(
-                #","Products":[{"Name":"a","Amount":0.1,"Quantity":1},{"Name":"b","Amount":0.2,"Quantity":1}]"#,
+                #","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":0.1,"Quantity":1},{"Name":"b","TaxGroupId":20,"UnitCodeId":4,"Amount":0.2,"Quantity":1}]"#,
                 amount: "0.30000000000000004"),
             code: .productTotalMismatch, field: "Products"),
         Case(
@@ -209,19 +217,19 @@ struct ValidationTests {
         (
             "products 0.1 + 0.2 = 0.3 exactly", .asyncSale,
             sale(
-                #","Products":[{"Name":"a","Amount":0.1,"Quantity":1},{"Name":"b","Amount":0.2,"Quantity":1}]"#,
+                #","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":0.1,"Quantity":1},{"Name":"b","TaxGroupId":20,"UnitCodeId":4,"Amount":0.2,"Quantity":1}]"#,
                 amount: "0.3")
         ),
         (
             "products 3.33 × 3 = 9.99", .asyncSale,
-            sale(#","Products":[{"Name":"a","Amount":3.33,"Quantity":3}]"#, amount: "9.99")
+            sale(#","Products":[{"Name":"a","TaxGroupId":20,"UnitCodeId":4,"Amount":3.33,"Quantity":3}]"#, amount: "9.99")
         ),
         ("amount as exponent", .asyncSale, sale(amount: "1e2")),
         (
             "TerminalTagCode of 25 chars", .syncSale,
             sale(terminal: #""TerminalTagCode":"\#(String(repeating: "t", count: 25))","#)
         ),
-        ("optional fields null", .asyncSale, sale(#","DisplayCode":null,"Customer":null,"Products":null"#)),
+        ("optional fields null", .asyncSale, sale(#","DisplayCode":null,"Customer":null,"ReceiptOptions":null"#)),
         (
             "TerminalTagCode null with TerminalId", .asyncSale,
             sale(terminal: #""TerminalId":"\#(tid)","TerminalTagCode":null,"#)

@@ -1,4 +1,5 @@
 import OutboxModel
+import PaywallClient
 import PaywallSimulator
 import Testing
 
@@ -27,7 +28,7 @@ struct DeviceModelTests {
         let result = model.sale(order, paymentRequestId: id, activityId: "a-\(id)", terminalId: "t", now: now)
         guard case .success(let answer) = result else {
             Issue.record("sale refused: \(result)")
-            return CommandAnswer(paymentRequestId: "", activityId: "", activityTypeId: 0, status: .failed)
+            return CommandAnswer(paymentRequestId: "", activityId: "", activityType: .unknown, status: .failed)
         }
         return answer
     }
@@ -36,16 +37,16 @@ struct DeviceModelTests {
         var model = Self.model()
         let answer = Self.sell(&model)
         #expect(answer.status == .sentToDevice)
-        #expect(answer.activityTypeId == 1)
+        #expect(answer.activityType == .sale)
         model.advance(to: Self.t0 + 7_999)
         #expect(model.payment(id: "p1")?.status == .sentToDevice)
         model.advance(to: Self.t0 + 8_000)
-        #expect(model.payment(id: "p1")?.status == .onDevice)
+        #expect(model.payment(id: "p1")?.status == .takenByDevice)
         #expect(model.payment(id: "p1")?.takenAt == Self.t0 + 8_000)
         model.advance(to: Self.t0 + 9_999)
-        #expect(model.payment(id: "p1")?.status == .onDevice)
+        #expect(model.payment(id: "p1")?.status == .takenByDevice)
         model.advance(to: Self.t0 + 10_000)
-        #expect(model.payment(id: "p1")?.status == .succeeded)
+        #expect(model.payment(id: "p1")?.status == .successful)
         #expect(model.payment(id: "p1")?.modifiedAt == Self.t0 + 10_000)
     }
 
@@ -54,20 +55,20 @@ struct DeviceModelTests {
         Self.sell(&model)
         model.advance(to: Self.t0 + 60_000)
         let changes = model.takeStatusChanges()
-        #expect(changes.map(\.to) == [.sentToDevice, .onDevice, .succeeded])
+        #expect(changes.map(\.to) == [.sentToDevice, .takenByDevice, .successful])
         #expect(changes.map(\.at) == [Self.t0, Self.t0 + 8_000, Self.t0 + 10_000])
         #expect(model.takeStatusChanges().isEmpty)
     }
 
     @Test(arguments: [
-        ("22.10", SaleOutcomeRule.byAmount, SimulatedPaymentStatus.succeeded),
+        ("22.10", SaleOutcomeRule.byAmount, PaymentStatus.successful),
         ("12.13", .byAmount, .failed),
         ("0.130", .byAmount, .failed),
-        ("13", .byAmount, .succeeded),
-        ("12.13", .alwaysSucceed, .succeeded),
+        ("13", .byAmount, .successful),
+        ("12.13", .alwaysSucceed, .successful),
         ("22.10", .alwaysFail, .failed),
     ])
-    func outcomeRules(amount: String, rule: SaleOutcomeRule, expected: SimulatedPaymentStatus) {
+    func outcomeRules(amount: String, rule: SaleOutcomeRule, expected: PaymentStatus) {
         var model = Self.model(outcome: rule)
         Self.sell(&model, Self.order(amount: amount))
         model.advance(to: Self.t0 + 10_000)
@@ -92,7 +93,7 @@ struct DeviceModelTests {
         #expect(model.payment(id: "p1")?.status == .sentToDevice)
         model.setTerminal("T1", TerminalSettings(offline: false), now: Self.t0 + 3_600_000)
         model.advance(to: Self.t0 + 3_600_000)
-        #expect(model.payment(id: "p1")?.status == .onDevice)
+        #expect(model.payment(id: "p1")?.status == .takenByDevice)
         #expect(model.payment(id: "p1")?.takenAt == Self.t0 + 3_600_000)
     }
 
@@ -100,7 +101,7 @@ struct DeviceModelTests {
         var model = Self.model()
         Self.sell(&model)
         model.setTerminal("T1", TerminalSettings(offline: true), now: Self.t0 + 9_000)
-        #expect(model.payment(id: "p1")?.status == .onDevice)
+        #expect(model.payment(id: "p1")?.status == .takenByDevice)
     }
 
     @Test func duplicateMerchantUniqueCodeIsRefusedWithoutTheFirstId() {
@@ -122,7 +123,7 @@ struct DeviceModelTests {
         var model = Self.model()
         Self.sell(&model)
         model.advance(to: Self.t0 + 6_000)
-        _ = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 6_000)
+        _ = model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 6_000)
         let again = model.sale(
             Self.order(), paymentRequestId: "p2", activityId: "a2", terminalId: "t", now: Self.t0 + 7_000)
         #expect(again == .failure(.duplicateMerchantUniqueCode))
@@ -134,7 +135,7 @@ struct DeviceModelTests {
     func saleRollbackIsRefusedInTheFirstFiveSeconds(after: Int64) {
         var model = Self.model()
         Self.sell(&model)
-        let result = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + after)
+        let result = model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + after)
         #expect(result == .failure(.rollbackTooEarly(remainingMillis: 5_000 - after)))
         #expect(model.payment(id: "p1")?.status == .sentToDevice)
     }
@@ -143,13 +144,13 @@ struct DeviceModelTests {
     func saleRollbackSucceedsAfterFiveSecondsWhileNotTaken(after: Int64) {
         var model = Self.model()
         Self.sell(&model)
-        let result = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + after)
+        let result = model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + after)
         guard case .success(let answer) = result else {
             Issue.record("refused: \(result)")
             return
         }
         #expect(answer.status == .rolledBack)
-        #expect(answer.activityId == "r")
+        #expect(answer.activityId == "a-p1" && answer.activityType == .sale)
         model.advance(to: Self.t0 + 60_000)
         #expect(model.payment(id: "p1")?.status == .rolledBack)
     }
@@ -158,59 +159,80 @@ struct DeviceModelTests {
     func saleRollbackIsRefusedOnceTheDeviceTookIt(after: Int64) {
         var model = Self.model()
         Self.sell(&model)
-        let result = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + after)
-        #expect(result == .failure(.alreadyOnDevice))
+        let result = model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + after)
+        guard case .failure(.alreadyOnDevice(let status)) = result else {
+            Issue.record("\(result)")
+            return
+        }
+        #expect(status == .takenByDevice || status.isFinal)
+        #expect(
+            DeviceRefusal.alreadyOnDevice(status).clientMessage == "Payment.Async.NotConvenientStatusForThisOperation")
     }
 
     @Test func takenWithinFiveSecondsIsStillTooEarlyFirst() {
         var model = Self.model(take: 1_000)
         Self.sell(&model)
         #expect(
-            model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 2_000)
+            model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 2_000)
                 == .failure(.rollbackTooEarly(remainingMillis: 3_000)))
         #expect(
-            model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 5_000)
-                == .failure(.alreadyOnDevice))
+            model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 2_999)
+                == .failure(.rollbackTooEarly(remainingMillis: 2_001)))
+        #expect(
+            model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 5_000)
+                == .failure(.alreadyOnDevice(.successful)))
     }
 
     @Test func offlineTerminalSaleCanAlwaysBeRolledBackAfterFiveSeconds() {
         var model = Self.model()
         model.setTerminal("T1", TerminalSettings(offline: true), now: Self.t0)
         Self.sell(&model)
-        let result = model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 3_600_000)
+        let result = model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 3_600_000)
         #expect((try? result.get())?.status == .rolledBack)
         #expect(
-            model.rollbackSale(paymentRequestId: "p1", activityId: "r2", now: Self.t0 + 3_600_001)
-                == .failure(.alreadyRolledBack))
+            model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 3_600_001)
+                == .failure(.alreadyOnDevice(.rolledBack)))
     }
 
     @Test func asyncSalesHaveNoRollback() {
         var model = Self.model()
         Self.sell(&model, Self.order(.async))
         #expect(
-            model.rollbackSale(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 6_000)
+            model.rollbackSale(paymentRequestId: "p1", now: Self.t0 + 6_000)
                 == .failure(.notConvenient(.sentToDevice)))
     }
 
     @Test func rollbackOfAnUnknownPayment() {
         var model = Self.model()
         #expect(
-            model.rollbackSale(paymentRequestId: "nope", activityId: "r", now: Self.t0) == .failure(.paymentNotFound))
+            model.rollbackSale(paymentRequestId: "nope", now: Self.t0) == .failure(.paymentNotFound))
         #expect(model.cancel(paymentRequestId: "nope", activityId: "c", now: Self.t0) == .failure(.paymentNotFound))
     }
 
     // MARK: Cancel
 
-    @Test func cancelOfACancelledPaymentAnswersAlreadyCancelled() {
+    @Test func cancelIsADeviceCommandThatMoves2To11To4() {
         var model = Self.model()
         Self.sell(&model)
-        model.advance(to: Self.t0 + 10_000)
+        model.advance(to: Self.t0 + 10_000)  // the sale: 4 Successful
         let first = model.cancel(paymentRequestId: "p1", activityId: "c1", now: Self.t0 + 20_000)
-        #expect((try? first.get())?.status == .cancelled)
-        #expect((try? first.get())?.activityTypeId == 2)
-        let second = model.cancel(paymentRequestId: "p1", activityId: "c2", now: Self.t0 + 21_000)
+        #expect((try? first.get())?.status == .sentToDevice)
+        #expect((try? first.get())?.activityType == .cancel)
+        #expect(model.payment(id: "p1")?.latest.type == .cancel)
+        model.advance(to: Self.t0 + 28_000)
+        #expect(model.payment(id: "p1")?.cancel?.status == .takenByDevice)
+        model.advance(to: Self.t0 + 30_000)
+        #expect(model.payment(id: "p1")?.cancel?.status == .successful)
+        // A cancel's 4 is "cancel done"; the sale's own 4 stays the sale's.
+        #expect(model.payment(id: "p1")?.status == .successful)
+        let second = model.cancel(paymentRequestId: "p1", activityId: "c2", now: Self.t0 + 31_000)
         #expect(second == .failure(.alreadyCancelled))
-        #expect(DeviceRefusal.alreadyCancelled.message.lowercased().contains("already cancelled"))
+        #expect(DeviceRefusal.alreadyCancelled.clientMessage == "Payment.Async.AlreadyHasRefundOrCancel")
+        let changes = model.takeStatusChanges().filter { $0.activity == .cancel }
+        #expect(changes.map(\.to) == [.sentToDevice, .takenByDevice, .successful])
+        #expect(
+            model.payment(id: "p1")?.activities.filter { $0.type == .cancel }.map(\.status)
+                == [.sentToDevice, .takenByDevice, .successful])
     }
 
     @Test(arguments: [SaleOutcomeRule.alwaysFail])
@@ -223,34 +245,36 @@ struct DeviceModelTests {
                 == .failure(.notConvenient(.failed)))
     }
 
-    @Test func cancelledSaleNeverCompletes() {
+    @Test func aSaleCancelledBeforeCompletionEndsFailed() {
         var model = Self.model()
         Self.sell(&model)
         _ = model.cancel(paymentRequestId: "p1", activityId: "c", now: Self.t0 + 1_000)
         model.advance(to: Self.t0 + 60_000)
-        #expect(model.payment(id: "p1")?.status == .cancelled)
+        #expect(model.payment(id: "p1")?.cancel?.status == .successful)
+        #expect(model.payment(id: "p1")?.status == .failed)
     }
 
     @Test func cancelRollbackFollowsTheSameRules() {
         var model = Self.model()
         Self.sell(&model)
-        model.advance(to: Self.t0 + 10_000)  // succeeded
+        model.advance(to: Self.t0 + 10_000)  // successful
         _ = model.cancel(paymentRequestId: "p1", activityId: "c", now: Self.t0 + 20_000)
         #expect(
-            model.rollbackCancel(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 24_999)
+            model.rollbackCancel(paymentRequestId: "p1", now: Self.t0 + 24_999)
                 == .failure(.rollbackTooEarly(remainingMillis: 1)))
-        let ok = model.rollbackCancel(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 25_000)
-        #expect((try? ok.get())?.status == .succeeded)
-        #expect(
-            model.rollbackCancel(paymentRequestId: "p1", activityId: "r2", now: Self.t0 + 40_000)
-                == .failure(.noCancelToRollBack))
+        let ok = model.rollbackCancel(paymentRequestId: "p1", now: Self.t0 + 25_000)
+        #expect((try? ok.get())?.status == .rolledBack)
+        #expect((try? ok.get())?.activityType == .cancel)
+        #expect(model.payment(id: "p1")?.latest.type == .sale)
+        #expect(model.rollbackCancel(paymentRequestId: "p1", now: Self.t0 + 40_000) == .failure(.noCancelToRollBack))
         // A second cancel, left until the device takes it, can no longer be rolled back.
         _ = model.cancel(paymentRequestId: "p1", activityId: "c2", now: Self.t0 + 50_000)
         #expect(
-            model.rollbackCancel(paymentRequestId: "p1", activityId: "r3", now: Self.t0 + 58_000)
-                == .failure(.alreadyOnDevice))
-        #expect(model.payment(id: "p1")?.status == .cancelled)
-        #expect(model.payment(id: "p1")?.activities.map(\.command) == ["sale", "cancel", "cancel_rollback", "cancel"])
+            model.rollbackCancel(paymentRequestId: "p1", now: Self.t0 + 58_000)
+                == .failure(.alreadyOnDevice(.takenByDevice)))
+        #expect(
+            model.payment(id: "p1")?.activities.filter { $0.type == .cancel }.map(\.status)
+                == [.sentToDevice, .rolledBack, .sentToDevice, .takenByDevice])
     }
 
     @Test func cancelRollbackResumesAPendingSale() {
@@ -258,12 +282,13 @@ struct DeviceModelTests {
         Self.sell(&model)
         _ = model.cancel(paymentRequestId: "p1", activityId: "c", now: Self.t0 + 1_000)
         // 5 s after the cancel, before the terminal takes it (1 000 + 8 000).
-        let rollback = model.rollbackCancel(paymentRequestId: "p1", activityId: "r", now: Self.t0 + 6_000)
-        #expect((try? rollback.get())?.status == .sentToDevice)
+        let rollback = model.rollbackCancel(paymentRequestId: "p1", now: Self.t0 + 6_000)
+        #expect((try? rollback.get())?.status == .rolledBack)
+        #expect(model.payment(id: "p1")?.status == .sentToDevice)
         model.advance(to: Self.t0 + 8_000)
-        #expect(model.payment(id: "p1")?.status == .onDevice)
+        #expect(model.payment(id: "p1")?.status == .takenByDevice)
         model.advance(to: Self.t0 + 10_000)
-        #expect(model.payment(id: "p1")?.status == .succeeded)
+        #expect(model.payment(id: "p1")?.status == .successful)
     }
 
     @Test func lookupIsCaseInsensitive() {

@@ -2,21 +2,27 @@ import PaywallClient
 import PaywallSimulator
 import Testing
 
-@Suite("Status numbers match the client's .simulator policy")
+@Suite("The simulator speaks Paywall's status table (S1)")
 struct StatusNumberTests {
-    // The simulator reports the client's own `SimulatorPaymentStatus` (one type), so the numbers
-    // cannot drift; what remains to check is the one pair Paywall documents.
-    @Test func documentedNumberAndName() {
-        #expect(SimulatedPaymentStatus.sentToDevice.rawValue == 2)
-        #expect(SimulatedPaymentStatus.sentToDevice.name == "SentToDevice")
-        #expect(SimulatedPaymentStatus.allCases.map(\.rawValue) == Array(1...7))
+    // docs/fiziksel-pos/sistem-verileri/odeme-durumu.md: the simulator reports the client's own
+    // PaymentStatus, so there is one numbering only.
+    @Test func saleTimelineUsesS1Numbers() {
+        var model = DeviceModel(settings: DeviceSettings(takeDelayMillis: 1_000, processingMillis: 1_000))
+        _ = model.sale(
+            SaleOrder(channel: .sync, terminalTagCode: "T", merchantUniqueCode: "m", amount: "1.00"),
+            paymentRequestId: "p", activityId: "a", terminalId: "t", now: 0)
+        model.advance(to: 2_000)
+        #expect(model.takeStatusChanges().map(\.to.rawValue) == [2, 11, 4])
     }
 
-    @Test func finalStatusesAreTerminalForTheClient() {
-        for status in SimulatedPaymentStatus.allCases {
-            #expect(PaymentStatusPolicy.simulator.meaning(of: status.rawValue).isTerminal == status.isFinal)
+    @Test func refusalsCarryDocumentedStringsAndAGenericCode() {
+        let refusals: [DeviceRefusal] = [
+            .duplicateMerchantUniqueCode, .paymentNotFound, .alreadyCancelled, .notConvenient(.failed),
+            .rollbackTooEarly(remainingMillis: 1), .alreadyOnDevice(.takenByDevice), .noCancelToRollBack,
+        ]
+        for refusal in refusals {
+            #expect(PhysicalError(exactly: refusal.clientMessage) != nil, "\(refusal)")
+            #expect(refusal.errorCode == 1)
         }
-        #expect(PaymentStatusPolicy.simulator.meaning(of: 2) == .notOnDevice)
-        #expect(PaymentStatusPolicy.simulator.meaning(of: 3) == .onDevice)
     }
 }

@@ -52,7 +52,7 @@ struct CallbackTests {
                 defer { Task { try? await client.transport.shutdown() } }
                 let code = TestSupport.guid(1)
                 let payload =
-                    #"{"TerminalTagCode":"T1","MerchantUniqueCode":"\#(code)","Amount":22.10,"CurrencyId":1,"CallbackAddress":"\#(url)"}"#
+                    #"{"TerminalTagCode":"T1","MerchantUniqueCode":"\#(code)","Amount":22.10,"CurrencyId":1,"CallbackAddress":"\#(url)","Products":[{"Name":"I","TaxGroupId":20,"UnitCodeId":4,"Amount":22.10,"Quantity":1}]}"#
                 let outcome = try await client.send(.syncSale, payload)
                 guard case .succeeded(let answer) = outcome, let id = answer.ids.paymentRequestId else {
                     throw Failure("\(outcome)")
@@ -64,8 +64,19 @@ struct CallbackTests {
                 while received.count < 3, let text = await iterator.next() {
                     received.append(try JSONValue.parse(text))
                 }
-                #expect(received.map { $0["PaymentStatusId"] } == [.number("2"), .number("3"), .number("5")])
-                let expected = SHA256.hex("hash-key###\(id)###\(code)###22.10")
+                // S1 numbering: 2 SentToDevice, 11 TakenByDevice, 4 Successful.
+                #expect(received.map { $0["PaymentStatusId"] } == [.number("2"), .number("11"), .number("4")])
+                // S6 (docs/geri-bildirim-ornekleri/fiziksel-odeme-sync-async.md, docs/hash-olusturma/formatlar.md):
+                // the documented fields, and Hash = sha256hex(key###PaymentRequestId###MerchantUniqueCode###Amount).
+                let keys = [
+                    "ConnectionId", "TerminalId", "PaymentRequestId", "PaymentRequestActivityId", "PaymentTypeId",
+                    "PaymentStatusId", "MerchantUniqueCode", "DisplayCode", "Amount", "Message", "Hash", "HashFormat",
+                    "HashKeyType",
+                ]
+                #expect(received.allSatisfy { payload in keys.allSatisfy { payload[$0] != nil } })
+                #expect(
+                    received.allSatisfy { $0["PaymentTypeId"] == .number("1") && $0["HashKeyType"] == .number("7") })
+                let expected = CallbackHash.hex("hash-key###\(id)###\(code)###22.10")
                 #expect(received.allSatisfy { $0["Hash"] == .string(expected) })
                 #expect(received.first?["Amount"] == .number("22.10"))
                 #expect(received.first?["MerchantUniqueCode"] == .string(code))

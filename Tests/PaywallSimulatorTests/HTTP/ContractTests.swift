@@ -77,16 +77,24 @@ struct ContractTests {
             clock.advance(by: 10_000)
             let inquiry = await client.send(try client.builder.paymentInquiry(paymentRequestId: id))
             guard case .succeeded(let info) = inquiry else { throw Failure("inquiry: \(inquiry)") }
-            #expect(info.paymentInfo?.statusId == 5)
+            #expect(info.paymentInfo?.statusId == PaymentStatus.successful.rawValue)
+            #expect(info.paymentInfo?.statusName == "Successful")
             #expect(info.paymentInfo?.amount == "22.10")
             #expect(info.paymentInfo?.merchantUniqueCode == code)
 
             let cancel = try await client.send(.syncCancel, "{}", paymentRequestId: id)
             guard case .succeeded(let cancelled) = cancel else { throw Failure("cancel: \(cancel)") }
-            #expect(cancelled.ids.paymentStatusId == 4)
+            #expect(cancelled.ids.paymentRequestActivityTypeId == PaymentType.cancel.rawValue)
+            #expect(cancelled.ids.paymentStatusId == PaymentStatus.sentToDevice.rawValue)
             let again = try await client.send(.syncCancel, "{}", paymentRequestId: id)
-            guard case .alreadyDone(.alreadyCancelled, _) = again else { throw Failure("second cancel: \(again)") }
-            #expect(await sim.payments().first?.status == .cancelled)
+            guard case .alreadyDone(.alreadyCancelled, let answer) = again else {
+                throw Failure("second cancel: \(again)")
+            }
+            #expect(answer.clientMessage == "Payment.Async.AlreadyHasRefundOrCancel")
+            #expect(await sim.payments().first?.cancel?.status == .sentToDevice)
+            // The inquiry reports the cancel activity (type 2), not the sale.
+            let after = await client.send(try client.builder.paymentInquiry(paymentRequestId: id))
+            #expect(after.answer?.paymentInfo?.paymentTypeId == PaymentType.cancel.rawValue)
         }
     }
 
@@ -123,13 +131,14 @@ struct ContractTests {
                 throw Failure("\(sale)")
             }
             let early = try await client.send(.syncSaleRollback, "{}", paymentRequestId: id)
-            guard case .transient = early else { throw Failure("early rollback: \(early)") }
+            guard case .rejected(let tooEarly) = early else { throw Failure("early rollback: \(early)") }
+            #expect(tooEarly.physicalError == .notConvenientStatusForThisOperation)
             clock.advance(by: 6_000)
             let ok = try await client.send(.syncSaleRollback, "{}", paymentRequestId: id)
             guard case .succeeded(let rolled) = ok else { throw Failure("rollback: \(ok)") }
-            #expect(rolled.ids.paymentStatusId == 7)
+            #expect(rolled.ids.paymentStatusId == PaymentStatus.rolledBack.rawValue)
             let again = try await client.send(.syncSaleRollback, "{}", paymentRequestId: id)
-            guard case .alreadyDone(.alreadyRolledBack, _) = again else { throw Failure("again: \(again)") }
+            guard case .rejected = again else { throw Failure("again: \(again)") }
 
             let other = try await client.send(.syncSale, TestSupport.salePayload(code: TestSupport.guid(5)))
             guard case .succeeded(let second) = other, let otherId = second.ids.paymentRequestId else {
@@ -138,7 +147,8 @@ struct ContractTests {
             clock.advance(by: 9_000)
             let late = try await client.send(.syncSaleRollback, "{}", paymentRequestId: otherId)
             guard case .rejected(let refused) = late else { throw Failure("late: \(late)") }
-            #expect(refused.clientMessage == "CommandAlreadyReceivedByDevice")
+            #expect(refused.clientMessage == "Payment.Async.NotConvenientStatusForThisOperation")
+            #expect(refused.errorCode == 1)
         }
     }
 
@@ -153,8 +163,10 @@ struct ContractTests {
             clock.advance(by: 5_000)
             let rollback = try await client.send(.syncCancelRollback, "{}", paymentRequestId: id)
             guard case .succeeded(let restored) = rollback else { throw Failure("\(rollback)") }
-            #expect(restored.ids.paymentStatusId == 5)
-            #expect(await sim.payments().first?.status == .succeeded)
+            #expect(restored.ids.paymentStatusId == PaymentStatus.rolledBack.rawValue)
+            #expect(restored.ids.paymentRequestActivityTypeId == PaymentType.cancel.rawValue)
+            #expect(await sim.payments().first?.status == .successful)
+            #expect(await sim.payments().first?.cancel?.status == .rolledBack)
         }
     }
 

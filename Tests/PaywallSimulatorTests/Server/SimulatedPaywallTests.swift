@@ -51,7 +51,8 @@ struct SimulatedPaywallTests {
         let firstId = try #require(first.body["Result"]?["PaymentRequestId"]?.stringValue)
         let second = try sale(&paywall, code: TestSupport.guid(1), amount: "5", at: t0 + 1)
         #expect(second.body["Result"] == .null)
-        #expect(second.body["ErrorCode"] == .number("119"))
+        #expect(second.body["ErrorCode"] == .number("1"))
+        #expect(second.body["ClientMessage"] == .string("Payment.Async.MerchantUniqueCodeAlreadyExists"))
         #expect(!second.body.serialized().contains(firstId))
         #expect(paywall.saleCounts[TestSupport.guid(1)] == SaleRequestCount(received: 0, processed: 2, accepted: 1))
     }
@@ -61,7 +62,8 @@ struct SimulatedPaywallTests {
         let created = try sale(&paywall, code: TestSupport.guid(1), amount: "22.10", at: t0)
         let id = try #require(created.body["Result"]?["PaymentRequestId"]?.stringValue)
         let inquiry = try builder.paymentInquiry(paymentRequestId: id)
-        for (offset, status) in [(Int64(0), "2"), (1_000, "3"), (2_000, "5")] {
+        // S1: 2 SentToDevice → 11 TakenByDevice → 4 Successful (22.10 succeeds by amount).
+        for (offset, status) in [(Int64(0), "2"), (1_000, "11"), (2_000, "4")] {
             let answer = paywall.handle(
                 TestSupport.call(inquiry, route: .paymentInquiry, pathParameter: id), now: t0 + offset)
             let result = try #require(answer.body["Result"])
@@ -78,7 +80,8 @@ struct SimulatedPaywallTests {
         let answer = paywall.handle(
             TestSupport.call(
                 try builder.paymentInquiry(paymentRequestId: id), route: .paymentInquiry, pathParameter: id), now: t0)
-        #expect(answer.body["ErrorCode"] == .number("56"))
+        #expect(answer.body["ErrorCode"] == .number("1"))
+        #expect(answer.body["ClientMessage"] == .string("Payment.Request.RequestNotFound"))
         #expect(answer.body["Succeeded"] == .bool(false))
     }
 
@@ -89,13 +92,16 @@ struct SimulatedPaywallTests {
         let page0 = try builder.paymentList(pageIndex: 0, pageSize: 2, startDate: "2026-01-01", endDate: "2026-01-01")
         let answer = paywall.handle(TestSupport.call(page0, route: .paymentList), now: t0 + 86_400_000)
         let result = try #require(answer.body["Result"])
-        #expect(result["TotalCount"] == .number("5"))
-        #expect(result["PageCount"] == .number("3"))
+        // docs/fiziksel-pos/6.-odeme/1.-odemeler.md: paging nested under Result.Pagination, 0-based.
+        #expect(result["Pagination"]?["TotalCount"] == .number("5"))
+        #expect(result["Pagination"]?["PageCount"] == .number("3"))
+        #expect(result["Pagination"]?["CurrentPage"] == .number("0"))
+        #expect(result["Items"]?.arrayValue?.first?["Id"]?.stringValue.map(GUID.isValid) == true)
         #expect(result["Items"]?.arrayValue?.compactMap { $0["Amount"]?.numberLiteral } == ["1.01", "1.02"])
         let page2 = try builder.paymentList(pageIndex: 2, pageSize: 2, startDate: "2026-01-01", endDate: "2026-01-02")
         let last = paywall.handle(TestSupport.call(page2, route: .paymentList), now: t0 + 86_400_000)
         #expect(last.body["Result"]?["Items"]?.arrayValue?.count == 2)
-        #expect(last.body["Result"]?["TotalCount"] == .number("6"))
+        #expect(last.body["Result"]?["Pagination"]?["TotalCount"] == .number("6"))
     }
 
     @Test func wrongOrMissingCredentialsAre401() throws {
@@ -130,7 +136,7 @@ struct SimulatedPaywallTests {
             "Amount"
         ),
         (
-            #"{"TerminalId":"0b8f7a52-6d44-4c43-9a4e-000000000009","TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1}"#,
+            #"{"TerminalId":"0b8f7a52-6d44-4c43-9a4e-000000000009","TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1,"Products":[{"Name":"I","TaxGroupId":20,"UnitCodeId":4,"Amount":1,"Quantity":1}]}"#,
             "TerminalId|TerminalTagCode"
         ),
         (
@@ -138,8 +144,25 @@ struct SimulatedPaywallTests {
             "amount"
         ),
         (
-            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":10,"CurrencyId":1,"Products":[{"Name":"x","Amount":3,"Quantity":3}]}"#,
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":10,"CurrencyId":1,"Products":[{"Name":"x","TaxGroupId":20,"UnitCodeId":4,"Amount":3,"Quantity":3}]}"#,
             "Products"
+        ),
+        // S4: what Paywall refuses, the simulator refuses (an independent check of what is sent).
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1}"#,
+            "Products"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1,"Products":[{"Name":"I","UnitCodeId":4,"Amount":1,"Quantity":1}]}"#,
+            "Products[0].TaxGroupId"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1,"Customer":{"FirstName":"A"},"Products":[{"Name":"I","TaxGroupId":20,"UnitCodeId":4,"Amount":1,"Quantity":1}]}"#,
+            "Customer.Type"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1,"Customer":{"Type":1,"Email":"\#(String(repeating: "e", count: 101))"},"Products":[{"Name":"I","TaxGroupId":20,"UnitCodeId":4,"Amount":1,"Quantity":1}]}"#,
+            "Customer.Email"
         ),
         (#"{"TerminalTagCode":"T1""#, ""),
     ])
@@ -157,7 +180,8 @@ struct SimulatedPaywallTests {
         let headers = PaywallHeaders([("apikeyprivate", "sim-private-key"), ("apiclientprivate", "sim-private-client")])
         let answer = paywall.handle(PaywallCall(route: .syncSale, headers: headers, body: Array(body.utf8)), now: t0)
         #expect(answer.status == 400)
-        #expect(answer.body["ErrorCode"] == .number("2"))
+        #expect(answer.body["ErrorCode"] == .number("1"))
+        #expect(answer.body["ClientMessage"] == .string("System.ValidationError"))
         if let name = field.split(separator: "|").first {
             #expect(answer.body["Message"]?.stringValue?.contains(name) == true)
         }
