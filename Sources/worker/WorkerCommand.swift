@@ -117,6 +117,7 @@ struct WorkerCommand: AsyncParsableCommand {
             valueName: "kind=duration"))
     var deadline: [String] = []
     @Option(help: Self.help(.rollbackMargin)) var rollbackMargin: String?
+    @Option(help: Self.help(.landingGrace)) var landingGrace: String?
     @Option(help: Self.help(.shutdownGrace)) var shutdownGrace: String?
     @Option(help: Self.help(.synchronous)) var synchronous: String?
     @Option(help: Self.help(.workerID)) var workerId: String?
@@ -162,7 +163,7 @@ struct WorkerCommand: AsyncParsableCommand {
             (.connectTimeout, connectTimeout), (.requestTimeout, requestTimeout), (.approveVariant, approveVariant),
             (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
             (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
-            (.rollbackMargin, rollbackMargin), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
+            (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
             (.workerID, workerId), (.logLevel, logLevel), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
         ]
         var values: [String: String] = [:]

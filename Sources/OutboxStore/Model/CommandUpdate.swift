@@ -1,5 +1,20 @@
 import OutboxModel
 
+/// Which request an attempt row records (schema 004, `attempt.request`).
+public enum AttemptRequest: String, Sendable, Hashable, CaseIterable {
+    /// The command itself went to Paywall.
+    case send
+    /// A payment-list scan for the command's MerchantUniqueCode.
+    case lookup
+    /// A payment inquiry or activities read.
+    case inquiry
+    /// The worker holding the command died or hung; it may have sent it up to this row's time.
+    case leaseExpired = "lease_expired"
+
+    /// Whether the row marks a moment the command may have reached Paywall.
+    public var mayHaveSent: Bool { self == .send || self == .leaseExpired }
+}
+
 /// One send of a command, for the attempt history.
 public struct AttemptRecord: Sendable, Hashable {
     /// When the send started.
@@ -15,12 +30,15 @@ public struct AttemptRecord: Sendable, Hashable {
     public var errorCode: Int?
     /// Error text for operators (never secrets).
     public var error: String?
+    /// Which request this was.
+    public var request: AttemptRequest
 
     /// Creates an attempt record.
     public init(
         startedAt: EpochMillis, durationMillis: Int64? = nil, httpStatus: Int? = nil, outcome: String,
-        errorCode: Int? = nil, error: String? = nil
+        errorCode: Int? = nil, error: String? = nil, request: AttemptRequest = .send
     ) {
+        self.request = request
         self.startedAt = startedAt
         self.durationMillis = durationMillis
         self.httpStatus = httpStatus

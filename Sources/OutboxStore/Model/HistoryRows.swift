@@ -9,7 +9,8 @@ public struct AttemptRow: Sendable, Hashable {
     public var worker: String?
     public var record: AttemptRecord
 
-    static let columns = "id, outbox_id, generation, worker, started_at, duration_ms, http_status, outcome, error_code, error"
+    static let columns =
+        "id, outbox_id, generation, worker, started_at, duration_ms, http_status, outcome, error_code, error, request"
 
     /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
     init(row: Row) {
@@ -21,7 +22,8 @@ public struct AttemptRow: Sendable, Hashable {
         record = AttemptRecord(
             startedAt: reader.optionalWorkerTime(4) ?? 0, durationMillis: reader.optionalInteger(5),
             httpStatus: reader.optionalInteger(6).flatMap { Int(exactly: $0) }, outcome: reader.text(7),
-            errorCode: reader.optionalInteger(8).flatMap { Int(exactly: $0) }, error: reader.optionalText(9))
+            errorCode: reader.optionalInteger(8).flatMap { Int(exactly: $0) }, error: reader.optionalText(9),
+            request: AttemptRequest(rawValue: reader.text(10)) ?? .send)
     }
 }
 

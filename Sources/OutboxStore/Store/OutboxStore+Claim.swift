@@ -27,6 +27,38 @@ extension OutboxStore {
         }
     }
 
+    /// While dispatch is paused (Paywall unreachable): claims up to `limit` pending commands that
+    /// were never sent (no reconcile mark) and whose deadline has passed, so they end `expired`
+    /// when it happens rather than when Paywall is back. `defaultDeadlines` maps a kind name to
+    /// its delivery window in ms from `created_at` (the row's own `deadline` wins). Reads only
+    /// pending rows (the `outbox_due` index).
+    public func claimOverdue(
+        owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64, defaultDeadlines: [String: Int64]
+    ) throws -> [OutboxCommand] {
+        guard limit > 0 else { return [] }
+        let windows =
+            "{" + defaultDeadlines.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+            + "}"
+        return try write { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE outbox
+                           SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, updated_at = ?
+                         WHERE id IN (SELECT o.id FROM outbox AS o
+                                       WHERE o.state = 'pending' AND o.due_at <= ? AND o.needs_reconcile = 0
+                                         AND o.paywall_payment_request_id IS NULL
+                                         AND coalesce(o.deadline,
+                                                      o.created_at + (SELECT value FROM json_each(?) WHERE key = o.kind)) < ?
+                                       ORDER BY o.due_at, o.id
+                                       LIMIT ?)
+                        RETURNING \(OutboxCommand.columns)
+                        """),
+                arguments: [owner, now + leaseMillis, now, now, windows, now, limit]
+            ).map(OutboxCommand.init(row:))
+        }
+    }
+
     /// Extends the leases `owner` holds on `ids` to `until`. Returns the ids still held (a lease
     /// that expired and was taken back is not extended).
     public func extendLeases(ids: [Int64], owner: String, until: EpochMillis, now: EpochMillis) throws -> [Int64] {
@@ -72,7 +104,7 @@ extension OutboxStore {
     @discardableResult
     public func releaseExpiredLeases(now: EpochMillis) throws -> [Int64] {
         try write { db in
-            try Int64.fetchAll(
+            let released = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         UPDATE outbox
@@ -80,9 +112,24 @@ extension OutboxStore {
                                last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired',
                                lease_owner = NULL, lease_expires_at = NULL
                          WHERE state = 'in_flight' AND lease_expires_at < ?
-                        RETURNING id
+                        RETURNING id, generation, last_error
                         """),
                 arguments: [now, now, now])
+            // The holder may have sent each of them up to now: an attempt row says so, and the
+            // reconcile rules count it as the last moment a send may have left.
+            var ids: [Int64] = []
+            for row in released {
+                var reader = SafeRowReader(row, columns: "id, generation, last_error")
+                let id = reader.integer(0)
+                ids.append(id)
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO attempt (outbox_id, generation, started_at, outcome, error, request)
+                        VALUES (?, ?, ?, 'unknown', ?, 'lease_expired')
+                        """
+                ).execute(arguments: [id, reader.count(1, fallback: 1), now, reader.optionalText(2)])
+            }
+            return ids
         }
     }
 }

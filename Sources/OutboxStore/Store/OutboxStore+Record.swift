@@ -66,12 +66,12 @@ extension OutboxStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO attempt (outbox_id, generation, worker, started_at, duration_ms, http_status, outcome,
-                                         error_code, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         error_code, error, request)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 update.commandID, generation, worker, attempt.startedAt, attempt.durationMillis, attempt.httpStatus,
-                attempt.outcome, attempt.errorCode, attempt.error,
+                attempt.outcome, attempt.errorCode, attempt.error, attempt.request.rawValue,
             ])
         }
 
@@ -80,10 +80,10 @@ extension OutboxStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET state = 'pending', due_at = ?, needs_reconcile = ?,
-                                      last_error = coalesce(?, last_error)
+                                      last_error = coalesce(?, last_error), updated_at = ?
                      WHERE id = ?
                     """
-            ).execute(arguments: [dueAt, needsReconcile ? 1 : 0, lastError, update.commandID])
+            ).execute(arguments: [dueAt, needsReconcile ? 1 : 0, lastError, now, update.commandID])
         case .finish(let outcome):
             try db.cachedStatement(
                 sql: """

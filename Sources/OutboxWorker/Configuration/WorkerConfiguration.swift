@@ -33,6 +33,13 @@ public struct WorkerConfiguration: Sendable {
     public var reconcileDelayMillis: Int64
     /// How many pages of the payment list to scan when reconciling a sale.
     public var reconcileMaxPages: Int
+    /// How long after a send's timeout Paywall may still act on it (ms). A complete payment-list
+    /// scan proves a sale absent only when taken this long after the last send's request
+    /// timeout ran out (our choice: Paywall's docs say nothing of late processing).
+    public var landingGraceMillis: Int64 = 30_000
+    /// How far Paywall's clock, and the producer's, may differ from ours (ms): a scan's date
+    /// range must start this much before the first send.
+    public var clockSkewMarginMillis: Int64 = 300_000
     /// The `pageIndex` of the payment list's first page. Paywall's docs do not say whether it
     /// counts from 0 or 1 (an open question); the simulator counts from 0.
     public var reconcileFirstPageIndex: Int = 0

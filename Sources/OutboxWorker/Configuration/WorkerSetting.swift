@@ -144,6 +144,11 @@ extension WorkerSetting {
         key: "max_age", flag: "max-age", defaultText: "24h",
         help: "Age (since created_at) after which a command that keeps failing transiently ends dead.", example: "2d")
     /// Rollback margin.
+    public static let landingGrace = WorkerSetting(
+        key: "landing_grace", flag: "landing-grace", defaultText: "30s",
+        help: "How long after a lost send's request timeout Paywall may still act on it: a sale is resent (same MerchantUniqueCode) only after a complete payment-list scan taken this long after the timeout shows Paywall does not have it.",
+        example: "60s")
+
     public static let rollbackMargin = WorkerSetting(
         key: "rollback_margin", flag: "rollback-margin", defaultText: "1500ms",
         help: "Extra wait after Paywall's 5 s rollback window before a rollback is sent.", example: "2s")
@@ -185,7 +190,7 @@ extension WorkerSetting {
     public static let all: [WorkerSetting] = [
         database, physicalBaseURL, paymentBaseURL, privateAPIKey, privateAPIClient, publicAPIKey, publicAPIClient,
         connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
-        backoffCap, maxAttempts, maxAge, rollbackMargin, shutdownGrace, synchronous, workerID, logLevel,
+        backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, shutdownGrace, synchronous, workerID, logLevel,
         allowInsecureHTTP,
     ]
 

@@ -95,6 +95,7 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.maxAttempts.key: "\(c.maxAttempts)",
             WorkerSetting.maxAge.key: DurationText.format(millis: c.maxAgeMillis),
             WorkerSetting.rollbackMargin.key: DurationText.format(millis: c.rollbackMarginMillis),
+            WorkerSetting.landingGrace.key: DurationText.format(millis: c.landingGraceMillis),
             WorkerSetting.shutdownGrace.key: DurationText.format(millis: c.shutdownGraceMillis),
             WorkerSetting.synchronous.key: c.store.synchronous.rawValue.lowercased(),
             WorkerSetting.workerID.key: c.workerID,

@@ -222,6 +222,7 @@ private struct LoadState {
         let maxAttempts = integer(.maxAttempts, default: 10, range: 1...1_000_000)
         let maxAge = duration(.maxAge, default: 24 * 3_600_000, minimum: 1_000)
         let rollbackMargin = duration(.rollbackMargin, default: 1_500, minimum: 0)
+        let landingGrace = duration(.landingGrace, default: 30_000, minimum: 0)
         let shutdownGrace = duration(.shutdownGrace, default: 10_000, minimum: 0)
         var deadlines: [CommandKind: Int64] = [:]
         for kind in CommandKind.allCases {
@@ -235,12 +236,13 @@ private struct LoadState {
             physicalBaseURL: physical, paymentBaseURL: payment, privateCredentials: privateCredentials,
             publicCredentials: publicCredentials, connectTimeout: .milliseconds(connectTimeout),
             requestTimeout: .milliseconds(requestTimeout), approveVariant: approveVariant)
-        let configuration = WorkerConfiguration(
+        var configuration = WorkerConfiguration(
             store: OutboxStoreConfiguration(path: dbPath, synchronous: synchronous), paywall: paywall,
             workerID: workerID, concurrency: concurrency, leaseMillis: lease,
             backoff: Backoff(baseMillis: backoffBase, factor: backoffFactor, capMillis: backoffCap),
             maxAttempts: maxAttempts, maxAgeMillis: maxAge, deadlines: deadlines, rollbackMarginMillis: rollbackMargin,
             shutdownGraceMillis: shutdownGrace)
+        configuration.landingGraceMillis = landingGrace
         return WorkerSettings(
             configuration: configuration, logLevel: logLevel, allowInsecureHTTP: allowInsecure,
             simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings)

@@ -88,43 +88,90 @@ struct CommandProcessor: Sendable {
 
     enum Lookup {
         case found(PaymentInfo, PaywallAnswer)
-        case notFound
+        case notFound(scannedFrom: EpochMillis)
         case failed(PaywallOutcome)
     }
 
+    /// A sale whose earlier send may have reached Paywall: look it up, then do what
+    /// ``SaleReconciliation`` decides.
     func reconcile(_ command: OutboxCommand, logger: Logger) async {
         let started = worker.clock.now()
-        switch await findPayment(merchantUniqueCode: command.commandKey, createdAt: command.createdAt) {
+        let history: SendHistory
+        do {
+            history = try worker.store.sendHistory(commandID: command.id)
+        } catch {
+            logger.error("Could not read the send history; giving it back", metadata: ["outbox.error": "\(error)"])
+            _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: started + 1_000, now: started)
+            return
+        }
+        let since = min(command.createdAt, history.firstSendAt ?? command.createdAt)
+        let found = await findPayment(merchantUniqueCode: command.commandKey, since: since)
+        let now = worker.clock.now()
+        let lookup: PaymentLookup
+        var httpStatus: Int?
+        switch found {
         case .found(let info, let answer):
-            let now = worker.clock.now()
-            logger.info("Reconciled: Paywall has the sale", metadata: ["outbox.payment_request_id": "\(info.paymentRequestId)"])
-            state.record(.reachable, now: now)
-            var outcome = InboxOutcome(
-                .succeeded, reason: "reconciled", paymentRequestId: info.paymentRequestId,
-                paymentRequestActivityId: info.paymentRequestActivityId, paymentStatusId: info.statusId,
-                result: info.raw.serialized(), rawResponse: nil, httpStatus: answer.httpStatus)
-            outcome.message = "found by MerchantUniqueCode in the payment list"
+            lookup = .found(info)
+            httpStatus = answer.httpStatus
+        case .notFound(let scannedFrom):
+            lookup = .notFound(scannedFrom: scannedFrom)
+        case .failed(let outcome):
+            lookup = .failed(outcome)
+            httpStatus = outcome.answer?.httpStatus
+        }
+        let step = SaleReconciliation(configuration: worker.configuration).decide(
+            command: command, history: history, lookup: lookup, now: now, jitter: Double.random(in: 0..<1))
+        func attempt(_ outcome: String, _ error: String?) -> AttemptRecord {
+            AttemptRecord(
+                startedAt: started, durationMillis: now - started, httpStatus: httpStatus, outcome: outcome, error: error,
+                request: .lookup)
+        }
+        switch step {
+        case .finish(let outcome, let paymentRequestId):
+            if case .found = lookup { state.record(.reachable, now: now) }
+            logger.info(
+                "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason ?? "")"])
             record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
-                    attempt: AttemptRecord(
-                        startedAt: started, durationMillis: now - started, httpStatus: answer.httpStatus, outcome: "reconciled"),
-                    paywallPaymentRequestId: info.paymentRequestId, acceptedAt: now, next: .finish(outcome))],
+                    attempt: attempt(paymentRequestId != nil ? "reconciled" : "lookup", outcome.message),
+                    paywallPaymentRequestId: paymentRequestId, acceptedAt: paymentRequestId != nil ? now : nil,
+                    next: .finish(outcome))],
                 command: command, logger: logger)
-        case .notFound:
-            // Paywall has no payment with this MerchantUniqueCode: send it again, same code.
-            logger.notice("Reconcile: Paywall does not have the sale; resending with the same MerchantUniqueCode")
-            await send(command, paymentRequestId: nil, logger: logger)
-        case .failed(let outcome):
-            lookupFailed(command, outcome: outcome, started: started, what: "payment lookup", logger: logger)
+        case .resend:
+            // Proven absent: a first send again, same MerchantUniqueCode. A refusal of it is definite.
+            state.record(.reachable, now: now)
+            logger.notice("Reconcile: Paywall does not have the sale (complete scan, after the grace); resending it")
+            var fresh = command
+            fresh.needsReconcile = false
+            await send(fresh, paymentRequestId: nil, logger: logger)
+        case .lookAgain(let at, let counts, let why):
+            if case .notFound = lookup { state.record(.reachable, now: now) }
+            logger.notice("Reconcile: looking again later", metadata: ["outbox.reason": "\(why)"])
+            record(
+                [CommandUpdate(
+                    commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("lookup", why),
+                    countsAsAttempt: counts, next: .reschedule(dueAt: at, needsReconcile: true, lastError: why))],
+                command: command, logger: logger)
+        case .pause(let reason):
+            state.record(.unavailable(reason: reason), now: now)
+            record(
+                [CommandUpdate(
+                    commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("unavailable", reason),
+                    next: .reschedule(
+                        dueAt: now + worker.configuration.breakerBackoff.baseMillis, needsReconcile: true,
+                        lastError: "payment lookup: \(reason)"))],
+                command: command, logger: logger)
         }
     }
 
-    /// Scans the payment list around the sale's creation date for its MerchantUniqueCode.
-    func findPayment(merchantUniqueCode: String, createdAt: EpochMillis) async -> Lookup {
+    /// Scans every page of the payment list from a day before `since` through a day after now
+    /// for `merchantUniqueCode`.
+    func findPayment(merchantUniqueCode: String, since: EpochMillis) async -> Lookup {
         let day: Int64 = 86_400_000
-        let start = paywallDate(createdAt - day)
-        let end = paywallDate(max(createdAt, worker.clock.now()) + day)
+        let from = (since - day) / day * day  // midnight UTC: the list's dates are whole days
+        let start = paywallDate(from)
+        let end = paywallDate(max(since, worker.clock.now()) + day)
         let pageSize = 100
         var pageIndex = worker.configuration.reconcileFirstPageIndex
         for _ in 0..<max(worker.configuration.reconcileMaxPages, 1) {
@@ -135,13 +182,12 @@ struct CommandProcessor: Sendable {
             }
             if let info = page.payment(merchantUniqueCode: merchantUniqueCode) { return .found(info, answer) }
             guard let next = PaymentListScan.next(after: page, requested: pageIndex, pageSize: pageSize) else {
-                return .notFound
+                return .notFound(scannedFrom: from)
             }
             pageIndex = next
         }
         // Too many payments to scan: do not conclude "not there"; try again later.
-        return .failed(
-            .transient(retryAfter: nil, PaywallProblem(code: .retryLater)))
+        return .failed(.transient(retryAfter: nil, PaywallProblem(code: .retryLater)))
     }
 
     // MARK: - Rollbacks: only when the activity they revoke is not taken
@@ -177,6 +223,23 @@ struct CommandProcessor: Sendable {
         let activity = RollbackDecision.activity(of: kind)
         let started = worker.clock.now()
         switch await readActivityStatus(activity, paymentRequestId: paymentRequestId) {
+        case .failed(.rejected(let answer), _) where answer.physicalError == .paymentRequestNotFound:
+            // A definite "no such payment": nothing to roll back, and asking again cannot change
+            // that (issue 9, item 11).
+            let now = worker.clock.now()
+            state.record(.reachable, now: now)
+            var outcome = inboxOutcome(
+                .failed, reason: "payment_not_found", answer,
+                message: "Paywall has no payment \(paymentRequestId): nothing to roll back")
+            outcome.paymentRequestId = paymentRequestId
+            record(
+                [CommandUpdate(
+                    commandID: command.id, precondition: .leasedBy(owner),
+                    attempt: AttemptRecord(
+                        startedAt: started, durationMillis: now - started, httpStatus: answer.httpStatus,
+                        outcome: "rejected", errorCode: answer.errorCode, error: answer.summary, request: .inquiry),
+                    next: .finish(outcome))],
+                command: command, logger: logger)
         case .failed(let outcome, let what):
             lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
         case .status(let statusId, let answer):
@@ -184,7 +247,8 @@ struct CommandProcessor: Sendable {
             state.record(.reachable, now: now)
             let attempt = AttemptRecord(
                 startedAt: started, durationMillis: now - started, httpStatus: answer.httpStatus, outcome: "inquiry",
-                error: statusId.map { "\(activity.name.lowercased()) status \(PaymentStatus.describe($0))" })
+                error: statusId.map { "\(activity.name.lowercased()) status \(PaymentStatus.describe($0))" },
+                request: .inquiry)
             let decision = RollbackDecision.beforeSending(statusId: statusId, activity: activity)
             if decision == .send {
                 await sendRollback(
@@ -276,29 +340,20 @@ struct CommandProcessor: Sendable {
         record([update], command: command, logger: logger)
     }
 
-    /// A read (lookup, inquiry) that did not succeed: pause on connectivity, otherwise look
-    /// again later. Reads never spend the command's attempts.
+    /// A read (inquiry, activities) that did not succeed: see ``ReadFailureRule``.
     func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) {
         let now = worker.clock.now()
-        let signal: BreakerSignal? =
-            switch outcome {
-            case .unavailable(let problem): .unavailable(reason: "\(problem)")
-            case .transient(_, let problem) where problem.code == .transport: .unavailable(reason: "\(problem)")
-            case .succeeded, .alreadyDone, .rejected: .reachable
-            default: nil
-            }
-        state.record(signal, now: now)
-        let wait = max(
-            worker.configuration.reconcileDelayMillis,
-            worker.configuration.backoff.delay(attempt: command.attempts + 1, unit: Double.random(in: 0..<1)))
-        logger.notice("\(what) did not answer usefully; will look again", metadata: ["outbox.outcome": "\(outcome)"])
+        let decision = ReadFailureRule(configuration: worker.configuration).decide(
+            command: command, outcome: outcome, what: what, now: now, jitter: Double.random(in: 0..<1))
+        state.record(decision.breaker, now: now)
+        logger.notice("\(what) did not answer usefully", metadata: ["outbox.outcome": "\(outcome)"])
         record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
                 attempt: AttemptRecord(
                     startedAt: started, durationMillis: now - started, httpStatus: outcome.answer?.httpStatus,
-                    outcome: outcome.recordName, error: "\(what): \(outcome)"),
-                next: .reschedule(dueAt: now + wait, needsReconcile: command.needsReconcile, lastError: "\(what): \(outcome)"))],
+                    outcome: outcome.recordName, error: "\(what): \(outcome)", request: .inquiry),
+                countsAsAttempt: decision.counts, next: decision.next)],
             command: command, logger: logger)
     }
 

@@ -59,12 +59,21 @@ struct Dispatcher {
                         switch allowance {
                         case .any: limit = configuration.concurrency - running
                         case .probe: limit = 1
-                        case .none: return
+                        case .none: limit = configuration.concurrency - running
                         }
                         let claimed: [OutboxCommand]
                         do {
-                            claimed = try worker.store.claim(
-                                owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
+                            if case .none = allowance {
+                                // Paused: nothing is sent, but never-sent commands past their
+                                // deadline still end `expired` on time (the planner's first gate).
+                                claimed = try worker.store.claimOverdue(
+                                    owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis,
+                                    defaultDeadlines: Dictionary(
+                                        uniqueKeysWithValues: configuration.deadlines.map { ($0.key.rawValue, $0.value) }))
+                            } else {
+                                claimed = try worker.store.claim(
+                                    owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
+                            }
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
                             return

@@ -26,6 +26,7 @@ public struct CommandPlanner: Sendable {
         guard let kind = command.kind else {
             return .finish(InboxOutcome(.failed, reason: "validation", message: "unknown kind \(command.kindName)"))
         }
+        if let unresolved = unknownOutcome(input, kind: kind) { return unresolved }
         switch kind.role {
         case .sale: return planSale(input)
         case .standalone: return gates(input) ?? .send(paymentRequestId: nil)
@@ -35,6 +36,38 @@ public struct CommandPlanner: Sendable {
             case .syncSaleRollback: return planSaleRollback(input)
             default: return planCancel(input)
             }
+        }
+    }
+
+    // MARK: - An earlier send may have landed
+
+    /// A command other than a sale whose earlier send may have reached Paywall: its kind's
+    /// ``UnknownOutcomeResolution`` decides. Not deduplicated by Paywall (pairing) → `dead` /
+    /// `outcome_unknown`, never resent. A resend answered "already done" (cancel, approve) → it
+    /// may go again, but never after its deadline (then `dead` / `outcome_unknown`: nothing
+    /// proves it did not land). Rollbacks are resolved by their inquiry (``planSaleRollback``).
+    /// Sales reconcile through the payment list (``SaleReconciliation``). Nil: plan as usual.
+    func unknownOutcome(_ input: PlanInput, kind: CommandKind) -> PlanDecision? {
+        let command = input.command
+        guard command.needsReconcile else { return nil }
+        switch kind.unknownOutcomeResolution {
+        case .paymentList, .inquiry:
+            return nil
+        case .none:
+            return .finish(
+                InboxOutcome(
+                    .dead, reason: "outcome_unknown",
+                    message: "an earlier send may have reached Paywall, which does not deduplicate \(kind.rawValue): "
+                        + "not resent; check at Paywall before queuing it again"))
+        case .alreadyDoneAnswer:
+            if let deadline = configuration.deadline(of: command), input.now > deadline {
+                return .finish(
+                    InboxOutcome(
+                        .dead, reason: "outcome_unknown",
+                        message: "an earlier send may have reached Paywall and its deadline (\(isoTime(deadline))) has "
+                            + "passed: not resent late; check at Paywall"))
+            }
+            return nil
         }
     }
 

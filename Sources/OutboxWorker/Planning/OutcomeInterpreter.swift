@@ -108,11 +108,15 @@ public struct OutcomeInterpreter: Sendable {
                     breaker: nil)
             }
             let wait = max(configuration.reconcileDelayMillis, configuration.backoff.delay(attempt: attemptsAfter, unit: jitter))
+            // A connection that failed after the request left (closed, reset) looks like an
+            // outage: pause like a refused connection, so only the sends already in flight are
+            // exposed to it (issue 9, item 8). A slow answer (read timeout) says nothing of that.
             return Interpretation(
                 update: update(
                     counts: true,
                     .reschedule(dueAt: now + wait, needsReconcile: true, lastError: "outcome unknown: \(problem)")),
-                breaker: nil)
+                breaker: problem.code == .transport && problem.transportError?.looksLikeOutage == true
+                    ? .unavailable(reason: "\(problem)") : nil)
 
         case .rejected(let answer):
             if isSale && command.needsReconcile {

@@ -51,6 +51,18 @@ public struct PaywallTransportError: Error, Sendable, Hashable, CustomStringConv
         }
     }
 
+    /// Whether the failure says the network or Paywall is down rather than slow: the connection
+    /// closed or reset after the request was written (`connection_closed`, `other`). A read or
+    /// overall timeout says Paywall is slow; a cancellation is ours.
+    public var looksLikeOutage: Bool {
+        switch code {
+        case .connectionClosed, .other: true
+        case .connectionRefused, .connectTimeout, .dnsFailure, .tlsFailure, .networkUnreachable, .invalidURL:
+            true
+        case .notStarted, .readTimeout, .deadlineExceeded, .cancelled: false
+        }
+    }
+
     /// `transport error connect_timeout (nothing sent): detail`.
     public var description: String {
         "transport error \(code.rawValue) (\(requestMayHaveBeenSent ? "may have been sent" : "nothing sent"))"

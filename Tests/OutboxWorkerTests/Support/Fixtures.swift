@@ -21,6 +21,7 @@ func testConfiguration(path: String = "/tmp/unused.sqlite", baseURL: String = "h
     configuration.breakerBackoff = Backoff(baseMillis: 1_000, factor: 2, capMillis: 30_000)
     configuration.rollbackMarginMillis = 1_000
     configuration.reconcileDelayMillis = 2_000
+    configuration.landingGraceMillis = 1_000
     return configuration
 }
 

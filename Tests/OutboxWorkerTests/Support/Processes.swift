@@ -107,7 +107,7 @@ func workerArguments(db: String, simulator: String, id: String, extra: [String] 
     [
         "--db", db, "--physical-base-url", simulator, "--payment-base-url", simulator, "--allow-insecure-http",
         "--worker-id", id, "--lease", "3s", "--request-timeout", "2s", "--connect-timeout", "500ms", "--concurrency", "4",
-        "--backoff-base", "50ms", "--backoff-cap", "500ms", "--log-level", "info",
+        "--backoff-base", "50ms", "--backoff-cap", "500ms", "--landing-grace", "300ms", "--log-level", "info",
     ] + extra
 }
 
