@@ -56,6 +56,9 @@ SEND_TRANSIT_TOLERANCE_MS = 1000
 RETRY_AFTER_INFLIGHT_MS = 300
 # The end of a Retry-After hold is shortened by this much (second granularity, clock reading).
 RETRY_AFTER_END_TOLERANCE_MS = 100
+# A hold written by one worker reaches the others through the database: sends started this soon
+# after a worker had the 429/503 are not counted (judged on the worker's recorded send start).
+RETRY_AFTER_PROPAGATION_MS = 100
 # Matching a 429/503 in the simulator's log to the worker's attempt row that recorded it.
 ATTEMPT_MATCH_TOLERANCE_MS = 50
 # The rollback window is judged on the simulator's own clock (acceptance and receipt): exact.
@@ -780,45 +783,73 @@ def analyse(producer: Producer, requests: list[dict], payments: list[dict], sale
     ra_ms = cfg["retry_after_s"] * 1000
     all_attempts = sorted((a for rows in attempts.values() for a in rows), key=lambda a: a["started_at"])
     starts = [a["started_at"] for a in all_attempts]
-    def worker_saw(r) -> bool:
+    def attempt_for(r, status=None, rows=None):
+        """The worker's attempt row that carried simulator request `r` (its send or read was in
+        progress when the simulator received it), or None (e.g. the worker was killed first)."""
         t = r["receivedAt"]
-        i = bisect.bisect_right(starts, t + ATTEMPT_MATCH_TOLERANCE_MS)
-        for a in all_attempts[max(0, i - 400):i]:
-            if a["http_status"] == r.get("responseStatus") and \
-                    a["started_at"] - ATTEMPT_MATCH_TOLERANCE_MS <= t <= \
+        if rows is None:
+            i = bisect.bisect_right(starts, t + ATTEMPT_MATCH_TOLERANCE_MS)
+            rows = all_attempts[max(0, i - 400):i]
+        best = None
+        for a in rows:
+            if status is not None and a["http_status"] != status:
+                continue
+            if a["started_at"] - ATTEMPT_MATCH_TOLERANCE_MS <= t <= \
                     a["started_at"] + (a["duration_ms"] or 0) + ATTEMPT_MATCH_TOLERANCE_MS:
-                return True
-        return False
+                if best is None or a["started_at"] > best["started_at"]:
+                    best = a
+        return best
 
+    # A hold starts when a worker had the 429/503 (its attempt row: started + duration); one that
+    # reached a worker killed before recording it binds nobody.
     holds = {"private": [], "public": []}
     unseen_holds = 0
     for r in worker_requests:
         if r.get("responseStatus") in (429, 503):
-            if worker_saw(r):
-                holds["public" if r["route"].startswith("marketplace") else "private"].append(r)
+            a = attempt_for(r, status=r["responseStatus"])
+            if a:
+                seen = max(r["receivedAt"], a["started_at"] + (a["duration_ms"] or 0))
+                holds["public" if r["route"].startswith("marketplace") else "private"].append((seen, r))
             else:
                 unseen_holds += 1
-    hold_times = {cls: [h["receivedAt"] for h in sorted(v, key=lambda h: h["receivedAt"])] for cls, v in holds.items()}
-    hold_sorted = {cls: sorted(v, key=lambda h: h["receivedAt"]) for cls, v in holds.items()}
+    for cls in holds:
+        holds[cls].sort(key=lambda x: x[0])
+    seen_times = {cls: [x[0] for x in v] for cls, v in holds.items()}
+    sim_sorted = {cls: sorted(v, key=lambda x: x[1]["receivedAt"]) for cls, v in holds.items()}
+    sim_times = {cls: [x[1]["receivedAt"] for x in v] for cls, v in sim_sorted.items()}
+    key_of_seq = {x["sequence"]: k for k, rs in sent.items() for x in rs}
     offenders = {}
     for r in worker_requests:
         cls = "public" if r["route"].startswith("marketplace") else "private"
+        key = key_of_seq.get(r["sequence"])
+        row = outbox.get(key) if key else None
+        mine = attempt_for(r, rows=[a for a in attempts.get(row["id"], []) if is_send_attempt(a)]) if row else None
+        if mine:
+            # Judged on the worker's clock: the send started after a worker had the answer.
+            t = mine["started_at"]
+            lo = bisect.bisect_right(seen_times[cls], t - ra_ms + RETRY_AFTER_END_TOLERANCE_MS)
+            hi = bisect.bisect_left(seen_times[cls], t - RETRY_AFTER_PROPAGATION_MS)
+            if lo < hi:
+                offenders[r["sequence"]] = (r, holds[cls][lo][1], t - holds[cls][lo][0], "worker")
+            continue
+        # No attempt row (a read, or a killed worker's send): judged on the simulator's clock.
         t = r["receivedAt"]
-        # h + in-flight allowance < t < h + Retry-After - end tolerance
-        lo = bisect.bisect_right(hold_times[cls], t - ra_ms + RETRY_AFTER_END_TOLERANCE_MS)
-        hi = bisect.bisect_left(hold_times[cls], t - RETRY_AFTER_INFLIGHT_MS)
+        lo = bisect.bisect_right(sim_times[cls], t - ra_ms + RETRY_AFTER_END_TOLERANCE_MS)
+        hi = bisect.bisect_left(sim_times[cls], t - RETRY_AFTER_INFLIGHT_MS)
         if lo < hi:
-            offenders[r["sequence"]] = (r, hold_sorted[cls][lo])
-    throttled_in_hold = sum(1 for r, _ in offenders.values() if r.get("responseStatus") in (429, 503))
-    by_route = collections.Counter(r["route"] for r, _ in offenders.values())
-    key_of_seq = {x["sequence"]: k for k, rs in sent.items() for x in rs}
+            h = sim_sorted[cls][lo][1]
+            offenders[r["sequence"]] = (r, h, t - h["receivedAt"], "simulator")
+    throttled_in_hold = sum(1 for r, *_ in offenders.values() if r.get("responseStatus") in (429, 503))
+    by_route = collections.Counter(r["route"] for r, *_ in offenders.values())
     for seq in sorted(offenders):
-        r, h = offenders[seq]
+        r, h, after, clock = offenders[seq]
         key = key_of_seq.get(seq, f"(read: {r['route']})")
         report.violation("request inside a Retry-After hold", key,
-                         f"#{seq} {r['route']} received {r['receivedAt'] - h['receivedAt']} ms after #{h['sequence']} "
-                         f"{h['route']} was answered {h['responseStatus']} Retry-After {cfg['retry_after_s']} s "
-                         f"(this one answered {r.get('responseStatus')}, fault={r['fault']})")
+                         f"#{seq} {r['route']} {'started' if clock == 'worker' else 'received'} {after} ms after "
+                         f"{'a worker had' if clock == 'worker' else 'the simulator sent'} the "
+                         f"{h['responseStatus']} (Retry-After {cfg['retry_after_s']} s) of #{h['sequence']} "
+                         f"{h['route']}; this one answered {r.get('responseStatus')}, fault={r['fault']} "
+                         f"({clock} clock)")
     hold_summary = {"holds": sum(len(v) for v in holds.values()), "unseen_holds": unseen_holds,
                     "requests_in_hold": len(offenders), "of_which_throttled_again": throttled_in_hold,
                     "by_route": dict(by_route)}
@@ -863,9 +894,16 @@ def analyse(producer: Producer, requests: list[dict], payments: list[dict], sale
                     a["type"] == 2 and a["status"] == 2 and any(0 <= a["at"] - r["receivedAt"] <= 1000
                                                                 for r in route_requests)
                     for a in p["activities"])
-                if out == "succeeded" and not done:
+                # "Already cancelled" is true when another cancel of the payment stood when the
+                # outcome was written (a later cancel rollback may revoke it afterwards).
+                t_out = o["created_at"]
+                standing = p is not None and any(
+                    a["type"] == 2 and a["status"] == 2 and a["at"] <= t_out
+                    and not any(b["id"] == a["id"] and b["status"] == 12 and b["at"] <= t_out for b in p["activities"])
+                    for a in p["activities"])
+                if out == "succeeded" and not done and not standing:
                     report.violation(contradiction, key, f"{c.kind}: inbox succeeded ({o['reason']}) but the "
-                                     "simulator shows no cancel from it")
+                                     "simulator has no cancel of the payment standing")
                 if out in ("failed", "expired", "revoked") and done:
                     report.violation(contradiction, key, f"{c.kind}: inbox {out}/{o['reason']} but the simulator "
                                      "performed the cancel")
@@ -945,10 +983,18 @@ def analyse(producer: Producer, requests: list[dict], payments: list[dict], sale
         if w["kind"] == "lost_answers":
             exposed = len(lost)
             sends = sum(1 for r in lost if r["route"] in SEND_ROUTES)
+            # Started after a worker had seen the first lost answer (+ in-flight allowance).
+            first_seen = min((a["started_at"] + (a["duration_ms"] or 0) for rows in attempts.values() for a in rows
+                              if a["outcome"] == "unknown" and a.get("worker") and lo <= a["started_at"] <= hi),
+                             default=None)
+            after = sum(1 for r in lost if first_seen is not None
+                        and r["receivedAt"] > first_seen + RETRY_AFTER_INFLIGHT_MS)
         else:
             exposed = len(conn_fail)
             sends = sum(1 for a in conn_fail if not is_read_attempt(a))
-        exposure.append(dict(w, exposed=exposed, sends=sends, lost=len(lost),
+            first_seen = min((a["started_at"] + (a["duration_ms"] or 0) for a in conn_fail), default=None)
+            after = sum(1 for a in conn_fail if first_seen is not None and a["started_at"] > first_seen)
+        exposure.append(dict(w, exposed=exposed, sends=sends, after_first=after, lost=len(lost),
                              unknown=sum(1 for a in conn_fail if a["outcome"] == "unknown"),
                              refused=sum(1 for a in conn_fail if a["outcome"] == "unavailable")))
 
@@ -970,7 +1016,10 @@ def main() -> int:
     parser.add_argument("--short", action="store_true", help="a few hundred commands, under a minute (CI)")
     parser.add_argument("--bin", default=".build/debug", help="directory of the built binaries (default .build/debug)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (db, logs, simulator dumps)")
+    parser.add_argument("--recheck", metavar="DIR", help="run the checks again on a directory kept with --keep")
     args = parser.parse_args()
+    if args.recheck:
+        return recheck(args.recheck)
 
     commands = args.commands or (300 if args.short else 2000)
     seconds = args.seconds or (56.0 if args.short else max(120.0, 60.0 + commands * 0.12))
@@ -1135,10 +1184,13 @@ def main() -> int:
         with open(os.path.join(tmp, "sim-payments.json"), "w") as f:
             json.dump(payments, f)
 
+        wall = time.monotonic() - t0
+        save_run(tmp, producer, workers, request_log, cfg, rates, seconds, commands, args, windows, end_ms,
+                 sale_counts, approvals, wall)
         report, timeline, info = analyse(producer, requests, payments, sale_counts, approvals, db, cfg, windows,
                                          end_ms, request_log.gaps)
         return summarise(report, timeline, info, producer, workers, requests, cfg, rates, seconds, commands, args,
-                         time.monotonic() - t0, request_log, tmp)
+                         wall, request_log, tmp)
     except Exception as error:
         print(f"chaos: the run failed: {error!r} (temp dir {tmp})", file=sys.stderr)
         args.keep = True
@@ -1160,6 +1212,52 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+COMMAND_FIELDS = ("key", "kind", "payload", "sale_key", "payment_request_id", "deadline", "at", "inserted_at", "tag",
+                  "payment_id", "pair_request_key", "pair_async_request_id", "follow_plan", "amount")
+
+
+def save_run(tmp, producer, workers, request_log, cfg, rates, seconds, commands, args, windows, end_ms, sale_counts,
+             approvals, wall) -> None:
+    """Everything the checks need besides the database and the simulator dumps, for --recheck."""
+    run = {
+        "commands": [dict({f: getattr(c, f) for f in COMMAND_FIELDS}, tags=sorted(c.tags)) for c in producer.inserted],
+        "refused": [[c.key, why] for c, why in producer.refused], "producer_errors": producer.errors,
+        "workers": {"count": workers.count, "kills": workers.kills, "exits": workers.exits},
+        "request_gaps": request_log.gaps, "cfg": cfg, "rates": rates, "seconds": seconds, "planned": commands,
+        "seed": args.seed, "bin": os.path.abspath(args.bin), "windows": windows, "end_ms": end_ms,
+        "sale_counts": sale_counts, "approvals": {str(k): v for k, v in approvals.items()}, "wall": wall,
+    }
+    with open(os.path.join(tmp, "run.json"), "w") as f:
+        json.dump(run, f)
+
+
+def recheck(directory: str) -> int:
+    """Runs the checks again on a kept run directory (run.json, outbox.sqlite, sim-*.json)."""
+    from types import SimpleNamespace as NS
+    run = json.load(open(os.path.join(directory, "run.json")))
+    inserted = []
+    for item in run["commands"]:
+        c = Command(item["key"], item["kind"], item["payload"], item["at"])
+        for f in COMMAND_FIELDS:
+            setattr(c, f, item[f])
+        c.tags = set(item["tags"])
+        inserted.append(c)
+    producer = NS(inserted=inserted, refused=[(NS(key=k), why) for k, why in run["refused"]],
+                  errors=run["producer_errors"])
+    workers = NS(**run["workers"])
+    request_log = NS(gaps=[tuple(g) for g in run["request_gaps"]])
+    cfg = run["cfg"]
+    requests = json.load(open(os.path.join(directory, "sim-requests.json")))
+    payments = json.load(open(os.path.join(directory, "sim-payments.json")))
+    approvals = {int(k): v for k, v in run["approvals"].items()}
+    args = NS(seed=run["seed"], bin=run["bin"], keep=True)
+    report, timeline, info = analyse(producer, requests, payments, run["sale_counts"], approvals,
+                                     os.path.join(directory, "outbox.sqlite"), cfg, run["windows"], run["end_ms"],
+                                     request_log.gaps)
+    return summarise(report, timeline, info, producer, workers, requests, cfg, run["rates"], run["seconds"],
+                     run["planned"], args, run["wall"], request_log, directory)
+
+
 def summarise(report, timeline, info, producer, workers, requests, cfg, rates, seconds, commands, args, wall,
               request_log, tmp) -> int:
     out = []
@@ -1176,8 +1274,9 @@ def summarise(report, timeline, info, producer, workers, requests, cfg, rates, s
       f"{cfg['backoff_cap_ms']} ms, deadlines " + ", ".join(f"{k}={v // 1000}s" for k, v in
                                                             cfg["kind_deadline_ms"].items()))
     p(f"  tolerances: send transit {SEND_TRANSIT_TOLERANCE_MS} ms after the deadline; Retry-After: requests within "
-      f"{RETRY_AFTER_INFLIGHT_MS} ms of the 429/503 count as in flight, hold end -{RETRY_AFTER_END_TOLERANCE_MS} ms, "
-      f"only holds a worker recorded (attempt row) count; rollback window {ROLLBACK_WINDOW_MS} ms on the simulator's "
+      f"{RETRY_AFTER_INFLIGHT_MS} ms of the 429/503 count as in flight (simulator clock; sends with an attempt row: "
+      f"started > {RETRY_AFTER_PROPAGATION_MS} ms after a worker had the answer), hold end "
+      f"-{RETRY_AFTER_END_TOLERANCE_MS} ms, only holds a worker recorded (attempt row) count; rollback window {ROLLBACK_WINDOW_MS} ms on the simulator's "
       f"clock, no tolerance; no progress: deadline span + backoff cap + lease + {PROGRESS_SLACK_MS} ms")
     if producer.refused:
         p(f"  producer INSERTs refused by the schema: {len(producer.refused)}, e.g. {producer.refused[0][1]}")
@@ -1216,12 +1315,14 @@ def summarise(report, timeline, info, producer, workers, requests, cfg, rates, s
     p("Sends exposed per outage (requests that got a lost answer or a connection failure in the window):")
     for w in info["exposure"]:
         p(f"  {w['kind']:13s} {(w['end'] - w['start']) / 1000:4.1f} s: exposed {w['exposed']:4d} "
-          f"(command sends {w['sends']}; lost answers {w['lost']}, worker 'unknown' {w['unknown']}, "
-          f"'unavailable' {w['refused']})")
+          f"(command sends {w['sends']}; started after a worker had seen the first failure: {w['after_first']}; "
+          f"lost answers {w['lost']}, worker 'unknown' {w['unknown']}, 'unavailable' {w['refused']})")
     if info["exposure"]:
         values = [w["exposed"] for w in info["exposure"]]
-        p(f"  per outage: mean {sum(values) / len(values):.1f}, max {max(values)} "
-          f"(target: at most the sends in flight, i.e. <= concurrency 8 per worker)")
+        later = [w["after_first"] for w in info["exposure"]]
+        p(f"  per outage: mean {sum(values) / len(values):.1f}, max {max(values)}; started after the first failure "
+          f"was seen: mean {sum(later) / len(later):.1f}, max {max(later)} (target: 0 — only sends already in "
+          f"flight, at most concurrency 8 per worker)")
     for kind, items in report.notes.items():
         p(f"  note: {kind}: {len(items)}" + (f" (e.g. {items[0][0]}: {items[0][1]})" if items else ""))
     p("")
@@ -1231,9 +1332,9 @@ def summarise(report, timeline, info, producer, workers, requests, cfg, rates, s
     else:
         p(f"VIOLATIONS: {total}")
         for kind, items in report.violations.items():
-            real = [i for i in items if i[0] != "-"]
+            real = items
             p("")
-            p(f"--- {kind}: {len(real)}" + (" (listing capped)" if len(real) < len(items) else ""))
+            p(f"--- {kind}: {len(real)}")
             shown = 0
             seen_keys = set()
             for key, text in real:
@@ -1245,7 +1346,8 @@ def summarise(report, timeline, info, producer, workers, requests, cfg, rates, s
                     p(timeline(key))
                 shown += 1
             if len(real) > 2:
-                p(f"  ... and {len(real) - shown} more; all: {os.path.join(tmp, 'violations.txt')}")
+                where = os.path.join(tmp, "violations.txt") if args.keep else "rerun with --keep for violations.txt"
+                p(f"  ... and {len(real) - shown} more ({where})")
     text = "\n".join(out)
     print(text)
     try:
@@ -1257,8 +1359,6 @@ def summarise(report, timeline, info, producer, workers, requests, cfg, rates, s
             f.write(text + "\n")
     except OSError:
         pass
-    if total and not args.keep:
-        print("(rerun with --keep to inspect the database, logs and simulator dumps)", file=sys.stderr)
     return 1 if total else 0
 
 

@@ -38,9 +38,18 @@ struct WorkerFaultTests {
         let total = 40
         try await harness.withWorker { _ in
             // Time flows a hundred times faster than real time, so backoffs pass quickly.
-            try await harness.eventually("all outcomes", timeout: .seconds(60)) {
-                harness.clock.advance(by: 1_000)
-                return try harness.outcomes().count >= total
+            do {
+                try await harness.eventually("all outcomes", timeout: .seconds(60)) {
+                    harness.clock.advance(by: 1_000)
+                    return try harness.outcomes().count >= total
+                }
+            } catch {
+                let now = harness.clock.now()
+                for command in try harness.store.list(CommandFilter(limit: 100)) where !command.state.isFinal {
+                    Issue.record(
+                        "unfinished #\(command.id) \(command.kindName) \(command.state.rawValue) attempts \(command.attempts) reconcile \(command.needsReconcile) due in \(command.dueAt - now) ms lease \(command.leaseOwner ?? "-") until \((command.leaseExpiresAt ?? 0) - now): \(command.lastError ?? "")")
+                }
+                throw error
             }
         }
         let outcomes = try harness.outcomes()

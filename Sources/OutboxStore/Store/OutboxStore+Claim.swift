@@ -102,7 +102,12 @@ extension OutboxStore {
     /// Because that worker may have sent them, they come back marked `needs_reconcile`: the next
     /// worker asks Paywall what happened before any resend. Returns the ids released.
     @discardableResult
-    public func releaseExpiredLeases(now: EpochMillis) throws -> [Int64] {
+    ///
+    /// `sparing` lists the commands the caller is still working on: they are never taken back
+    /// here, because a worker that is alive knows what it is still sending (a forward clock step
+    /// must not make it a second sender of its own command). Its other leases (a previous
+    /// process with the same worker id) are released like anyone's.
+    public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64] = []) throws -> [Int64] {
         try write { db in
             let released = try Row.fetchAll(
                 db.cachedStatement(
@@ -112,9 +117,10 @@ extension OutboxStore {
                                last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired',
                                lease_owner = NULL, lease_expires_at = NULL
                          WHERE state = 'in_flight' AND lease_expires_at < ?
+                           AND id NOT IN (SELECT value FROM json_each(?))
                         RETURNING id, generation, last_error
                         """),
-                arguments: [now, now, now])
+                arguments: [now, now, now, "[" + held.map(String.init).joined(separator: ",") + "]"])
             // The holder may have sent each of them up to now: an attempt row says so, and the
             // reconcile rules count it as the last moment a send may have left.
             var ids: [Int64] = []

@@ -88,6 +88,14 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// The deadline that applies to `command`.
+    /// When a command held back by a pause should be looked at again: `proposed`, but no later
+    /// than just after its deadline if it was never sent, so that it ends `expired` when its
+    /// deadline passes even while Paywall stays unreachable (issue 9, item 9).
+    public func pausedDue(_ command: OutboxCommand, _ proposed: EpochMillis) -> EpochMillis {
+        guard !command.needsReconcile, let deadline = deadline(of: command), deadline < .max else { return proposed }
+        return min(proposed, deadline + 1)
+    }
+
     public func deadline(of command: OutboxCommand) -> EpochMillis? {
         if let deadline = command.deadline { return deadline }
         guard let kind = command.kind, let limit = deadlines[kind] else { return nil }

@@ -128,7 +128,10 @@ struct CommandProcessor: Sendable {
         }
         switch step {
         case .finish(let outcome, let paymentRequestId):
-            if case .found = lookup { state.record(.reachable, now: now) }
+            switch lookup {
+            case .notFound, .found: state.record(.reachable, now: now)
+            case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
+            }
             logger.info(
                 "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason ?? "")"])
             record(
@@ -146,7 +149,10 @@ struct CommandProcessor: Sendable {
             fresh.needsReconcile = false
             await send(fresh, paymentRequestId: nil, logger: logger)
         case .lookAgain(let at, let counts, let why):
-            if case .notFound = lookup { state.record(.reachable, now: now) }
+            switch lookup {
+            case .notFound, .found: state.record(.reachable, now: now)
+            case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
+            }
             logger.notice("Reconcile: looking again later", metadata: ["outbox.reason": "\(why)"])
             record(
                 [CommandUpdate(

@@ -80,12 +80,18 @@ struct Dispatcher {
                         }
                         if claimed.isEmpty { return }
                         if allowance == .probe { state.value.withLock { $0.breaker.probeStarted() } }
+                        let isProbe = allowance == .probe
                         for command in claimed {
                             running += 1
                             state.value.withLock { _ = $0.inFlight.insert(command.id) }
                             group.addTask {
                                 await processor.process(command)
-                                state.value.withLock { _ = $0.inFlight.remove(command.id) }
+                                state.value.withLock {
+                                    _ = $0.inFlight.remove(command.id)
+                                    // Whatever path the probe took, it is over: if it said nothing
+                                    // about Paywall, the next command probes (never stuck half-open).
+                                    if isProbe { $0.breaker.probeFinishedWithoutSignal() }
+                                }
                                 continuation.yield(.done)
                             }
                         }
@@ -168,7 +174,8 @@ struct Housekeeping {
             return OutboxStoreError(.notFound, problem)
         }
         do {
-            let released = try worker.store.releaseExpiredLeases(now: now)
+            let held = Array(state.value.withLock { $0.inFlight })
+            let released = try worker.store.releaseExpiredLeases(now: now, sparing: held)
             if !released.isEmpty {
                 worker.logger.warning(
                     "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])

@@ -88,7 +88,9 @@ public struct CommandPlanner: Sendable {
             return .wait(until: notBefore, reason: "waiting: not_before")
         }
         if case .open(let until, let reason) = input.breaker {
-            return .wait(until: max(until, input.now), reason: "waiting: Paywall unavailable (\(reason))")
+            return .wait(
+                until: configuration.pausedDue(command, max(until, input.now)),
+                reason: "waiting: Paywall unavailable (\(reason))")
         }
         return nil
     }

@@ -80,7 +80,8 @@ public struct OutcomeInterpreter: Sendable {
                     update: update(
                         counts: false,
                         .reschedule(
-                            dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                            dueAt: configuration.pausedDue(command, now + configuration.breakerBackoff.baseMillis),
+                            needsReconcile: command.needsReconcile,
                             lastError: "\(problem)")),
                     breaker: .unavailable(reason: "\(problem)"))
             }
@@ -150,7 +151,8 @@ public struct OutcomeInterpreter: Sendable {
                 update: update(
                     counts: false,
                     .reschedule(
-                        dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                        dueAt: configuration.pausedDue(command, now + configuration.breakerBackoff.baseMillis),
+                            needsReconcile: command.needsReconcile,
                         lastError: "\(problem)")),
                 breaker: .unavailable(reason: "\(problem)"))
 
@@ -162,7 +164,8 @@ public struct OutcomeInterpreter: Sendable {
                 update: update(
                     counts: false,
                     .reschedule(
-                        dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                        dueAt: configuration.pausedDue(command, now + configuration.breakerBackoff.baseMillis),
+                            needsReconcile: command.needsReconcile,
                         lastError: "\(problem)")),
                 breaker: .unavailable(reason: "\(problem)"))
 

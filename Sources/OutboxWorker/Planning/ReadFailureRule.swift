@@ -35,7 +35,8 @@ public struct ReadFailureRule: Sendable {
         case .unavailable(let problem), .transient(_, let problem) where problem.code == .transport:
             return Decision(
                 next: .reschedule(
-                    dueAt: now + configuration.breakerBackoff.baseMillis, needsReconcile: command.needsReconcile,
+                    dueAt: configuration.pausedDue(command, now + configuration.breakerBackoff.baseMillis),
+                    needsReconcile: command.needsReconcile,
                     lastError: why),
                 counts: false, breaker: .unavailable(reason: "\(problem)"))
         default:
