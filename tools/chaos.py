@@ -1011,7 +1011,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commands", type=int, default=None, help="commands to queue (default 2000; --short: 300)")
     parser.add_argument("--seconds", type=float, default=None,
-                        help="wall-clock budget (default: 300 for 2000 commands, scaled; --short: 55)")
+                        help="wall-clock budget (default: 300 for 2000 commands, scaled; --short: 56)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the plan, the kills and the simulator's faults")
     parser.add_argument("--short", action="store_true", help="a few hundred commands, under a minute (CI)")
     parser.add_argument("--bin", default=".build/debug", help="directory of the built binaries (default .build/debug)")

@@ -58,7 +58,11 @@ struct Hold: ParsableCommand {
     func run() throws {
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
         let claimed = try store.claim(owner: owner, now: SystemWallClock().now(), limit: count, leaseMillis: leaseMs)
-        for command in claimed { emitLine("held \(command.id)") }
+        // As a worker does before each request leaves: the commands may now be at Paywall.
+        for command in claimed {
+            _ = try store.markSending(commandID: command.id, owner: owner, now: SystemWallClock().now(), durable: false)
+            emitLine("held \(command.id)")
+        }
         emitLine("ready")
         sleep(maxSeconds)
     }

@@ -47,11 +47,12 @@ struct ClaimAndLeaseTests {
         #expect(try store.claim(owner: "d", now: 5_000, limit: 10, leaseMillis: 1).map(\.id) == [ids[4]])
     }
 
-    @Test("an expired lease returns the command marked for reconciliation; a live one stays")
+    @Test("an expired lease of a command whose send had started returns it marked for reconciliation; a live one stays")
     func expiredLeases() throws {
         let store = try TestDatabase().open()
         let id = try store.enqueue(Sample.sale()).id
         _ = try store.claim(owner: "dead-worker", now: 1_000, limit: 1, leaseMillis: 10_000)
+        #expect(try store.markSending(commandID: id, owner: "dead-worker", now: 1_001, durable: false))
         #expect(try store.releaseExpiredLeases(now: 10_999).isEmpty)
         #expect(try store.command(id: id)?.state == .inFlight)
         #expect(try store.releaseExpiredLeases(now: 11_001) == [id])
@@ -86,5 +87,47 @@ struct ClaimAndLeaseTests {
         #expect(try store.release(ids: [id], owner: "a", now: 1) == 1)
         let command = try #require(try store.command(id: id))
         #expect(command.state == .pending && !command.needsReconcile)
+    }
+
+    @Test("an expired lease of a command never sent returns it without a reconcile mark; the open send row is closed")
+    func expiredLeaseNeverSent() throws {
+        let store = try TestDatabase().open()
+        let unsent = try store.enqueue(Sample.sale()).id
+        let sent = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "dead-worker", now: 1_000, limit: 2, leaseMillis: 10_000)
+        #expect(try store.markSending(commandID: sent, owner: "dead-worker", now: 1_500, durable: true))
+        #expect(try store.markSending(commandID: sent, owner: "someone-else", now: 1_500, durable: false) == false)
+        #expect(Set(try store.releaseExpiredLeases(now: 11_001)) == [unsent, sent])
+        #expect(try store.command(id: unsent)?.needsReconcile == false)
+        #expect(try store.command(id: sent)?.needsReconcile == true)
+        let rows = try #require(try store.detail(id: sent)).attempts
+        #expect(rows.count == 1 && rows[0].record.outcome == "unknown" && rows[0].record.startedAt == 1_500)
+        #expect(try store.sendHistory(commandID: sent) == SendHistory(firstSendAt: 1_500, lastSendAt: 1_500, sends: 1))
+        #expect(try store.sendHistory(commandID: unsent) == SendHistory())
+    }
+
+    @Test("the answer completes the send row opened before the request left")
+    func sendRowCompleted() throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "w", now: 1_000, limit: 1, leaseMillis: 10_000)
+        #expect(try store.markSending(commandID: id, owner: "w", now: 1_100, durable: false))
+        let update = CommandUpdate(
+            commandID: id, precondition: .leasedBy("w"),
+            attempt: AttemptRecord(startedAt: 1_100, durationMillis: 40, httpStatus: 200, outcome: "succeeded"),
+            countsAsAttempt: true, next: .finish(InboxOutcome(.succeeded)))
+        #expect(try store.record([update], worker: "w", now: 1_140))
+        let rows = try #require(try store.detail(id: id)).attempts
+        #expect(rows.map(\.record.outcome) == ["succeeded"] && rows[0].record.durationMillis == 40)
+        #expect(try store.command(id: id)?.needsReconcile == false)
+    }
+
+    @Test("a worker never takes back the leases of the commands it is still working on")
+    func sparedLeases() throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "me", now: 1_000, limit: 1, leaseMillis: 10)
+        #expect(try store.releaseExpiredLeases(now: 5_000, sparing: [id]).isEmpty)
+        #expect(try store.releaseExpiredLeases(now: 5_000) == [id])
     }
 }

@@ -164,6 +164,7 @@ struct RepairTests {
         let store = try TestDatabase().open()
         let id = try store.enqueue(Sample.sale()).id
         _ = try store.claim(owner: "dead-worker", now: 0, limit: 1, leaseMillis: 10)
+        #expect(try store.markSending(commandID: id, owner: "dead-worker", now: 1, durable: false))
         #expect(try store.releaseExpiredLeases(now: 100) == [id])
         #expect(throws: RepairError.self) { try store.discard(id: id, actor: "a", now: 200) }
         #expect(try store.command(id: id)?.state == .pending)

@@ -123,8 +123,15 @@ struct WorkerIntegrationTests {
             try await harness.eventually("paused") {
                 try harness.store.list(CommandFilter()).first?.lastError?.contains("connection") == true
             }
-            harness.clock.advance(by: 181_000)
-            try await harness.eventually("expired") { try harness.outcomes().count == 1 }
+            // created_at is the database's real time, the manual clock started earlier: a loaded
+            // machine puts seconds between them. Step past the 3-minute deadline by the command's
+            // own created_at, not by a guess, then a second at a time.
+            let created = try #require(try harness.store.find(reference: sale).first?.createdAt)
+            harness.clock.set(max(harness.clock.now(), created + 180_001))
+            try await harness.eventually("expired") {
+                harness.clock.advance(by: 100)
+                return try harness.outcomes().count == 1
+            }
             try await harness.simulator.setOffline(false)
             harness.clock.advance(by: 120_000)
             try await Task.sleep(for: .milliseconds(200))
@@ -143,8 +150,10 @@ struct WorkerIntegrationTests {
         let sale = Payloads.key()
         _ = try harness.store.enqueue(NewCommand(commandKey: sale, kind: .asyncSale, payload: Payloads.sale(sale)))
         try await harness.withWorker { _ in
+            // Marked before the request left; the lost answer is recorded after it.
             try await harness.eventually("marked for reconciliation") {
-                try harness.store.find(reference: sale).first?.needsReconcile == true
+                let command = try harness.store.find(reference: sale).first
+                return command?.needsReconcile == true && command?.lastError?.contains("outcome unknown") == true
             }
             harness.clock.advance(by: 60_000)
             try await harness.eventually("reconciled") { try harness.outcomes().count == 1 }

@@ -8,11 +8,6 @@ public enum AttemptRequest: String, Sendable, Hashable, CaseIterable {
     case lookup
     /// A payment inquiry or activities read.
     case inquiry
-    /// The worker holding the command died or hung; it may have sent it up to this row's time.
-    case leaseExpired = "lease_expired"
-
-    /// Whether the row marks a moment the command may have reached Paywall.
-    public var mayHaveSent: Bool { self == .send || self == .leaseExpired }
 }
 
 /// One send of a command, for the attempt history.
@@ -24,7 +19,7 @@ public struct AttemptRecord: Sendable, Hashable {
     /// The HTTP status, when an answer came.
     public var httpStatus: Int?
     /// The classification: succeeded, already_done, transient, unknown, rejected, unavailable,
-    /// invalid, reconciled.
+    /// invalid, reconciled, inquiry, lookup; `sending` while a send's answer is not recorded.
     public var outcome: String
     /// Paywall's ErrorCode, when it gave one.
     public var errorCode: Int?

@@ -456,18 +456,25 @@ END;
 PRAGMA user_version = 3;
 """#),
     (4, "004_attempt_request.sql", #"""
--- paywall-outbox schema, version 4: what each attempt row was.
+-- paywall-outbox schema, version 4: what each attempt row was, and a send marked before it leaves.
 --
 -- A sale whose send may have reached Paywall is resent only after a complete payment-list scan
--- taken at least a grace period after the last send could have landed (README, "Money rules").
--- The worker finds that last send here, so an attempt row now says which request it was:
---   send          : the command itself went to Paywall (every row before this version)
---   lookup        : a payment-list scan for the command's MerchantUniqueCode
---   inquiry       : a payment inquiry or activities read (before a rollback)
---   lease_expired : the worker holding the command died or hung; it may have sent it up to
---                   `started_at` (the time the lease was taken back), so it counts as a send
+-- taken long enough after the last send could have left (README, "Money rules"). The worker
+-- finds that last send here, so an attempt row now says which request it was:
+--   send    : the command itself went to Paywall (every row before this version)
+--   lookup  : a payment-list scan for the command's MerchantUniqueCode
+--   inquiry : a payment inquiry or activities read (before a rollback)
+--
+-- From this version the worker writes a send's row, with outcome `sending`, and sets the
+-- command's needs_reconcile, in one transaction *before* the request leaves; the answer then
+-- completes the row (and clears the mark when it is definite). A worker that dies mid-send
+-- leaves the mark: the next one reconciles. A command whose lease expires without the mark was
+-- never sent. Commands in flight when this migration runs were claimed by an older binary that
+-- did not mark its sends: they are marked now, to be safe.
 ALTER TABLE attempt ADD COLUMN request TEXT NOT NULL DEFAULT 'send'
-    CHECK (request IN ('send', 'lookup', 'inquiry', 'lease_expired'));
+    CHECK (request IN ('send', 'lookup', 'inquiry'));
+
+UPDATE outbox SET needs_reconcile = 1 WHERE state = 'in_flight';
 
 PRAGMA user_version = 4;
 """#),

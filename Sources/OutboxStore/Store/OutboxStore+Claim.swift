@@ -109,33 +109,72 @@ extension OutboxStore {
     /// process with the same worker id) are released like anyone's.
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64] = []) throws -> [Int64] {
         try write { db in
-            let released = try Row.fetchAll(
+            // needs_reconcile is already 1 for any command whose request may have left (the holder
+            // marked it before sending: ``markSending``); one the holder never sent needs none.
+            let ids = try Int64.fetchAll(
                 db.cachedStatement(
                     sql: """
                         UPDATE outbox
-                           SET state = 'pending', needs_reconcile = 1, due_at = ?, updated_at = ?,
+                           SET state = 'pending', due_at = ?, updated_at = ?,
                                last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired',
                                lease_owner = NULL, lease_expires_at = NULL
                          WHERE state = 'in_flight' AND lease_expires_at < ?
                            AND id NOT IN (SELECT value FROM json_each(?))
-                        RETURNING id, generation, last_error
+                        RETURNING id
                         """),
                 arguments: [now, now, now, "[" + held.map(String.init).joined(separator: ",") + "]"])
-            // The holder may have sent each of them up to now: an attempt row says so, and the
-            // reconcile rules count it as the last moment a send may have left.
-            var ids: [Int64] = []
-            for row in released {
-                var reader = SafeRowReader(row, columns: "id, generation, last_error")
-                let id = reader.integer(0)
-                ids.append(id)
+            // A send the dead holder opened and never completed: no answer was recorded.
+            for id in ids {
                 try db.cachedStatement(
                     sql: """
-                        INSERT INTO attempt (outbox_id, generation, started_at, outcome, error, request)
-                        VALUES (?, ?, ?, 'unknown', ?, 'lease_expired')
+                        UPDATE attempt SET outcome = 'unknown', error = 'no answer recorded: the worker holding it stopped'
+                         WHERE outbox_id = ? AND request = 'send' AND outcome = 'sending'
                         """
-                ).execute(arguments: [id, reader.count(1, fallback: 1), now, reader.optionalText(2)])
+                ).execute(arguments: [id])
             }
             return ids
         }
     }
+
+    /// Before a request leaves: marks command `id` as possibly sent (`needs_reconcile = 1`) and
+    /// opens its attempt row (outcome `sending`, completed by ``record(_:worker:now:)``), in one
+    /// transaction guarded by the lease. So a worker that dies or cannot record the answer leaves
+    /// the truth behind: the next one reconciles before any resend. With `durable`, the commit
+    /// is fsynced whatever the configured synchronous mode (for kinds Paywall does not
+    /// deduplicate, where a mark lost in a power cut would mean a blind resend). Returns false,
+    /// changing nothing, when the lease is no longer `owner`'s: then the request must not go.
+    public func markSending(commandID id: Int64, owner: String, now: EpochMillis, durable: Bool) throws -> Bool {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                let raise = durable && configuration.synchronous != .full
+                if raise { try db.execute(sql: "PRAGMA synchronous = FULL") }
+                defer { if raise { try? db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)") } }
+                var marked = false
+                try db.inTransaction(.immediate) {
+                    guard
+                        let generation = try Int.fetchOne(
+                            db.cachedStatement(
+                                sql: """
+                                    UPDATE outbox SET needs_reconcile = 1, updated_at = ?
+                                     WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
+                                    RETURNING generation
+                                    """),
+                            arguments: [now, id, owner])
+                    else { return .rollback }
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
+                            VALUES (?, ?, ?, ?, 'sending', 'request leaving; no answer recorded yet', 'send')
+                            """
+                    ).execute(arguments: [id, generation, owner, now])
+                    marked = true
+                    return .commit
+                }
+                return marked
+            }
+        } catch {
+            throw OutboxStoreError(wrapping: error)
+        }
+    }
+
 }

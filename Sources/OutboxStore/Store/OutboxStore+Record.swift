@@ -62,7 +62,20 @@ extension OutboxStore {
         var foundReader = SafeRowReader(found, columns: "command_key, kind, generation")
         let generation = foundReader.count(2, fallback: 1)
 
-        if let attempt = update.attempt {
+        if let attempt = update.attempt, attempt.request == .send {
+            // The row markSending opened before the request left, completed with the answer.
+            try db.cachedStatement(
+                sql: """
+                    UPDATE attempt SET started_at = ?, duration_ms = ?, http_status = ?, outcome = ?, error_code = ?,
+                                       error = ?
+                     WHERE outbox_id = ? AND request = 'send' AND outcome = 'sending' AND worker IS ?
+                    """
+            ).execute(arguments: [
+                attempt.startedAt, attempt.durationMillis, attempt.httpStatus, attempt.outcome, attempt.errorCode,
+                attempt.error, update.commandID, worker,
+            ])
+        }
+        if let attempt = update.attempt, attempt.request != .send || db.changesCount == 0 {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO attempt (outbox_id, generation, worker, started_at, duration_ms, http_status, outcome,

@@ -6,8 +6,8 @@ import OutboxModel
 public struct SendHistory: Sendable, Hashable {
     /// The first moment a send may have left (nil: never sent).
     public var firstSendAt: EpochMillis?
-    /// The last moment a send may have left: the latest send's start plus its duration, or the
-    /// time a dead holder's lease was taken back.
+    /// The last moment a send may have left: the latest send's start plus its duration (a send
+    /// whose worker died has no duration: its start).
     public var lastSendAt: EpochMillis?
     /// Whether Paywall ever answered that it already has this MerchantUniqueCode.
     public var duplicateAnswered: Bool
@@ -34,7 +34,7 @@ extension OutboxStore {
                             SELECT min(started_at), max(started_at + coalesce(duration_ms, 0)),
                                    max(outcome = 'already_done' AND error = 'duplicate_merchant_unique_code'),
                                    count(*)
-                              FROM attempt WHERE outbox_id = ? AND request IN ('send', 'lease_expired')
+                              FROM attempt WHERE outbox_id = ? AND request = 'send'
                             """),
                     arguments: [id])
             else { return SendHistory() }

@@ -64,6 +64,7 @@ struct CommandProcessor: Sendable {
 
     func send(_ command: OutboxCommand, paymentRequestId: String?, logger: Logger) async {
         guard let kind = command.kind else { return }
+        guard beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         var outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
         if case .credentialsInDoubt(let refusal) = outcome {
@@ -76,6 +77,39 @@ struct CommandProcessor: Sendable {
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
         record([interpretation.update], command: command, logger: logger)
+    }
+
+    /// The last look before a request leaves: no send while dispatch is paused (another task saw
+    /// Paywall fail after this command was planned: only sends already in flight are exposed to
+    /// one outage), and the database durably says the request may go out (``OutboxStore/markSending``)
+    /// before it does. False: it did not go; the command was given back or its lease is gone.
+    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) -> Bool {
+        let now = worker.clock.now()
+        if case .open(let until, let reason) = state.breakerView {
+            record(
+                [CommandUpdate(
+                    commandID: command.id, precondition: .leasedBy(owner),
+                    next: .reschedule(
+                        dueAt: worker.configuration.pausedDue(command, max(until, now)),
+                        needsReconcile: command.needsReconcile, lastError: "waiting: Paywall unavailable (\(reason))"))],
+                command: command, logger: logger)
+            return false
+        }
+        do {
+            guard
+                try worker.store.markSending(
+                    commandID: command.id, owner: owner, now: now, durable: kind.unknownOutcomeResolution == .none)
+            else {
+                logger.notice("Not sent: the lease was lost before the request left")
+                return false
+            }
+            return true
+        } catch {
+            logger.error(
+                "Not sent: the database could not say that the request may go out", metadata: ["outbox.error": "\(error)"])
+            _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
+            return false
+        }
     }
 
     /// A harmless call with the private keys: a one-item payment list for today.
@@ -275,6 +309,7 @@ struct CommandProcessor: Sendable {
         logger: Logger
     ) async {
         guard let kind = command.kind else { return }
+        guard beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         let outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
         guard case .rejected(let refusal) = outcome, refusal.physicalError == .notConvenientStatusForThisOperation else {

@@ -213,22 +213,34 @@ public struct CommandPlanner: Sendable {
         }
     }
 
+    /// A cancel rollback revokes the latest cancel of its payment queued *before* it. Cancels
+    /// queued after it are not its target: they wait for it (``earlierFollowUp``), and it never
+    /// waits for them, so the two can never wait on each other (issue 9, item 13).
     func planCancelRollback(_ input: PlanInput) -> PlanDecision {
         switch target(input, nothingTo: "roll_back") {
         case .decided(let decision): return decision
         case .payment(let paymentRequestId, _):
-            let cancels = input.related.filter { $0.kind == .asyncCancel || $0.kind == .syncCancel }
-            let open = cancels.filter { !$0.state.isFinal }
-            if let unsent = open.first(where: Self.neverSent) {
-                return .revokeLocally(others: [unsent.id])
+            let command = input.command
+            let earlier = input.related.filter {
+                ($0.kind == .asyncCancel || $0.kind == .syncCancel) && $0.id < command.id
             }
-            if !open.isEmpty {
-                return .wait(until: input.now + Self.shortWaitMillis, reason: "waiting: cancel in flight")
+            let revoked = earlier.last
+            if let revoked, !revoked.state.isFinal {
+                // Revoke locally only what certainly never left, and only while the rollback
+                // itself never left either: a rollback that may be at Paywall is resolved by its
+                // inquiry, never reported as "never sent".
+                if Self.neverSent(revoked) && !UnreadableRowRule.mayHaveBeenSent(command) {
+                    return .revokeLocally(others: [revoked.id])
+                }
+                return .wait(
+                    until: max(input.now + Self.shortWaitMillis, revoked.state == .pending ? revoked.dueAt : 0),
+                    reason: "waiting: cancel \(revoked.id) in flight")
             }
             if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
-            // The window counts from Paywall's acceptance of the cancel being revoked (the latest
-            // one this outbox sent); a cancel sent elsewhere: from the rollback's own creation.
-            let accepted = cancels.compactMap(\.acceptedAt).max() ?? input.command.createdAt
+            // The window counts from Paywall's acceptance of the cancel being revoked; when that
+            // time is unknown, its end in this outbox (later, so safe); a cancel sent elsewhere:
+            // the rollback's own creation.
+            let accepted = revoked.map { $0.acceptedAt ?? $0.finishedAt ?? command.createdAt } ?? command.createdAt
             return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
     }

@@ -40,10 +40,15 @@ public struct OutcomeInterpreter: Sendable {
         func update(counts: Bool, learned: PaywallAnswer? = nil, _ next: CommandUpdate.Next) -> CommandUpdate {
             let isSale = command.kind?.role == .sale
             let paymentRequestId = learned?.ids.paymentRequestId
+            // Paywall accepted the command at or before `now` (also when a resend found it
+            // already done and no id came back): a rollback's 5 s window counts from here, which
+            // is never earlier than the real acceptance, so never too early.
+            let accepted = learned != nil && (isSale || command.kind?.role == .followUp)
             return CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner), attempt: attempt, countsAsAttempt: counts,
                 paywallPaymentRequestId: paymentRequestId,
-                acceptedAt: (isSale || command.kind?.role == .followUp) && paymentRequestId != nil ? now : nil, next: next)
+                acceptedAt: accepted && (paymentRequestId != nil || command.kind?.role == .followUp) ? now : nil,
+                next: next)
         }
         let attemptsAfter = command.attempts + 1
         let isSale = command.kind?.role == .sale
