@@ -224,3 +224,24 @@ struct MoneySafetyScenarioTests {
         #expect(run.paywall.received.count <= 2)
     }
 }
+
+@Suite("Retry-After holds every request with the same credentials (issue 9, item 7)", .serialized)
+struct RetryAfterHoldTests {
+    @Test("a 429 with Retry-After 2 s on one sale holds the next sale and reads until then, spends no attempt, and is visible to other workers")
+    func holdIsShared() async throws {
+        let run = try ScriptedRun { $0.concurrency = 1 }
+        run.paywall.script("/sale", [ScriptedPaywall.status(429, retryAfter: 2)], then: ScriptedPaywall.accepted())
+        let first = Payloads.key()
+        let second = Payloads.key()
+        _ = try run.store.enqueue(NewCommand(commandKey: first, kind: .asyncSale, payload: Payloads.sale(first)))
+        _ = try run.store.enqueue(NewCommand(commandKey: second, kind: .asyncSale, payload: Payloads.sale(second)))
+        try await run.run(step: 100) { try run.store.inbox(after: 0).count == 2 }
+        let sales = run.paywall.received.filter { $0.path.hasSuffix("/sale") }
+        #expect(sales.count == 3)
+        let throttledAt = sales[0].at
+        #expect(sales.dropFirst().allSatisfy { $0.at >= throttledAt + 2_000 }, "a request inside the hold: \(sales.map { $0.at - throttledAt })")
+        #expect(try run.store.list(CommandFilter()).allSatisfy { $0.attempts == 1 }, "the 429 spent no attempt")
+        // Written for the other workers on this database.
+        #expect(try run.store.activeHolds(now: throttledAt).keys.sorted() == ["private"])
+    }
+}

@@ -60,7 +60,7 @@ struct OutcomeInterpreterTests {
         }
     }
 
-    @Test("transient failures back off with full jitter, honour Retry-After, and spend an attempt")
+    @Test("transient failures back off with full jitter and spend an attempt; a Retry-After is honoured and spends none")
     func transientBackoff() {
         let throttled = PaywallProblem(code: .throttled)
         // attempt 1 → ceiling 1 s; jitter 0.5 → 500 ms
@@ -72,7 +72,15 @@ struct OutcomeInterpreterTests {
         // Retry-After wins when longer.
         let result = interpret(.transient(retryAfter: .seconds(30), throttled), command(1, .asyncSale), jitter: 0.5)
         #expect(result.update.next == .reschedule(dueAt: t0 + 100 + 30_000, needsReconcile: false, lastError: "\(throttled)"))
-        #expect(result.update.countsAsAttempt)
+        #expect(!result.update.countsAsAttempt, "throttling spends no attempt (issue 9, item 7)")
+        #expect(interpret(.transient(retryAfter: nil, throttled), command(1, .asyncSale), jitter: 0.5).update.countsAsAttempt)
+        // Throttled at the last attempt of the budget: not dead, waits.
+        let last = interpret(.transient(retryAfter: .seconds(2), throttled), command(1, .asyncSale, attempts: 4), jitter: 0.5)
+        guard case .reschedule(let due, false, _) = last.update.next else {
+            Issue.record("a throttled command is never given up by attempts: \(last.update.next)")
+            return
+        }
+        #expect(due >= t0 + 100 + 2_000)
     }
 
     @Test("the retry budget ends a transiently failing command dead, by attempts or by age")

@@ -91,12 +91,17 @@ struct SaleReconciliationTests {
     @Test("a failed lookup spends an attempt and ends dead/outcome_unknown when the budget is spent (item 6)")
     func failedLookupBounded() {
         let throttled = PaymentLookup.failed(.transient(retryAfter: .seconds(2), PaywallProblem(code: .throttled)))
-        guard case .lookAgain(let at, true, _) = decide(throttled, at: t0 + 10_000) else {
-            Issue.record("expected another lookup")
+        guard case .lookAgain(let at, false, _) = decide(throttled, at: t0 + 10_000) else {
+            Issue.record("a throttled lookup waits for Retry-After and spends nothing")
             return
         }
-        #expect(at >= t0 + 12_000)
-        guard case .finish(let outcome, nil) = decide(Self.sale(attempts: 4), Self.sent, throttled, at: t0 + 10_000) else {
+        #expect(at == t0 + 12_000)
+        let failing = PaymentLookup.failed(.transient(retryAfter: nil, PaywallProblem(code: .serverError)))
+        guard case .lookAgain(_, true, _) = decide(failing, at: t0 + 10_000) else {
+            Issue.record("expected another lookup, counted")
+            return
+        }
+        guard case .finish(let outcome, nil) = decide(Self.sale(attempts: 4), Self.sent, failing, at: t0 + 10_000) else {
             Issue.record("expected dead")
             return
         }
@@ -104,7 +109,7 @@ struct SaleReconciliationTests {
         #expect(outcome.message?.contains("1 send(s)") == true)
         var old = Self.sale()
         old.createdAt = t0 - 3_600_000
-        guard case .finish(let aged, nil) = decide(old, Self.sent, throttled, at: t0 + 10_000) else {
+        guard case .finish(let aged, nil) = decide(old, Self.sent, failing, at: t0 + 10_000) else {
             Issue.record("expected dead at the age limit")
             return
         }

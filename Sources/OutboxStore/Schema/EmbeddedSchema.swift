@@ -455,8 +455,9 @@ END;
 
 PRAGMA user_version = 3;
 """#),
-    (4, "004_attempt_request.sql", #"""
--- paywall-outbox schema, version 4: what each attempt row was, and a send marked before it leaves.
+    (4, "004_sends_and_holds.sql", #"""
+-- paywall-outbox schema, version 4: what each attempt row was, a send marked before it leaves,
+-- and Retry-After holds shared by every worker.
 --
 -- A sale whose send may have reached Paywall is resent only after a complete payment-list scan
 -- taken long enough after the last send could have left (README, "Money rules"). The worker
@@ -475,6 +476,28 @@ ALTER TABLE attempt ADD COLUMN request TEXT NOT NULL DEFAULT 'send'
     CHECK (request IN ('send', 'lookup', 'inquiry'));
 
 UPDATE outbox SET needs_reconcile = 1 WHERE state = 'in_flight';
+
+-- Paywall's Retry-After (429, 503) holds every request made with the same credentials, by every
+-- worker on this database, until `until` (ms since epoch): a worker that is told to wait writes
+-- the hold here, and every worker reads it before sending. `credentials` is `private` (Physical
+-- POS API) or `public` (PaymentAPI). Throttling spends no command's attempts.
+CREATE TABLE paywall_hold (
+    credentials TEXT PRIMARY KEY CHECK (credentials IN ('private', 'public')),
+    until       INTEGER NOT NULL,
+    reason      TEXT,
+    set_at      INTEGER NOT NULL,
+    set_by      TEXT
+) WITHOUT ROWID;
+CREATE TRIGGER paywall_hold_insert_product_only BEFORE INSERT ON paywall_hold
+WHEN NOT outbox_product_connection()
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_hold');
+END;
+CREATE TRIGGER paywall_hold_update_product_only BEFORE UPDATE ON paywall_hold
+WHEN NOT outbox_product_connection()
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_hold');
+END;
 
 PRAGMA user_version = 4;
 """#),

@@ -67,6 +67,7 @@ struct CommandProcessor: Sendable {
         guard beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         var outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
         if case .credentialsInDoubt(let refusal) = outcome {
             // Pair.Async.AuthenticationFailed: are the keys refused, or only this command?
             logger.notice("Paywall refused the command as unauthorised; probing the same keys")
@@ -85,6 +86,9 @@ struct CommandProcessor: Sendable {
     /// before it does. False: it did not go; the command was given back or its lease is gone.
     func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) -> Bool {
         let now = worker.clock.now()
+        if !heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger) {
+            return false
+        }
         if case .open(let until, let reason) = state.breakerView {
             record(
                 [CommandUpdate(
@@ -110,6 +114,33 @@ struct CommandProcessor: Sendable {
             _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
             return false
         }
+    }
+
+    /// True when requests with `credentials` may go now. Otherwise (a Retry-After hold, from this
+    /// worker or another on the database) the command is given back due at the hold's end,
+    /// spending nothing, and false is returned.
+    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) -> Bool {
+        let now = worker.clock.now()
+        guard let until = state.heldUntil(credentials, now: now) else { return true }
+        record(
+            [CommandUpdate(
+                commandID: command.id, precondition: .leasedBy(owner),
+                next: .reschedule(
+                    dueAt: worker.configuration.pausedDue(command, until), needsReconcile: command.needsReconcile,
+                    lastError: "waiting: Paywall asked to retry after \(isoTime(until))"))],
+            command: command, logger: logger)
+        return false
+    }
+
+    /// Paywall's Retry-After on any answer holds every request with the same credentials, in
+    /// this worker at once and, through the database, in every other (issue 9, item 7).
+    func noteRetryAfter(_ outcome: PaywallOutcome, credentials: CredentialKind) {
+        guard case .transient(let retryAfter?, let problem) = outcome else { return }
+        let now = worker.clock.now()
+        let until = now + retryAfter.components.seconds * 1000 + retryAfter.components.attoseconds / 1_000_000_000_000_000
+        state.hold(credentials, until: until)
+        try? worker.store.setHold(
+            credentials: credentials.rawValue, until: until, reason: "\(problem)", by: owner, now: now)
     }
 
     /// A harmless call with the private keys: a one-item payment list for today.
@@ -138,8 +169,10 @@ struct CommandProcessor: Sendable {
             _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: started + 1_000, now: started)
             return
         }
+        guard heldBack(command, credentials: .private, logger: logger) else { return }
         let since = min(command.createdAt, history.firstSendAt ?? command.createdAt)
         let found = await findPayment(merchantUniqueCode: command.commandKey, since: since)
+        if case .failed(let outcome) = found { noteRetryAfter(outcome, credentials: .private) }
         let now = worker.clock.now()
         let lookup: PaymentLookup
         var httpStatus: Int?
@@ -261,8 +294,11 @@ struct CommandProcessor: Sendable {
     ) async {
         guard let kind = command.kind else { return }
         let activity = RollbackDecision.activity(of: kind)
+        guard heldBack(command, credentials: .private, logger: logger) else { return }
         let started = worker.clock.now()
-        switch await readActivityStatus(activity, paymentRequestId: paymentRequestId) {
+        let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
+        if case .failed(let outcome, _) = reading { noteRetryAfter(outcome, credentials: .private) }
+        switch reading {
         case .failed(.rejected(let answer), _) where answer.physicalError == .paymentRequestNotFound:
             // A definite "no such payment": nothing to roll back, and asking again cannot change
             // that (issue 9, item 11).
@@ -312,6 +348,7 @@ struct CommandProcessor: Sendable {
         guard beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         let outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        noteRetryAfter(outcome, credentials: .private)
         guard case .rejected(let refusal) = outcome, refusal.physicalError == .notConvenientStatusForThisOperation else {
             let now = worker.clock.now()
             let interpretation = interpreter.interpret(

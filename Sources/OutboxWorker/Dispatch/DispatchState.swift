@@ -1,4 +1,5 @@
 import OutboxModel
+import PaywallClient
 import Synchronization
 
 /// What the dispatcher loop and the command tasks share: the breaker and the commands in
@@ -7,6 +8,9 @@ final class DispatchState: Sendable {
     struct Value {
         var breaker: CircuitBreaker
         var inFlight: Set<Int64> = []
+        /// Retry-After holds by credentials (ms since epoch): this worker's and, refreshed on each
+        /// tick, every other worker's on the database.
+        var holds: [CredentialKind: EpochMillis] = [:]
     }
 
     let value: Mutex<Value>
@@ -17,6 +21,16 @@ final class DispatchState: Sendable {
 
     var breakerView: BreakerView { value.withLock { $0.breaker.view } }
     var breaker: CircuitBreaker { value.withLock { $0.breaker } }
+
+    /// When requests with `credentials` may go again, if a Retry-After hold runs at `now`.
+    func heldUntil(_ credentials: CredentialKind, now: EpochMillis) -> EpochMillis? {
+        value.withLock { $0.holds[credentials].flatMap { $0 > now ? $0 : nil } }
+    }
+
+    /// Extends the hold on `credentials` to `until` (never shortens it).
+    func hold(_ credentials: CredentialKind, until: EpochMillis) {
+        value.withLock { $0.holds[credentials] = max($0.holds[credentials] ?? 0, until) }
+    }
 
     func record(_ signal: BreakerSignal?, now: EpochMillis) {
         value.withLock {

@@ -180,6 +180,10 @@ struct Housekeeping {
                 worker.logger.warning(
                     "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
             }
+            // Retry-After holds other workers were given count here too.
+            for (name, until) in try worker.store.activeHolds(now: now) {
+                if let credentials = CredentialKind(rawValue: name) { state.hold(credentials, until: until) }
+            }
             if now - lastExtend >= configuration.leaseMillis / 3 {
                 lastExtend = now
                 let ids = Array(state.value.withLock { $0.inFlight })

@@ -90,14 +90,19 @@ public struct OutcomeInterpreter: Sendable {
                             lastError: "\(problem)")),
                     breaker: .unavailable(reason: "\(problem)"))
             }
-            if let giveUp = giveUp(command, attemptsAfter: attemptsAfter, now: now, lastError: "\(problem)") {
-                return Interpretation(update: update(counts: true, giveUp), breaker: .reachable)
+            // Throttling (a Retry-After) spends no attempt: Paywall said when to come back, and
+            // the hold it set keeps every request with these credentials until then. The age
+            // limit still applies.
+            let throttled = retryAfter != nil
+            let counted = throttled ? command.attempts : attemptsAfter
+            if let giveUp = giveUp(command, attemptsAfter: throttled ? 0 : attemptsAfter, now: now, lastError: "\(problem)") {
+                return Interpretation(update: update(counts: !throttled, giveUp), breaker: .reachable)
             }
-            let backoff = configuration.backoff.delay(attempt: attemptsAfter, unit: jitter)
+            let backoff = configuration.backoff.delay(attempt: max(counted, 1), unit: jitter)
             let wait = max(backoff, retryAfter.map(millis) ?? 0)
             return Interpretation(
                 update: update(
-                    counts: true,
+                    counts: !throttled,
                     .reschedule(dueAt: now + wait, needsReconcile: command.needsReconcile, lastError: "\(problem)")),
                 breaker: .reachable)
 

@@ -42,8 +42,16 @@ public struct ReadFailureRule: Sendable {
         default:
             break
         }
-        let attemptsAfter = command.attempts + 1
         let breaker: BreakerSignal? = outcome.answer != nil ? .reachable : nil
+        if case .transient(let retryAfter?, _) = outcome, now - command.createdAt < configuration.maxAgeMillis {
+            // Throttled: Paywall said when; that spends no attempt.
+            return Decision(
+                next: .reschedule(
+                    dueAt: now + max(1_000, retryAfter.components.seconds * 1000), needsReconcile: command.needsReconcile,
+                    lastError: why),
+                counts: false, breaker: breaker)
+        }
+        let attemptsAfter = command.attempts + 1
         if attemptsAfter >= configuration.maxAttempts || now - command.createdAt >= configuration.maxAgeMillis {
             let reason =
                 command.needsReconcile

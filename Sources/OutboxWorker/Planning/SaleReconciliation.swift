@@ -116,13 +116,17 @@ public struct SaleReconciliation: Sendable {
                 return .pause(reason: "\(problem)")
             case .transient(_, let problem) where problem.code == .transport:
                 return .pause(reason: "\(problem)")
+            case .transient(let retryAfter?, _):
+                // Throttled: Paywall said when; that spends no attempt (the age limit still holds).
+                if now - command.createdAt >= configuration.maxAgeMillis {
+                    return dead("the payment list could not be read: \(outcome)")
+                }
+                return .lookAgain(
+                    at: now + max(1_000, retryAfter.components.seconds * 1000), counts: false,
+                    why: "payment lookup: \(outcome)")
             default:
                 if budgetSpent() { return dead("the payment list could not be read: \(outcome)") }
-                var at = backoff()
-                if case .transient(let retryAfter?, _) = outcome {
-                    at = max(at, now + retryAfter.components.seconds * 1000)
-                }
-                return .lookAgain(at: at, counts: true, why: "payment lookup: \(outcome)")
+                return .lookAgain(at: backoff(), counts: true, why: "payment lookup: \(outcome)")
             }
 
         case .notFound(let scannedFrom):

@@ -1,0 +1,38 @@
+import GRDB
+import OutboxModel
+
+extension OutboxStore {
+    /// Records that Paywall asked requests made with `credentials` (`private` or `public`) to
+    /// wait until `until` (a 429 or 503 with Retry-After). A later hold never shortens an
+    /// earlier one. Every worker on this database reads it (``activeHolds(now:)``).
+    public func setHold(credentials: String, until: EpochMillis, reason: String, by worker: String, now: EpochMillis)
+        throws
+    {
+        try write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO paywall_hold (credentials, until, reason, set_at, set_by) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (credentials) DO UPDATE
+                       SET until = excluded.until, reason = excluded.reason, set_at = excluded.set_at,
+                           set_by = excluded.set_by
+                     WHERE excluded.until > paywall_hold.until
+                    """
+            ).execute(arguments: [credentials, until, reason, now, worker])
+        }
+    }
+
+    /// The holds still running at `now`, by credentials. A hold further ahead than `maxMillis`
+    /// (a clock stepped back after it was written) counts as ending `maxMillis` from now.
+    public func activeHolds(now: EpochMillis, maxMillis: Int64 = 3_600_000) throws -> [String: EpochMillis] {
+        try read { db in
+            var holds: [String: EpochMillis] = [:]
+            for row in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT credentials, until FROM paywall_hold WHERE until > ?"), arguments: [now])
+            {
+                var reader = SafeRowReader(row, columns: "credentials, until")
+                if let until = reader.optionalWorkerTime(1) { holds[reader.text(0)] = min(until, now + maxMillis) }
+            }
+            return holds
+        }
+    }
+}
