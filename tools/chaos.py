@@ -67,9 +67,9 @@ ROLLBACK_WINDOW_MS = 5000
 # plus scheduling slack.
 PROGRESS_SLACK_MS = 2000
 # The worker's grace before a payment-list scan counts as proof that a possibly-landed send did
-# not land (WorkerConfiguration.landingGraceMillis, 30 s, not a setting), on top of the request
-# timeout; added to the "no progress" limit of commands with such a send.
-LANDING_GRACE_MS = 30000
+# not land (worker --landing-grace, passed below), on top of the request timeout; added to the
+# "no progress" limit of commands with such a send.
+LANDING_GRACE_MS = 3000
 
 SIM_CREDENTIALS = {
     "PAYWALL_PRIVATE_API_KEY": "sim-private-key",
@@ -1051,6 +1051,7 @@ def main() -> int:
         "--concurrency", "8", "--lease", f"{cfg['lease_ms']}ms", "--request-timeout", f"{cfg['request_timeout_ms']}ms",
         "--connect-timeout", "1s", "--backoff-base", "250ms", "--backoff-cap", f"{cfg['backoff_cap_ms']}ms",
         "--max-attempts", "8", "--max-age", f"{short_kind * 3}s", "--log-level", "info",
+        "--landing-grace", f"{LANDING_GRACE_MS}ms",
     ] + [x for k in KINDS for x in ("--deadline", f"{k}={kind_deadline_ms[k] // 1000}s")]
 
     bin_src = os.path.abspath(args.bin)

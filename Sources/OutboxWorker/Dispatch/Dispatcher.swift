@@ -52,6 +52,12 @@ struct Dispatcher {
                 var running = 0
                 func fill() {
                     guard !stopping else { return }
+                    // Before claiming: other workers' Retry-After holds, at most every 100 ms
+                    // (a worker that just started must not send into a hold it has not read).
+                    let checked = clock.now()
+                    if checked - house.lastHoldRefresh >= 100 || checked < house.lastHoldRefresh {
+                        try? house.refreshHolds(now: checked)
+                    }
                     while running < configuration.concurrency {
                         let now = clock.now()
                         let allowance = state.value.withLock { $0.breaker.allowance(now: now) }
@@ -156,6 +162,7 @@ struct Housekeeping {
     var lastCheckpoint: EpochMillis = 0
     var checkpointAt: EpochMillis?
     var walPages: Int?
+    var lastHoldRefresh: EpochMillis = 0
     /// Since when (monotonic) housekeeping writes have been failing without a success between.
     var failingSince: ContinuousClock.Instant?
     /// How long writes may keep failing (disk full, a size limit) before the worker exits 74.
@@ -165,6 +172,14 @@ struct Housekeeping {
         self.worker = worker
         self.state = state
         self.startedAt = startedAt
+    }
+
+    /// Reads the Retry-After holds other workers were given (they count here too).
+    mutating func refreshHolds(now: EpochMillis) throws {
+        lastHoldRefresh = now
+        for (name, until) in try worker.store.activeHolds(now: now) {
+            if let credentials = CredentialKind(rawValue: name) { state.hold(credentials, until: until) }
+        }
     }
 
     /// Does the chores; returns a problem the worker must stop on, or nil.
@@ -180,10 +195,7 @@ struct Housekeeping {
                 worker.logger.warning(
                     "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
             }
-            // Retry-After holds other workers were given count here too.
-            for (name, until) in try worker.store.activeHolds(now: now) {
-                if let credentials = CredentialKind(rawValue: name) { state.hold(credentials, until: until) }
-            }
+            try refreshHolds(now: now)
             if now - lastExtend >= configuration.leaseMillis / 3 {
                 lastExtend = now
                 let ids = Array(state.value.withLock { $0.inFlight })
