@@ -205,3 +205,39 @@ struct UnknownOutcomeKindTests {
         #expect(!offline.counts && offline.breaker != nil)
     }
 }
+
+@Suite("Clock steps (issue 9, item 12)")
+struct ClockStepTests {
+    @Test(
+        "a backward step is noticed against the monotonic clock; forward steps and jitter are not",
+        arguments: [
+            (t0, t0 + 500, Int64(500), Int64?.none),
+            (t0, t0 + 400, 500, nil),
+            (t0, t0 - 600_000 + 500, 500, 600_000),
+            (t0, t0 + 600_000, 500, nil),
+        ])
+    func backward(lastWall: EpochMillis, now: EpochMillis, elapsed: Int64, expected: Int64?) {
+        #expect(ClockStep.backward(lastWall: lastWall, now: now, elapsedMillis: elapsed) == expected)
+    }
+
+    @Test("after a step back, due times and holds move back with it; a retry 'in 2 s' is not frozen for 10 minutes")
+    func shift() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("step-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try OutboxStore(OutboxStoreConfiguration(path: directory.appendingPathComponent("o.sqlite").path))
+        let key = Payloads.key()
+        let id = try store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key))).id
+        // A 503 said "2 s" at t0 + 10 min; then the clock went back to t0.
+        _ = try store.claim(owner: "w", now: t0 + 600_000, limit: 1, leaseMillis: 60_000)
+        _ = try store.record(
+            [CommandUpdate(
+                commandID: id, precondition: .leasedBy("w"),
+                next: .reschedule(dueAt: t0 + 602_000, needsReconcile: false, lastError: "503"))],
+            worker: "w", now: t0 + 600_000)
+        try store.setHold(credentials: "private", until: t0 + 602_000, reason: "503", by: "w", now: t0 + 600_000)
+        #expect(try store.shiftSchedules(backBy: 600_000, now: t0) == 1)
+        #expect(try store.command(id: id)?.dueAt == t0 + 2_000)
+        #expect(try store.activeHolds(now: t0) == ["private": t0 + 2_000])
+        #expect(try store.claim(owner: "w", now: t0 + 2_000, limit: 1, leaseMillis: 1_000).map(\.id) == [id])
+    }
+}

@@ -36,3 +36,22 @@ extension OutboxStore {
         }
     }
 }
+
+extension OutboxStore {
+    /// After the wall clock stepped back by `millis`: every time the workers stored ahead (due
+    /// times of pending commands, Retry-After holds) moves back by the same amount, so a retry
+    /// planned "in 2 s" is not frozen for the length of the step. Returns the commands moved.
+    @discardableResult
+    public func shiftSchedules(backBy millis: Int64, now: EpochMillis) throws -> Int {
+        guard millis > 0 else { return 0 }
+        return try write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET due_at = max(?, due_at - ?) WHERE state = 'pending' AND due_at > ?",
+                arguments: [now, millis, now])
+            let moved = db.changesCount
+            try db.execute(
+                sql: "UPDATE paywall_hold SET until = max(?, until - ?) WHERE until > ?", arguments: [now, millis, now])
+            return moved
+        }
+    }
+}

@@ -82,6 +82,13 @@ public struct CircuitBreaker: Sendable, Hashable {
         }
     }
 
+    /// The wall clock stepped back by `millis`: the probe time moves back with it.
+    public mutating func shift(backBy millis: Int64) {
+        if case .open(let until, let reason, let since, let failures) = state {
+            state = .open(until: until - millis, reason: reason, since: since - millis, failures: failures)
+        }
+    }
+
     /// A probe ended without a signal (e.g. it was a rule that needed no call).
     public mutating func probeFinishedWithoutSignal() {
         if case .halfOpen(let reason, let since, let failures, true) = state {

@@ -121,7 +121,7 @@ struct CommandProcessor: Sendable {
     /// spending nothing, and false is returned.
     func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) -> Bool {
         let now = worker.clock.now()
-        guard let until = state.heldUntil(credentials, now: now) else { return true }
+        guard let until = heldUntil(credentials, now: now) else { return true }
         record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
@@ -130,6 +130,19 @@ struct CommandProcessor: Sendable {
                     lastError: "waiting: Paywall asked to retry after \(isoTime(until))"))],
             command: command, logger: logger)
         return false
+    }
+
+    /// The hold on `credentials` at `now`, from memory or, when that is older than 100 ms, from
+    /// the database (another worker may have been told to wait a moment ago).
+    func heldUntil(_ credentials: CredentialKind, now: EpochMillis) -> EpochMillis? {
+        let stale = state.value.withLock { now - $0.holdsReadAt >= 100 || now < $0.holdsReadAt }
+        if stale, let holds = try? worker.store.activeHolds(now: now) {
+            state.value.withLock { $0.holdsReadAt = now }
+            for (name, until) in holds {
+                if let kind = CredentialKind(rawValue: name) { state.hold(kind, until: until) }
+            }
+        }
+        return state.heldUntil(credentials, now: now)
     }
 
     /// Paywall's Retry-After on any answer holds every request with the same credentials, in
@@ -248,6 +261,10 @@ struct CommandProcessor: Sendable {
         let pageSize = 100
         var pageIndex = worker.configuration.reconcileFirstPageIndex
         for _ in 0..<max(worker.configuration.reconcileMaxPages, 1) {
+            if let until = heldUntil(.private, now: worker.clock.now()) {
+                // Told to wait in the middle of a scan: stop here, look again after the hold.
+                return .failed(.transient(retryAfter: .milliseconds(until - worker.clock.now()), PaywallProblem(code: .throttled)))
+            }
             let outcome = await worker.client.paymentList(
                 pageIndex: pageIndex, pageSize: pageSize, startDate: start, endDate: end)
             guard case .succeeded(let answer) = outcome, let page = answer.paymentListPage else {

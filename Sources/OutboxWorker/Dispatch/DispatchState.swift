@@ -11,6 +11,8 @@ final class DispatchState: Sendable {
         /// Retry-After holds by credentials (ms since epoch): this worker's and, refreshed on each
         /// tick, every other worker's on the database.
         var holds: [CredentialKind: EpochMillis] = [:]
+        /// When the holds were last read from the database.
+        var holdsReadAt: EpochMillis = 0
     }
 
     let value: Mutex<Value>

@@ -163,6 +163,9 @@ struct Housekeeping {
     var checkpointAt: EpochMillis?
     var walPages: Int?
     var lastHoldRefresh: EpochMillis = 0
+    /// The wall clock and the monotonic clock at the last tick, to notice the wall clock stepping.
+    var lastWall: EpochMillis?
+    var lastMonotonic = ContinuousClock.now
     /// Since when (monotonic) housekeeping writes have been failing without a success between.
     var failingSince: ContinuousClock.Instant?
     /// How long writes may keep failing (disk full, a size limit) before the worker exits 74.
@@ -174,9 +177,35 @@ struct Housekeeping {
         self.startedAt = startedAt
     }
 
+    /// A backward step of the wall clock (NTP, a VM resumed) by more than a second: move every
+    /// stored future time back by the step (``OutboxStore/shiftSchedules(backBy:now:)``) and the
+    /// breaker's probe time too, so nothing waits for the length of the step.
+    mutating func noticeClockStep(now: EpochMillis) {
+        let monotonic = ContinuousClock.now
+        defer {
+            lastWall = now
+            lastMonotonic = monotonic
+        }
+        // Only the system clock flows with the monotonic one (a test's manual clock does not).
+        guard let lastWall, worker.clock is SystemWallClock else { return }
+        let elapsed = monotonic - lastMonotonic
+        guard
+            let back = ClockStep.backward(
+                lastWall: lastWall, now: now,
+                elapsedMillis: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        else { return }
+        worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
+        _ = try? worker.store.shiftSchedules(backBy: back, now: now)
+        state.value.withLock {
+            $0.breaker.shift(backBy: back)
+            $0.holds = $0.holds.mapValues { $0 - back }
+        }
+    }
+
     /// Reads the Retry-After holds other workers were given (they count here too).
     mutating func refreshHolds(now: EpochMillis) throws {
         lastHoldRefresh = now
+        state.value.withLock { $0.holdsReadAt = now }
         for (name, until) in try worker.store.activeHolds(now: now) {
             if let credentials = CredentialKind(rawValue: name) { state.hold(credentials, until: until) }
         }
@@ -188,6 +217,7 @@ struct Housekeeping {
         if let problem = worker.store.fileProblem() {
             return OutboxStoreError(.notFound, problem)
         }
+        noticeClockStep(now: now)
         do {
             let held = Array(state.value.withLock { $0.inFlight })
             let released = try worker.store.releaseExpiredLeases(now: now, sparing: held)
