@@ -7,6 +7,7 @@ import decimal
 import json
 import sqlite3
 import sys
+import time
 import uuid
 
 
@@ -41,13 +42,16 @@ def queue_sale(conn, terminal_tag, amount, display_code=None):
     return muc
 
 
-def queue_cancel(conn, sale_muc):
-    """Queues a cancel of a sale queued earlier; the worker sends it once the sale has an id."""
+def queue_cancel(conn, sale_muc, after_ms=60_000):
+    """Queues a cancel of a sale queued earlier, not to be sent before `after_ms` from now; the
+    worker sends it once the sale has an id. (Due at once while the sale is still unsent, a cancel
+    withdraws both locally and neither reaches Paywall.)"""
     key = str(uuid.uuid4())
+    not_before = int(time.time() * 1000) + after_ms
     conn.execute(
-        "INSERT INTO outbox (command_key, kind, payload, sale_key) VALUES (?, 'async_cancel', '{}', ?) "
+        "INSERT INTO outbox (command_key, kind, payload, sale_key, not_before) VALUES (?, 'async_cancel', '{}', ?, ?) "
         "ON CONFLICT (command_key) DO NOTHING",
-        (key, sale_muc),
+        (key, sale_muc, not_before),
     )
     return key
 

@@ -20,9 +20,12 @@ INSERT INTO outbox (command_key, kind, payload, deadline) VALUES (
   CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) + 120000
 ) ON CONFLICT (command_key) DO NOTHING;
 
--- Cancel the async sale above, named by its MerchantUniqueCode (no PaymentRequestId yet).
-INSERT INTO outbox (command_key, kind, payload, sale_key) VALUES (
-  'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', 'async_cancel', '{}', '3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61'
+-- Cancel the async sale above, named by its MerchantUniqueCode (no PaymentRequestId yet), one
+-- minute from now: the sale goes out first. (Queued with no not_before while the sale is still
+-- unsent, the cancel would withdraw both locally: neither would reach Paywall.)
+INSERT INTO outbox (command_key, kind, payload, sale_key, not_before) VALUES (
+  'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', 'async_cancel', '{}', '3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61',
+  CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) + 60000
 ) ON CONFLICT (command_key) DO NOTHING;
 
 -- Cancel a sync sale whose PaymentRequestId you already have.
@@ -31,9 +34,11 @@ INSERT INTO outbox (command_key, kind, payload, payment_request_id) VALUES (
   '7e1f3a5c-9b2d-4f6e-8a0c-3d5b7f9e1a2c'
 ) ON CONFLICT (command_key) DO NOTHING;
 
--- Revoke the sync sale above before its terminal takes it (sent only when it can work).
-INSERT INTO outbox (command_key, kind, payload, sale_key) VALUES (
-  'e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6a71', 'sync_sale_rollback', '{}', '9a6e0d2c-1b3f-4c5d-8e7f-6a5b4c3d2e1f'
+-- Revoke the sync sale above once it has gone out, before its terminal takes it (sent after
+-- Paywall's 5 s window, and only while the device has not taken the sale).
+INSERT INTO outbox (command_key, kind, payload, sale_key, not_before) VALUES (
+  'e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6a71', 'sync_sale_rollback', '{}', '9a6e0d2c-1b3f-4c5d-8e7f-6a5b4c3d2e1f',
+  CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) + 2000
 ) ON CONFLICT (command_key) DO NOTHING;
 
 -- Revoke a sync cancel before its terminal takes it.

@@ -127,6 +127,14 @@ func queue(
             inserted = true
             if !global.json { console.note("queued #\(id) \(draft.kind.rawValue)") }
         case .alreadyQueued(let id):
+            // The same key is harmless only for the same command: a different one under a key
+            // already used would be silently dropped.
+            if let existing = try store.command(id: id), let difference = EnqueueConflict.difference(existing, command) {
+                throw CLIError(
+                    .refused,
+                    "a different command is already queued under \(draft.commandKey) (#\(id)): \(difference) differ; "
+                        + "nothing changed (use a new key)")
+            }
             inserted = false
             if !global.json { console.note("already queued as #\(id); nothing changed") }
         }
@@ -140,6 +148,21 @@ func queue(
         } else {
             console.line(draft.commandKey)
         }
+    }
+}
+
+/// `outbox enqueue` with a key already used: the same command is harmless, another is refused.
+enum EnqueueConflict {
+    /// Which parts of a queued command differ from a new one with the same key; nil when none.
+    static func difference(_ existing: OutboxCommand, _ new: NewCommand) -> String? {
+        var parts: [String] = []
+        if existing.kindName != new.kindName { parts.append("kind") }
+        if existing.payload != new.payload { parts.append("payload") }
+        if existing.saleKey?.lowercased() != new.saleKey?.lowercased() { parts.append("sale_key") }
+        if existing.paymentRequestId?.lowercased() != new.paymentRequestId?.lowercased() {
+            parts.append("payment_request_id")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 }
 

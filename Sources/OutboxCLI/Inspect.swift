@@ -67,7 +67,7 @@ public struct Inspect: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "List commands, newest first, with filters.",
             discussion: """
-                Filters combine with AND. Times are durations back from now (30m, 2h, 7d) or UTC ISO-8601 (2026-11-21T08:00:00Z, 2026-11-21).
+                Filters combine with AND. Times are durations back from now (30m, 2h, 7d) or ISO-8601 (2026-11-21, 2026-11-21T08:00:00Z, 2026-11-21 08:00, 2026-11-21T10:00+02:00; no zone means UTC); anything else is refused (exit 64).
 
                 Examples:
                   outbox inspect list --state dead,expired,failed --since 24h

@@ -18,3 +18,13 @@ public struct SystemWallClock: WallClock {
         EpochMillis((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 }
+
+/// A clock that always says the same time (for one-off decisions and tests).
+public struct FixedWallClock: WallClock {
+    /// The time it says.
+    public var millis: EpochMillis
+    /// Creates a clock stopped at `millis`.
+    public init(_ millis: EpochMillis) { self.millis = millis }
+    /// `millis`.
+    public func now() -> EpochMillis { millis }
+}

@@ -324,3 +324,60 @@ struct ConfirmationTests {
         try confirm("Go?", options: yes, console: Self.console(tty: false, answer: nil))
     }
 }
+
+@Suite("CLI times: every promised form exactly, nothing else (issue 10)")
+struct TimeFormTests {
+    static let midnight: EpochMillis = 1_795_996_800_000  // 2026-11-30T00:00:00Z
+
+    static let acceptedForms: [(String, EpochMillis)] = [
+        ("2026-11-30", midnight),
+        ("2026-11-30T11:00:00Z", midnight + 39_600_000),
+        ("2026-11-30T11:00:00", midnight + 39_600_000),
+        ("2026-11-30 11:00:00Z", midnight + 39_600_000),
+        ("2026-11-30 11:00", midnight + 39_600_000),
+        ("2026-11-30T11:00:00.5Z", midnight + 39_600_500),
+        ("2026-11-30T13:00:00+02:00", midnight + 39_600_000),
+        ("2026-11-30T08:30:00-02:30", midnight + 39_600_000),
+        ("2028-02-29", 1_835_395_200_000),
+    ]
+
+    @Test("accepted forms", arguments: acceptedForms)
+    func accepted(_ text: String, _ expected: EpochMillis) {
+        #expect(TimeSpec(argument: text) == .absolute(expected), "\(text)")
+    }
+
+    @Test(
+        "refused forms",
+        arguments: [
+            "2026-11-30T25:00:00Z", "2026-11-30T11:60", "2026-13-01", "2026-02-29", "2026-11-31", "26-11-30",
+            "2026-11-30T11", "2026-11-30T11:00:00+2", "2026/11/30", "yesterday", "2126-01-01", "1999-12-31",
+            "999999999d999999999d999999999d",
+        ])
+    func refused(_ text: String) {
+        #expect(TimeSpec(argument: text) == nil, "\(text)")
+    }
+
+    @Test("a bad --since is a usage error (64) through the binary")
+    func binaryRefuses() throws {
+        let database = try TestDatabase()
+        _ = try database.open()
+        let ran = try outbox(["inspect", "list", "--since", "2026-11-30T25:00:00"], db: database.path)
+        #expect(ran.status == 64, "\(ran.stderr)")
+    }
+}
+
+@Suite("outbox enqueue under a key already used (issue 10)")
+struct EnqueueConflictTests {
+    @Test("the same command again changes nothing (0); a different one is refused (3) naming what differs")
+    func conflict() throws {
+        let database = try TestDatabase()
+        _ = try database.open()
+        let key = Sample.guid()
+        let first = try outbox(["enqueue", "approve", "--payment-id", "5", "--key", key], db: database.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        let same = try outbox(["enqueue", "approve", "--payment-id", "5", "--key", key], db: database.path)
+        #expect(same.status == 0 && same.stderr.contains("already queued"), "\(same.stderr)")
+        let other = try outbox(["enqueue", "approve", "--payment-id", "6", "--key", key], db: database.path)
+        #expect(other.status == 3 && other.stderr.contains("payload"), "\(other.stderr)")
+    }
+}

@@ -131,3 +131,59 @@ struct ClaimAndLeaseTests {
         #expect(try store.releaseExpiredLeases(now: 5_000) == [id])
     }
 }
+
+@Suite("Store: the last checks before a request leaves")
+struct SendMarkTests {
+    @Test("no mark past the deadline, read inside the transaction: the request must not go")
+    func pastDeadline() throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "w", now: 1_000, limit: 1, leaseMillis: 60_000)
+        #expect(
+            try store.markSending(commandID: id, owner: "w", clock: FixedWallClock(5_001), deadline: 5_000, durable: false)
+                == .pastDeadline(at: 5_001))
+        #expect(try store.command(id: id)?.needsReconcile == false)
+        #expect(try store.sendHistory(commandID: id) == SendHistory())
+    }
+
+    @Test("a revocation group applies only while the others are certainly unsent")
+    func revocationNeedsNeverSent() throws {
+        let store = try TestDatabase().open()
+        let sale = try store.enqueue(Sample.sale()).id
+        // Another worker sent the sale meanwhile and its answer was lost: pending, marked.
+        _ = try store.claim(owner: "a", now: 1_000, limit: 1, leaseMillis: 60_000)
+        #expect(try store.markSending(commandID: sale, owner: "a", now: 1_001, durable: false))
+        _ = try store.record(
+            [CommandUpdate(
+                commandID: sale, precondition: .leasedBy("a"),
+                next: .reschedule(dueAt: 2_000, needsReconcile: true, lastError: "outcome unknown"))],
+            worker: "a", now: 1_002)
+        let revoke = CommandUpdate(
+            commandID: sale, precondition: .neverSent,
+            next: .finish(InboxOutcome(.revoked, reason: "revoked_locally")))
+        #expect(try store.record([revoke], worker: "b", now: 1_003) == false)
+        #expect(try store.command(id: sale)?.state == .pending)
+    }
+}
+
+@Suite("Schema 004 on a database with commands in flight")
+struct Migration004Tests {
+    @Test("commands in flight when 004 runs are marked and get a send row ending with their lease")
+    func inFlightMarked() throws {
+        let database = try TestDatabase()
+        let queue = try DatabaseQueue(
+            path: database.path, configuration: ProductConnection.configuration(label: "t", busyTimeoutSeconds: 5))
+        let key = Sample.guid()
+        try queue.writeWithoutTransaction { db in
+            for migration in embeddedMigrations where migration.version <= 3 { try db.execute(sql: migration.sql) }
+            try db.execute(
+                sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
+                arguments: [key, Sample.salePayload(key: key)])
+            try db.execute(sql: "UPDATE outbox SET state = 'in_flight', lease_owner = 'old', lease_expires_at = 1790000060000")
+        }
+        let store = try database.open()
+        let command = try #require(try store.find(reference: key).first)
+        #expect(command.needsReconcile)
+        #expect(try store.sendHistory(commandID: command.id).lastSendAt == 1_790_000_060_000)
+    }
+}

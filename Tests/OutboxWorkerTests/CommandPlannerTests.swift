@@ -326,3 +326,20 @@ struct UnreadableRowRuleTests {
         #expect(outcome.reason == "unreadable_row")
     }
 }
+
+@Suite("Planner: a follow-up not due yet")
+struct FollowUpNotBeforeTests {
+    @Test("a cancel with a later not_before lets its never-sent sale go, and waits; once due, it revokes an unsent sale")
+    func cancelLater() {
+        let planner = CommandPlanner(configuration: testConfiguration())
+        let sale = command(1, .asyncSale)
+        var cancel = command(2, .asyncCancel, saleKey: saleKey)
+        cancel.notBefore = t0 + 60_000
+        let salePlan = planner.plan(PlanInput(command: sale, sale: nil, related: [cancel], now: t0, breaker: .closed, owner: "w"))
+        #expect(salePlan == .send(paymentRequestId: nil))
+        let cancelPlan = planner.plan(PlanInput(command: cancel, sale: sale, related: [sale], now: t0, breaker: .closed, owner: "w"))
+        #expect(cancelPlan == .wait(until: t0 + 60_000, reason: "waiting: not_before"))
+        let due = planner.plan(PlanInput(command: cancel, sale: sale, related: [sale], now: t0 + 60_000, breaker: .closed, owner: "w"))
+        #expect(due == .revokeLocally(others: [1]))
+    }
+}

@@ -245,3 +245,31 @@ struct RetryAfterHoldTests {
         #expect(try run.store.activeHolds(now: throttledAt).keys.sorted() == ["private"])
     }
 }
+
+@Suite("Review fixes: capped pages, huge Retry-After, one probe at a time")
+struct ReviewFixTests {
+    @Test("a page Paywall capped below the size asked for is not the last page")
+    func cappedPage() {
+        let list = (0..<50).map { #"{"Id":"p\#($0)","MerchantUniqueCode":"m\#($0)"}"# }.joined(separator: ",")
+        let text = #"{"Items":[\#(list)],"Pagination":{"CurrentPage":0,"PageCount":3,"PageSize":50,"TotalCount":130}}"#
+        let page = PaymentListPage(try! JSONValue.parse(text))!
+        #expect(PaymentListScan.next(after: page, requested: 0, pageSize: 100) == 1)
+    }
+
+    @Test("a Retry-After of any size is honoured up to an hour and never overflows", arguments: [
+        "10000000000000000", "99999999999999999999999", "3601", "Sun, 06 Nov 2095 08:49:37 GMT",
+    ])
+    func hugeRetryAfter(_ header: String) {
+        #expect(RetryAfter.delay(header, now: t0) == .seconds(3_600))
+    }
+
+    @Test("a command that only waited or expired while a probe is in flight does not end the probe")
+    func oneProbe() {
+        let state = DispatchState(breaker: CircuitBreaker(backoff: Backoff(baseMillis: 1_000, factor: 2, capMillis: 1_000)))
+        state.record(.unavailable(reason: "down"), now: t0)
+        _ = state.value.withLock { $0.breaker.allowance(now: t0 + 10_000) }
+        state.value.withLock { $0.breaker.probeStarted() }
+        state.record(nil, now: t0 + 10_001)
+        #expect(state.value.withLock { $0.breaker.allowance(now: t0 + 10_002) } != .probe)
+    }
+}

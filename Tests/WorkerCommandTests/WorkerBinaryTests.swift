@@ -34,16 +34,25 @@ final class WorkerProcess: @unchecked Sendable {
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = FileHandle.nullDevice
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.append(data, toErr: false)
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.append(data, toErr: true)
-        }
         try process.run()
+        // One reader thread per pipe, until end of file: every byte is appended before the
+        // reader says it is done, so nothing written before exit can be missed (a readability
+        // handler could still hold its last chunk when the test read the text).
+        for (handle, toErr) in [(outPipe.fileHandleForReading, false), (errPipe.fileHandleForReading, true)] {
+            Thread.detachNewThread { [self] in
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    append(data, toErr: toErr)
+                }
+                lock.lock()
+                readersDone += 1
+                lock.unlock()
+            }
+        }
     }
+
+    private var readersDone = 0
 
     private func append(_ data: Data, toErr: Bool) {
         lock.lock()
@@ -84,11 +93,12 @@ final class WorkerProcess: @unchecked Sendable {
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        // Read what is left in the pipes (the handlers may not have seen it yet under load).
-        outPipe.fileHandleForReading.readabilityHandler = nil
-        errPipe.fileHandleForReading.readabilityHandler = nil
-        append(outPipe.fileHandleForReading.readDataToEndOfFile(), toErr: false)
-        append(errPipe.fileHandleForReading.readDataToEndOfFile(), toErr: true)
+        // Both pipes read to their end (bounded: a grandchild could hold them open).
+        let drained = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < drained {
+            if lock.withLock({ readersDone == 2 }) { break }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         return process.terminationStatus
     }
 

@@ -103,6 +103,10 @@ public struct CommandUpdate: Sendable, Hashable {
         /// Pending and unleased, or in flight under this worker's lease (revoking a follow-up
         /// the same worker claimed in the same batch as its sale).
         case pendingOrLeasedBy(String)
+        /// Pending, unleased and certainly never sent (no reconcile mark, no PaymentRequestId):
+        /// what a local revocation requires of the commands it takes along, checked in the same
+        /// transaction, so a command another worker sent a moment ago is never reported "never sent".
+        case neverSent
     }
 
     /// What happens to the command next.

@@ -475,6 +475,12 @@ PRAGMA user_version = 3;
 ALTER TABLE attempt ADD COLUMN request TEXT NOT NULL DEFAULT 'send'
     CHECK (request IN ('send', 'lookup', 'inquiry'));
 
+-- Each such command, and each one already marked for reconciliation, gets a send row, so the
+-- reconcile rules know when its last send may have left (at the latest: when its lease ends).
+INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
+SELECT id, generation, lease_owner, coalesce(lease_expires_at, updated_at, created_at), 'unknown',
+       'in flight or unreconciled when schema 4 was applied', 'send'
+  FROM outbox WHERE state = 'in_flight' OR (state = 'pending' AND needs_reconcile = 1);
 UPDATE outbox SET needs_reconcile = 1 WHERE state = 'in_flight';
 
 -- Paywall's Retry-After (429, 503) holds every request made with the same credentials, by every

@@ -136,21 +136,40 @@ extension OutboxStore {
         }
     }
 
+    /// What ``markSending(commandID:owner:clock:deadline:durable:)`` found.
+    public enum SendMark: Sendable, Hashable {
+        /// Marked at this time: the request may go now.
+        case marked(at: EpochMillis)
+        /// The lease is no longer the caller's: the request must not go.
+        case leaseLost
+        /// The deadline passed before the mark (e.g. while waiting for the write lock): the
+        /// request must not go.
+        case pastDeadline(at: EpochMillis)
+    }
+
     /// Before a request leaves: marks command `id` as possibly sent (`needs_reconcile = 1`) and
     /// opens its attempt row (outcome `sending`, completed by ``record(_:worker:now:)``), in one
     /// transaction guarded by the lease. So a worker that dies or cannot record the answer leaves
-    /// the truth behind: the next one reconciles before any resend. With `durable`, the commit
-    /// is fsynced whatever the configured synchronous mode (for kinds Paywall does not
-    /// deduplicate, where a mark lost in a power cut would mean a blind resend). Returns false,
-    /// changing nothing, when the lease is no longer `owner`'s: then the request must not go.
-    public func markSending(commandID id: Int64, owner: String, now: EpochMillis, durable: Bool) throws -> Bool {
+    /// the truth behind: the next one reconciles before any resend. The time is read from
+    /// `clock` inside the transaction (after any wait for the write lock), and past `deadline`
+    /// nothing is marked: a command never leaves after its deadline, however long the lock took.
+    /// With `durable`, the commit is fsynced whatever the configured synchronous mode (for kinds
+    /// Paywall does not deduplicate, where a mark lost in a power cut would mean a blind resend).
+    public func markSending(
+        commandID id: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?, durable: Bool
+    ) throws -> SendMark {
         do {
             return try pool.writeWithoutTransaction { db in
                 let raise = durable && configuration.synchronous != .full
                 if raise { try db.execute(sql: "PRAGMA synchronous = FULL") }
                 defer { if raise { try? db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)") } }
-                var marked = false
+                var result = SendMark.leaseLost
                 try db.inTransaction(.immediate) {
+                    let now = clock.now()
+                    if let deadline, now > deadline {
+                        result = .pastDeadline(at: now)
+                        return .rollback
+                    }
                     guard
                         let generation = try Int.fetchOne(
                             db.cachedStatement(
@@ -167,14 +186,25 @@ extension OutboxStore {
                             VALUES (?, ?, ?, ?, 'sending', 'request leaving; no answer recorded yet', 'send')
                             """
                     ).execute(arguments: [id, generation, owner, now])
-                    marked = true
+                    result = .marked(at: now)
                     return .commit
                 }
-                return marked
+                return result
             }
         } catch {
             throw OutboxStoreError(wrapping: error)
         }
     }
 
+    /// ``markSending(commandID:owner:clock:deadline:durable:)`` at a fixed time; true when marked.
+    public func markSending(
+        commandID id: Int64, owner: String, now: EpochMillis, deadline: EpochMillis? = nil, durable: Bool
+    ) throws -> Bool {
+        if case .marked = try markSending(
+            commandID: id, owner: owner, clock: FixedWallClock(now), deadline: deadline, durable: durable)
+        {
+            return true
+        }
+        return false
+    }
 }

@@ -42,6 +42,9 @@ extension OutboxStore {
             arguments += [owner]
         case .pendingUnleased:
             condition = "state = 'pending' AND lease_owner IS NULL"
+        case .neverSent:
+            condition =
+                "state = 'pending' AND lease_owner IS NULL AND needs_reconcile = 0 AND paywall_payment_request_id IS NULL"
         case .pendingOrLeasedBy(let owner):
             condition = "((state = 'pending' AND lease_owner IS NULL) OR (state = 'in_flight' AND lease_owner = ?))"
             arguments += [owner]

@@ -100,14 +100,32 @@ struct CommandProcessor: Sendable {
             return false
         }
         do {
-            guard
-                try worker.store.markSending(
-                    commandID: command.id, owner: owner, now: now, durable: kind.unknownOutcomeResolution == .none)
-            else {
+            let mark = try worker.store.markSending(
+                commandID: command.id, owner: owner, clock: worker.clock,
+                deadline: worker.configuration.deadline(of: command), durable: kind.unknownOutcomeResolution == .none)
+            switch mark {
+            case .marked:
+                return true
+            case .leaseLost:
                 logger.notice("Not sent: the lease was lost before the request left")
                 return false
+            case .pastDeadline(let at):
+                // The deadline passed between the plan and the request leaving (a wait for the
+                // write lock): it does not leave. Never sent now; an earlier send may have landed.
+                let outcome =
+                    command.needsReconcile
+                    ? InboxOutcome(
+                        .dead, reason: "outcome_unknown",
+                        message: "its deadline passed before it could be sent again; an earlier send may have "
+                            + "reached Paywall: check at Paywall")
+                    : InboxOutcome(
+                        .expired, reason: "deadline_passed",
+                        message: "not sent: its deadline passed (at \(isoTime(at))) before the request could leave")
+                record(
+                    [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
+                    command: command, logger: logger)
+                return false
             }
-            return true
         } catch {
             logger.error(
                 "Not sent: the database could not say that the request may go out", metadata: ["outbox.error": "\(error)"])
@@ -425,10 +443,14 @@ struct CommandProcessor: Sendable {
             outcome.paymentStatusId = statusId
             update = finish(outcome)
         case .askAgain(let why):
-            let wait = max(
-                worker.configuration.reconcileDelayMillis,
-                worker.configuration.backoff.delay(attempt: command.attempts + 1, unit: Double.random(in: 0..<1)))
-            update = reschedule(now + wait, "waiting: \(why)")
+            // Asking again spends an attempt, so it is bounded like any read (ReadFailureRule):
+            // when the budget ends, dead, never a blind send.
+            let bounded = ReadFailureRule(configuration: worker.configuration).decide(
+                command: command, outcome: .transient(retryAfter: nil, PaywallProblem(code: .retryLater)),
+                what: "rollback status (\(why))", now: now, jitter: Double.random(in: 0..<1))
+            update = CommandUpdate(
+                commandID: command.id, precondition: .leasedBy(owner), attempt: attempt, countsAsAttempt: true,
+                next: bounded.next)
         case .retry(let at, let why):
             update = reschedule(at, "waiting: \(why)")
         }
@@ -459,7 +481,9 @@ struct CommandProcessor: Sendable {
         let outcome = InboxOutcome(
             .revoked, reason: "revoked_locally", message: "withdrawn before it was sent: never sent to Paywall")
         var group = [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))]
-        group += others.map { CommandUpdate(commandID: $0, precondition: .pendingOrLeasedBy(owner), next: .finish(outcome)) }
+        // The others must still be certainly unsent when the group commits (another worker may
+        // have claimed and sent one since it was planned): else nothing is recorded.
+        group += others.map { CommandUpdate(commandID: $0, precondition: .neverSent, next: .finish(outcome)) }
         do {
             if try worker.store.record(group, worker: owner, now: now) {
                 logger.info("Revoked locally", metadata: ["outbox.revoked.ids": "\([command.id] + others)"])

@@ -36,10 +36,11 @@ final class DispatchState: Sendable {
 
     func record(_ signal: BreakerSignal?, now: EpochMillis) {
         value.withLock {
+            // No signal says nothing about Paywall. Only the probe's own task ends a probe (the
+            // dispatcher does, when that task returns): a command that merely waited or expired
+            // while a probe is in flight must not let a second probe out.
             if let signal {
                 $0.breaker.record(signal, now: now, jitter: Double.random(in: 0..<1))
-            } else {
-                $0.breaker.probeFinishedWithoutSignal()
             }
         }
     }

@@ -31,6 +31,11 @@ public struct CommandPlanner: Sendable {
         case .sale: return planSale(input)
         case .standalone: return gates(input) ?? .send(paymentRequestId: nil)
         case .followUp:
+            // A follow-up not due yet does nothing yet, not even revoke its sale: a cancel queued
+            // with a later not_before means "let the sale go, cancel it then".
+            if let notBefore = command.notBefore, input.now < notBefore {
+                return .wait(until: notBefore, reason: "waiting: not_before")
+            }
             switch kind {
             case .syncCancelRollback: return planCancelRollback(input)
             case .syncSaleRollback: return planSaleRollback(input)
@@ -104,7 +109,11 @@ public struct CommandPlanner: Sendable {
 
     func planSale(_ input: PlanInput) -> PlanDecision {
         let sale = input.command
-        let revokers = input.related.filter { revokesSale($0) && !$0.state.isFinal }
+        // A cancel or rollback with a not_before still ahead does not withdraw the sale: the
+        // producer asked for the sale to go first.
+        let revokers = input.related.filter {
+            revokesSale($0) && !$0.state.isFinal && ($0.notBefore ?? 0) <= input.now
+        }
         if !sale.needsReconcile && sale.paywallPaymentRequestId == nil && !revokers.isEmpty {
             // Never send a sale the merchant has already withdrawn. Only this task may revoke the
             // sale (it alone knows the sale was not sent); it takes along the follow-ups nobody

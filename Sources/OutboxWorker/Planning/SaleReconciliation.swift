@@ -137,14 +137,17 @@ public struct SaleReconciliation: Sendable {
                     why: "Paywall answered 'duplicate MerchantUniqueCode' but its list does not show it yet")
             }
             let firstSend = history.firstSendAt ?? command.createdAt
-            // Without any send row (a database from before schema 004) the last change is the bound.
-            let lastSend = history.lastSendAt ?? max(command.createdAt, command.updatedAt ?? command.createdAt)
+            // Every send has a row (marked before it left; schema 004 added one for older ones).
+            let lastSend = history.lastSendAt ?? command.createdAt
             guard scannedFrom <= firstSend - configuration.clockSkewMarginMillis else {
                 if budgetSpent() { return dead("the payment list scan did not reach back to the first send") }
                 return .lookAgain(at: backoff(), counts: true, why: "the scan did not reach back to the first send")
             }
             let proofFrom = lastSend + graceMillis
             guard now >= proofFrom else {
+                if now - command.createdAt >= configuration.maxAgeMillis {
+                    return dead("the age limit came before proof that Paywall does not have it")
+                }
                 return .lookAgain(
                     at: proofFrom, counts: false,
                     why: "not in the payment list yet; looking again \(graceMillis / 1000) s after the last send")
