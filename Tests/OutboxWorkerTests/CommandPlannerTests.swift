@@ -343,3 +343,35 @@ struct FollowUpNotBeforeTests {
         #expect(due == .revokeLocally(others: [1]))
     }
 }
+
+@Suite("Planner: a cancel rollback whose cancel never took effect")
+struct CancelRollbackNothingTests {
+    @Test("the latest earlier cancel failed, expired or was revoked: nothing_to_roll_back, nothing sent", arguments: [
+        CommandState.failed, .expired, .revoked, .discarded,
+    ])
+    func nothing(_ state: CommandState) {
+        let planner = CommandPlanner(configuration: testConfiguration())
+        let sale = command(1, .syncSale, state: .succeeded, prid: paymentID, acceptedAt: t0)
+        let cancel = command(2, .syncCancel, state: state, saleKey: saleKey)
+        let rollback = command(3, .syncCancelRollback, saleKey: saleKey)
+        let decision = planner.plan(
+            PlanInput(command: rollback, sale: sale, related: [sale, cancel], now: t0 + 60_000, breaker: .closed, owner: "w"))
+        guard case .finish(let outcome) = decision else {
+            Issue.record("expected a finish, got \(decision)")
+            return
+        }
+        #expect(outcome.outcome == .failed && outcome.reason == "nothing_to_roll_back")
+    }
+
+    @Test("a row whose reconcile mark is unreadable counts as possibly sent")
+    func unreadableMark() {
+        let row = OutboxCommand(
+            id: 1, commandKey: "k", kind: .asyncSale, createdAt: t0,
+            defects: [ColumnDefect(column: "needs_reconcile", problem: "text where an integer belongs")])
+        guard case .finish(let outcome) = UnreadableRowRule.decide(row) else {
+            Issue.record("expected a finish")
+            return
+        }
+        #expect(outcome.outcome == .dead)
+    }
+}

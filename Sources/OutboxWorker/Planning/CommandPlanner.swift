@@ -234,6 +234,13 @@ public struct CommandPlanner: Sendable {
                 ($0.kind == .asyncCancel || $0.kind == .syncCancel) && $0.id < command.id
             }
             let revoked = earlier.last
+            if let revoked, [.failed, .expired, .revoked, .discarded].contains(revoked.state) {
+                // The cancel it would revoke never took effect: there is nothing to roll back.
+                return .finish(
+                    InboxOutcome(
+                        .failed, reason: "nothing_to_roll_back",
+                        message: "the cancel it revokes (#\(revoked.id)) ended \(revoked.state.rawValue) without taking effect"))
+            }
             if let revoked, !revoked.state.isFinal {
                 // Revoke locally only what certainly never left, and only while the rollback
                 // itself never left either: a rollback that may be at Paywall is resolved by its

@@ -24,7 +24,12 @@ public enum UnreadableRowRule {
     public static func mayHaveBeenSent(_ command: OutboxCommand) -> Bool {
         command.needsReconcile || command.attempts > 0 || command.paywallPaymentRequestId != nil
             || command.acceptedAt != nil
+            // The columns that say so are themselves unreadable: assume the worst.
+            || command.defects.contains { sendColumns.contains($0.column) }
     }
+
+    /// The worker's columns that record whether a command may have been sent.
+    static let sendColumns: Set<String> = ["needs_reconcile", "attempts", "paywall_payment_request_id", "accepted_at"]
 
     /// nil when the row has no defect (or only ones planning can do without); otherwise its end.
     public static func decide(_ command: OutboxCommand) -> PlanDecision? {
