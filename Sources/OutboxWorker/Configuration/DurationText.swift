@@ -36,3 +36,11 @@ public enum DurationText {
         return "\(millis)ms"
     }
 }
+
+extension Duration {
+    /// Whole milliseconds (fractions of a millisecond dropped): the worker's one conversion from
+    /// `Duration` to the `EpochMillis` arithmetic of its rules.
+    var wholeMilliseconds: Int64 {
+        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -88,6 +88,12 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// The deadline that applies to `command`.
+    /// Whether a command created at `createdAt` has spent its retry budget once it has made
+    /// `attemptsAfter` attempts: `maxAttempts` reached, or `maxAgeMillis` old at `now`.
+    public func budgetSpent(attemptsAfter: Int, createdAt: EpochMillis, now: EpochMillis) -> Bool {
+        attemptsAfter >= maxAttempts || now - createdAt >= maxAgeMillis
+    }
+
     /// When a command held back by a pause should be looked at again: `proposed`, but no later
     /// than just after its deadline if it was never sent, so that it ends `expired` when its
     /// deadline passes even while Paywall stays unreachable (issue 9, item 9).

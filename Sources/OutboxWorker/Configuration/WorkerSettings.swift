@@ -122,8 +122,5 @@ public struct WorkerSettings: Sendable {
         return metadata
     }
 
-    static func millis(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
-    }
+    static func millis(_ duration: Duration) -> Int64 { duration.wholeMilliseconds }
 }

@@ -153,13 +153,7 @@ struct CommandProcessor: Sendable {
     /// The hold on `credentials` at `now`, from memory or, when that is older than 100 ms, from
     /// the database (another worker may have been told to wait a moment ago).
     func heldUntil(_ credentials: CredentialKind, now: EpochMillis) -> EpochMillis? {
-        let stale = state.value.withLock { now - $0.holdsReadAt >= 100 || now < $0.holdsReadAt }
-        if stale, let holds = try? worker.store.activeHolds(now: now) {
-            state.value.withLock { $0.holdsReadAt = now }
-            for (name, until) in holds {
-                if let kind = CredentialKind(rawValue: name) { state.hold(kind, until: until) }
-            }
-        }
+        try? state.refreshHolds(from: worker.store, now: now, ifOlderThan: 100)
         return state.heldUntil(credentials, now: now)
     }
 
@@ -168,7 +162,7 @@ struct CommandProcessor: Sendable {
     func noteRetryAfter(_ outcome: PaywallOutcome, credentials: CredentialKind) {
         guard case .transient(let retryAfter?, let problem) = outcome else { return }
         let now = worker.clock.now()
-        let until = now + retryAfter.components.seconds * 1000 + retryAfter.components.attoseconds / 1_000_000_000_000_000
+        let until = now + retryAfter.wholeMilliseconds
         state.hold(credentials, until: until)
         try? worker.store.setHold(
             credentials: credentials.rawValue, until: until, reason: "\(problem)", by: owner, now: now)

@@ -1,4 +1,5 @@
 import OutboxModel
+import OutboxStore
 import PaywallClient
 import Synchronization
 
@@ -27,6 +28,26 @@ final class DispatchState: Sendable {
     /// When requests with `credentials` may go again, if a Retry-After hold runs at `now`.
     func heldUntil(_ credentials: CredentialKind, now: EpochMillis) -> EpochMillis? {
         value.withLock { $0.holds[credentials].flatMap { $0 > now ? $0 : nil } }
+    }
+
+    /// Reads the Retry-After holds every worker on the database was given (they count here
+    /// too), unless the last read is younger than `ifOlderThan` ms (nil: read now). The one
+    /// place holds come from the database: the loop before claiming, the tick, and the last
+    /// look before a send or read all call it.
+    func refreshHolds(from store: OutboxStore, now: EpochMillis, ifOlderThan: Int64? = nil) throws {
+        if let ifOlderThan {
+            let fresh = value.withLock { now >= $0.holdsReadAt && now - $0.holdsReadAt < ifOlderThan }
+            if fresh { return }
+        }
+        let holds = try store.activeHolds(now: now)
+        value.withLock {
+            $0.holdsReadAt = now
+            for (name, until) in holds {
+                if let credentials = CredentialKind(rawValue: name) {
+                    $0.holds[credentials] = max($0.holds[credentials] ?? 0, until)
+                }
+            }
+        }
     }
 
     /// Extends the hold on `credentials` to `until` (never shortens it).

@@ -54,10 +54,7 @@ struct Dispatcher {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
-                    let checked = clock.now()
-                    if checked - house.lastHoldRefresh >= 100 || checked < house.lastHoldRefresh {
-                        try? house.refreshHolds(now: checked)
-                    }
+                    try? state.refreshHolds(from: worker.store, now: clock.now(), ifOlderThan: 100)
                     while running < configuration.concurrency {
                         let now = clock.now()
                         let allowance = state.value.withLock { $0.breaker.allowance(now: now) }
@@ -162,7 +159,6 @@ struct Housekeeping {
     var lastCheckpoint: EpochMillis = 0
     var checkpointAt: EpochMillis?
     var walPages: Int?
-    var lastHoldRefresh: EpochMillis = 0
     /// The wall clock and the monotonic clock at the last tick, to notice the wall clock stepping.
     var lastWall: EpochMillis?
     var lastMonotonic = ContinuousClock.now
@@ -192,22 +188,13 @@ struct Housekeeping {
         guard
             let back = ClockStep.backward(
                 lastWall: lastWall, now: now,
-                elapsedMillis: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                elapsedMillis: elapsed.wholeMilliseconds)
         else { return }
         worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
         _ = try? worker.store.shiftSchedules(backBy: back, now: now)
         state.value.withLock {
             $0.breaker.shift(backBy: back)
             $0.holds = $0.holds.mapValues { $0 - back }
-        }
-    }
-
-    /// Reads the Retry-After holds other workers were given (they count here too).
-    mutating func refreshHolds(now: EpochMillis) throws {
-        lastHoldRefresh = now
-        state.value.withLock { $0.holdsReadAt = now }
-        for (name, until) in try worker.store.activeHolds(now: now) {
-            if let credentials = CredentialKind(rawValue: name) { state.hold(credentials, until: until) }
         }
     }
 
@@ -225,7 +212,7 @@ struct Housekeeping {
                 worker.logger.warning(
                     "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
             }
-            try refreshHolds(now: now)
+            try state.refreshHolds(from: worker.store, now: now)
             if now - lastExtend >= configuration.leaseMillis / 3 {
                 lastExtend = now
                 let ids = Array(state.value.withLock { $0.inFlight })

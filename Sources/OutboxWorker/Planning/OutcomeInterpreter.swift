@@ -212,7 +212,7 @@ public struct OutcomeInterpreter: Sendable {
     }
 
     func millis(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        duration.wholeMilliseconds
     }
 }
 

@@ -52,7 +52,7 @@ public struct ReadFailureRule: Sendable {
                 counts: false, breaker: breaker)
         }
         let attemptsAfter = command.attempts + 1
-        if attemptsAfter >= configuration.maxAttempts || now - command.createdAt >= configuration.maxAgeMillis {
+        if configuration.budgetSpent(attemptsAfter: attemptsAfter, createdAt: command.createdAt, now: now) {
             let reason =
                 command.needsReconcile
                 ? "outcome_unknown" : attemptsAfter >= configuration.maxAttempts ? "attempts_exhausted" : "too_old"
@@ -62,10 +62,8 @@ public struct ReadFailureRule: Sendable {
                 : "gave up reading the payment before sending (\(why))"
             return Decision(next: .finish(InboxOutcome(.dead, reason: reason, message: message)), counts: true, breaker: breaker)
         }
-        var wait = max(configuration.reconcileDelayMillis, configuration.backoff.delay(attempt: attemptsAfter, unit: jitter))
-        if case .transient(let retryAfter?, _) = outcome {
-            wait = max(wait, retryAfter.components.seconds * 1000)
-        }
+        // (A throttled read returned above, or is past the age limit and ended dead.)
+        let wait = max(configuration.reconcileDelayMillis, configuration.backoff.delay(attempt: attemptsAfter, unit: jitter))
         return Decision(
             next: .reschedule(dueAt: now + wait, needsReconcile: command.needsReconcile, lastError: why), counts: true,
             breaker: breaker)

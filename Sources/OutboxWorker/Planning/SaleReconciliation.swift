@@ -55,8 +55,7 @@ public struct SaleReconciliation: Sendable {
     }
 
     var graceMillis: Int64 {
-        let timeout = configuration.paywall.requestTimeout.components
-        return timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000 + configuration.landingGraceMillis
+        configuration.paywall.requestTimeout.wholeMilliseconds + configuration.landingGraceMillis
     }
 
     /// Decides the next step for `command` after `lookup`, at `now`.
@@ -66,7 +65,7 @@ public struct SaleReconciliation: Sendable {
         let attemptsAfter = command.attempts + 1
         let known = summary(history)
         func budgetSpent() -> Bool {
-            attemptsAfter >= configuration.maxAttempts || now - command.createdAt >= configuration.maxAgeMillis
+            configuration.budgetSpent(attemptsAfter: attemptsAfter, createdAt: command.createdAt, now: now)
         }
         func dead(_ why: String) -> ReconcileStep {
             .finish(
