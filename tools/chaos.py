@@ -70,6 +70,10 @@ PROGRESS_SLACK_MS = 2000
 # not land (worker --landing-grace, passed below), on top of the request timeout; added to the
 # "no progress" limit of commands with such a send.
 LANDING_GRACE_MS = 3000
+# After an outage or a lost answer every worker pauses (issue 9 item 8) and probes with backoff
+# (the worker's default breaker backoff: 1 s doubling); the "no progress" limit of a command is
+# extended by the time such pauses, and Retry-After holds, overlapped its longest gap.
+BREAKER_RECOVERY_MS = 8000
 
 SIM_CREDENTIALS = {
     "PAYWALL_PRIVATE_API_KEY": "sim-private-key",
@@ -943,6 +947,24 @@ def analyse(producer: Producer, requests: list[dict], payments: list[dict], sale
                                  "simulator approved it")
 
     # 7. no progress for longer than the command's deadline plus the backoff cap ----------------
+    # Time during which no command could progress: outages and lost answers (every worker pauses
+    # until a probe gets an answer) and Retry-After holds. A gap is judged net of these.
+    stalls = [(w["start"], w["end"] + BREAKER_RECOVERY_MS) for w in windows]
+    stalls += [(r["receivedAt"], r["receivedAt"] + cfg["request_timeout_ms"] + BREAKER_RECOVERY_MS)
+               for r in worker_requests if r.get("fault") == "drop_after_processing"]
+    stalls += [(r["receivedAt"], r["receivedAt"] + cfg["retry_after_s"] * 1000 + RETRY_AFTER_INFLIGHT_MS)
+               for r in worker_requests if r.get("responseStatus") in (429, 503)]
+    stalls.sort()
+    merged: list[list[int]] = []
+    for lo, hi in stalls:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+
+    def stalled(a: int, b: int) -> int:
+        return sum(max(0, min(b, hi) - max(a, lo)) for lo, hi in merged)
+
     for key, c in commands.items():
         row = outbox.get(key)
         if row is None:
@@ -963,10 +985,12 @@ def analyse(producer: Producer, requests: list[dict], payments: list[dict], sale
         finished = o is not None
         times.append(o["created_at"] if finished else end_ms)
         times.sort()
-        gap, at = max(((b - a, a) for a, b in zip(times, times[1:])), default=(0, 0))
+        gap, at, paused = max(((b - a - stalled(a, b), a, stalled(a, b)) for a, b in zip(times, times[1:])),
+                              default=(0, 0, 0))
         if gap > limit:
             report.violation("no progress for longer than deadline + backoff cap", key,
-                             f"{c.kind}: {gap / 1000:.1f} s without progress from {fmt_t(at, row['created_at'])} "
+                             f"{c.kind}: {gap / 1000:.1f} s without progress (besides {paused / 1000:.1f} s of "
+                             f"pauses and holds) from {fmt_t(at, row['created_at'])} "
                              f"(limit {limit / 1000:.1f} s = deadline span {span / 1000:.1f} + cap {cap / 1000:.0f} "
                              f"+ lease {cfg['lease_ms'] / 1000:.0f} + slack"
                              + (" + request timeout + landing grace" if maybe_landed else "") + "); "
@@ -993,7 +1017,10 @@ def analyse(producer: Producer, requests: list[dict], payments: list[dict], sale
             exposed = len(conn_fail)
             sends = sum(1 for a in conn_fail if not is_read_attempt(a))
             first_seen = min((a["started_at"] + (a["duration_ms"] or 0) for a in conn_fail), default=None)
-            after = sum(1 for a in conn_fail if first_seen is not None and a["started_at"] > first_seen)
+            # A pause reaches the other workers through the database (read at most every 100 ms
+            # before a send), like a Retry-After hold.
+            after = sum(1 for a in conn_fail if first_seen is not None
+                        and a["started_at"] > first_seen + RETRY_AFTER_PROPAGATION_MS)
         exposure.append(dict(w, exposed=exposed, sends=sends, after_first=after, lost=len(lost),
                              unknown=sum(1 for a in conn_fail if a["outcome"] == "unknown"),
                              refused=sum(1 for a in conn_fail if a["outcome"] == "unavailable")))

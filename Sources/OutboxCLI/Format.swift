@@ -40,6 +40,19 @@ public enum Format {
         time <= now ? "\(duration(now - time)) ago" : "in \(duration(time - now))"
     }
 
+    /// A size in bytes with a binary unit: `812 B`, `4.0 KiB`, `109.2 MiB`, `1.5 GiB`.
+    public static func bytes(_ value: Int64) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        guard value >= 1_024 else { return "\(value) B" }
+        var unit = 0
+        var scaled = Double(value) / 1_024
+        while scaled >= 1_024 && unit < units.count - 1 {
+            scaled /= 1_024
+            unit += 1
+        }
+        return String(format: "%.1f %@", scaled, units[unit])
+    }
+
     /// `time` as ISO plus relative: `2026-11-21T09:10:00.123Z (3m12s ago)`.
     public static func stamp(_ time: EpochMillis?, now: EpochMillis) -> String {
         guard let time else { return "-" }

@@ -56,7 +56,8 @@ public enum Render {
                 heartbeat_at: Format.iso(row.heartbeatAt), started_at: Format.iso(row.startedAt),
                 pause_reason: row.pauseReason, paused_since: row.pausedSince.map(Format.iso),
                 next_probe_at: row.nextProbeAt.map(Format.iso), in_flight: row.inFlight,
-                checkpoint_at: row.checkpointAt.map(Format.iso), wal_pages: row.walPages)
+                checkpoint_at: row.checkpointAt.map(Format.iso), wal_pages: row.walPages, wal_bytes: row.walBytes,
+                db_bytes: row.databaseBytes, storage_problem: row.storageProblem)
         }
         return OverviewJSON(
             database: data.database, schema_version: data.schemaVersion, now: Format.iso(now),
@@ -86,6 +87,21 @@ public enum Render {
                 since: Format.iso(data.troubleSince), dead: view.recentTrouble[.dead] ?? 0,
                 expired: view.recentTrouble[.expired] ?? 0, failed: view.recentTrouble[.failed] ?? 0),
             workers: workers, dispatch: dispatch(data))
+    }
+
+    /// The storage a live worker last measured, and any storage problem it reports.
+    static func storageLines(_ data: OverviewData, palette: Palette) -> [String] {
+        let live = data.workers.filter { ![.gone, .stopped].contains($0.liveness(now: data.now)) }
+        var lines: [String] = []
+        for problem in Set(live.compactMap(\.storageProblem)).sorted() {
+            lines.append(palette.bad("STORAGE PROBLEM") + " " + Format.fit(problem, 100))
+        }
+        if let freshest = live.max(by: { $0.heartbeatAt < $1.heartbeatAt }), let wal = freshest.walBytes,
+            let database = freshest.databaseBytes
+        {
+            lines.append("Storage: database \(Format.bytes(database)), WAL \(Format.bytes(wal))")
+        }
+        return lines
     }
 
     /// Whether dispatch runs: paused when any live worker says so; no_worker when none is alive.
@@ -140,6 +156,7 @@ public enum Render {
                 header: ["WORKER", "STATUS", "SENDING", "HEARTBEAT"], rows: rows, flexible: 0, rightAligned: [2],
                 indent: 2)
         }
+        lines += storageLines(data, palette: palette)
         lines.append("")
 
         // Counts by state and kind.

@@ -115,6 +115,11 @@ public struct OverviewJSON: Codable, Sendable, Hashable {
         public var in_flight: Int
         public var checkpoint_at: String?
         public var wal_pages: Int?
+        /// The `-wal` file and the database file in bytes at its last heartbeat.
+        public var wal_bytes: Int64?
+        public var db_bytes: Int64?
+        /// What about storage needs an operator (a WAL that stays large, failing writes).
+        public var storage_problem: String?
     }
     public struct Dispatch: Codable, Sendable, Hashable {
         /// running | paused | no_worker

@@ -77,7 +77,7 @@ struct StoreBenchmark: ParsableCommand {
             drained += claimed.count
         }
         print(String(format: "  claim+record %9.0f commands/s (batches of %d)", Double(drained) / seconds(since: start), batch))
-        let checkpoint = try store.checkpoint(truncate: true)
+        let checkpoint = try store.checkpoint(.truncate, truncateWaitMillis: 5_000)
         print("  wal pages at end: \(checkpoint.walPages)")
     }
 }

@@ -29,6 +29,21 @@ struct RenderTests {
         #expect(DurationSpec(argument: "5x") == nil && DurationSpec(argument: "m") == nil)
     }
 
+    @Test("dates print zero-padded: single-digit months, days, hours, minutes, seconds and milliseconds")
+    func zeroPadded() {
+        // 2001-02-03T04:05:06.007Z
+        #expect(Format.iso(981_173_106_007) == "2001-02-03T04:05:06.007Z")
+        #expect(Format.isoShort(981_173_106_007) == "2001-02-03T04:05:06Z")
+        #expect(Format.iso(946_684_800_000) == "2000-01-01T00:00:00.000Z")
+    }
+
+    @Test("sizes use binary units", arguments: [
+        (Int64(812), "812 B"), (4_096, "4.0 KiB"), (114_503_270, "109.2 MiB"), (1_610_612_736, "1.5 GiB"),
+    ])
+    func sizes(bytes: Int64, text: String) {
+        #expect(Format.bytes(bytes) == text)
+    }
+
     @Test("customer personal data is masked, everything else kept exactly (order, literals)")
     func masking() throws {
         let payload = try JSONValue.parse(

@@ -188,7 +188,8 @@ struct CircuitBreakerTests {
         breaker.record(.unavailable(reason: "refused"), now: t0 + 400, jitter: 1)
         #expect(breaker.allowance(now: t0 + 400 + 1_999) == .none(until: t0 + 400 + 2_000))
         breaker.record(.reachable, now: t0 + 2_500, jitter: 0)
-        #expect(breaker.allowance(now: t0 + 2_500) == .any)
+        // Resumed, with the ramp (BreakerRampAndSharingTests) before full concurrency.
+        #expect(breaker.allowance(now: t0 + 2_500) == .limited(CircuitBreaker.Ramp().inFlight))
         #expect(breaker.view == .closed)
     }
 

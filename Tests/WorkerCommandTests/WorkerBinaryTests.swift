@@ -291,6 +291,57 @@ func temporaryDirectory() throws -> URL {
     }
 }
 
+/// The first SIGTERM while a backlog drains: exit 0, and nothing lost. The commands in flight
+/// when it arrived are finished or given back; a second run drains the rest, and every command
+/// ends with exactly one final outcome.
+@Suite(.serialized) struct BusyDrainShutdownTests {
+    @Test func firstSigtermDuringABusyDrainExits0AndLosesNothing() async throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("outbox.sqlite").path
+        let store = try OutboxStore(OutboxStoreConfiguration(path: db))
+        var ids: Set<Int64> = []
+        for _ in 0..<1_200 {
+            let key = UUID().uuidString.lowercased()
+            let payload = """
+                {"TerminalTagCode":"STORE1-TILL2","MerchantUniqueCode":"\(key)","Amount":22.10,"CurrencyId":1,\
+                "Products":[{"Name":"Coffee","TaxGroupId":10,"UnitCodeId":1,"Amount":11.05,"Quantity":2}]}
+                """
+            ids.insert(try store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: payload)).id)
+        }
+        func finished() throws -> [Int64: Int] {
+            var counts: [Int64: Int] = [:]
+            var cursor: Int64 = 0
+            while true {
+                let rows = try store.inbox(after: cursor, limit: 500)
+                guard let last = rows.last else { return counts }
+                cursor = last.id
+                for row in rows where row.outcome != nil { counts[row.outboxID, default: 0] += 1 }
+            }
+        }
+
+        let worker = try WorkerProcess(["--simulator", "--db", db, "--concurrency", "16"])
+        // Signal in the middle of the drain: some outcomes recorded, most commands still queued.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try finished().count < 50, worker.process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let before = try finished().count
+        #expect(before >= 50 && before < ids.count, "signal sent with \(before) outcomes recorded")
+        worker.signal(SIGTERM)
+        let status = await worker.waitForExit(timeout: .seconds(60))
+        #expect(status == 0, "stderr: \(worker.stderr.suffix(3000))")
+        #expect(!worker.stderr.contains("CancellationError"))
+        #expect(worker.stderr.contains("\"Worker stopped\""))
+
+        // A second run drains the rest; every command ends exactly once.
+        let second = try WorkerProcess(["--simulator", "--db", db, "--concurrency", "16", "--exit-when-idle"])
+        #expect(await second.waitForExit(timeout: .seconds(300)) == 0, "\(second.stderr.suffix(3000))")
+        let counts = try finished()
+        #expect(Set(counts.keys) == ids, "\(ids.count - counts.count) commands without a final outcome")
+        #expect(counts.values.allSatisfy { $0 == 1 }, "a command with more than one final outcome")
+    }
+}
+
 @Suite struct CheckConfigTests {
     @Test func printsTheRedactedConfigurationAndExits0() async throws {
         var environment = validEnvironment

@@ -507,4 +507,55 @@ END;
 
 PRAGMA user_version = 4;
 """#),
+    (5, "005_storage_status.sql", #"""
+-- paywall-outbox schema, version 5: what each worker sees of the database's storage, and a
+-- dispatch pause every worker on the database shares.
+--
+-- A reader holding an old snapshot keeps the WAL from being checkpointed; it then grows with
+-- every write until the reader lets go (seen: a 109 MB WAL beside a 6.9 MB database). The
+-- worker checkpoints every 10 s, truncates the WAL once readers let go, and reports here, in
+-- bytes, what it measured at its last heartbeat:
+--   wal_bytes       : size of the `-wal` file
+--   db_bytes        : size of the database file
+--   storage_problem : set while something about storage needs an operator (the WAL has stayed
+--                     above its warning threshold for more than a minute, or database writes are
+--                     failing: disk full, a size limit); NULL when all is well.
+-- Only the worker writes worker_status (schema 003's triggers still apply).
+ALTER TABLE worker_status ADD COLUMN wal_bytes INTEGER;
+ALTER TABLE worker_status ADD COLUMN db_bytes INTEGER;
+ALTER TABLE worker_status ADD COLUMN storage_problem TEXT;
+
+-- A pause of dispatch, shared by every worker on this database (at most one row). A worker that
+-- finds Paywall unusable (connection refused or closed after the request was written, DNS,
+-- credentials refused) writes it; every other worker reads it before claiming and stops
+-- starting sends too, so one outage exposes only the sends already in flight. The worker whose
+-- probe gets an answer again deletes it; the others then resume, a few sends at a time.
+--   since    : when the outage began (ms since epoch)
+--   probe_at : when the writing worker probes next
+CREATE TABLE paywall_pause (
+    scope       TEXT PRIMARY KEY CHECK (scope = 'paywall'),
+    reason      TEXT NOT NULL,
+    since       INTEGER NOT NULL,
+    probe_at    INTEGER NOT NULL,
+    set_at      INTEGER NOT NULL,
+    set_by      TEXT
+) WITHOUT ROWID;
+CREATE TRIGGER paywall_pause_insert_product_only BEFORE INSERT ON paywall_pause
+WHEN NOT outbox_product_connection()
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_pause');
+END;
+CREATE TRIGGER paywall_pause_update_product_only BEFORE UPDATE ON paywall_pause
+WHEN NOT outbox_product_connection()
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_pause');
+END;
+CREATE TRIGGER paywall_pause_delete_product_only BEFORE DELETE ON paywall_pause
+WHEN NOT outbox_product_connection()
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_pause');
+END;
+
+PRAGMA user_version = 5;
+"""#),
 ]

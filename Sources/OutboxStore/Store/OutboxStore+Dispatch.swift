@@ -12,11 +12,19 @@ public struct WorkerHeartbeat: Sendable, Hashable {
     public var inFlight: Int
     public var checkpointAt: EpochMillis?
     public var walPages: Int?
+    /// The `-wal` file's size in bytes, as last measured (schema 5).
+    public var walBytes: Int64?
+    /// The database file's size in bytes, as last measured (schema 5).
+    public var databaseBytes: Int64?
+    /// What about storage needs an operator now (a WAL above its warning threshold for more
+    /// than a minute, failing writes); nil clears it (schema 5).
+    public var storageProblem: String?
 
     /// Creates a heartbeat.
     public init(
         state: String, startedAt: EpochMillis, pauseReason: String? = nil, pausedSince: EpochMillis? = nil,
-        nextProbeAt: EpochMillis? = nil, inFlight: Int = 0, checkpointAt: EpochMillis? = nil, walPages: Int? = nil
+        nextProbeAt: EpochMillis? = nil, inFlight: Int = 0, checkpointAt: EpochMillis? = nil, walPages: Int? = nil,
+        walBytes: Int64? = nil, databaseBytes: Int64? = nil, storageProblem: String? = nil
     ) {
         self.state = state
         self.startedAt = startedAt
@@ -26,6 +34,9 @@ public struct WorkerHeartbeat: Sendable, Hashable {
         self.inFlight = inFlight
         self.checkpointAt = checkpointAt
         self.walPages = walPages
+        self.walBytes = walBytes
+        self.databaseBytes = databaseBytes
+        self.storageProblem = storageProblem
     }
 }
 
@@ -78,18 +89,23 @@ extension OutboxStore {
             try db.execute(
                 sql: """
                     INSERT INTO worker_status (worker, started_at, heartbeat_at, state, pause_reason, paused_since,
-                                               next_probe_at, in_flight, checkpoint_at, wal_pages)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                               next_probe_at, in_flight, checkpoint_at, wal_pages, wal_bytes,
+                                               db_bytes, storage_problem)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (worker) DO UPDATE SET
                         heartbeat_at = excluded.heartbeat_at, state = excluded.state,
                         pause_reason = excluded.pause_reason, paused_since = excluded.paused_since,
                         next_probe_at = excluded.next_probe_at, in_flight = excluded.in_flight,
                         checkpoint_at = coalesce(excluded.checkpoint_at, checkpoint_at),
-                        wal_pages = coalesce(excluded.wal_pages, wal_pages)
+                        wal_pages = coalesce(excluded.wal_pages, wal_pages),
+                        wal_bytes = coalesce(excluded.wal_bytes, wal_bytes),
+                        db_bytes = coalesce(excluded.db_bytes, db_bytes),
+                        storage_problem = excluded.storage_problem
                     """,
                 arguments: [
                     worker, beat.startedAt, now, beat.state, beat.pauseReason, beat.pausedSince, beat.nextProbeAt,
-                    beat.inFlight, beat.checkpointAt, beat.walPages,
+                    beat.inFlight, beat.checkpointAt, beat.walPages, beat.walBytes, beat.databaseBytes,
+                    beat.storageProblem,
                 ])
         }
     }

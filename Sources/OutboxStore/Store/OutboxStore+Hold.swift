@@ -24,16 +24,18 @@ extension OutboxStore {
     /// The holds still running at `now`, by credentials. A hold further ahead than `maxMillis`
     /// (a clock stepped back after it was written) counts as ending `maxMillis` from now.
     public func activeHolds(now: EpochMillis, maxMillis: Int64 = 3_600_000) throws -> [String: EpochMillis] {
-        try read { db in
-            var holds: [String: EpochMillis] = [:]
-            for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT credentials, until FROM paywall_hold WHERE until > ?"), arguments: [now])
-            {
-                var reader = SafeRowReader(row, columns: "credentials, until")
-                if let until = reader.optionalWorkerTime(1) { holds[reader.text(0)] = min(until, now + maxMillis) }
-            }
-            return holds
+        try read { db in try Self.activeHolds(db, now: now, maxMillis: maxMillis) }
+    }
+
+    static func activeHolds(_ db: Database, now: EpochMillis, maxMillis: Int64) throws -> [String: EpochMillis] {
+        var holds: [String: EpochMillis] = [:]
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT credentials, until FROM paywall_hold WHERE until > ?"), arguments: [now])
+        {
+            var reader = SafeRowReader(row, columns: "credentials, until")
+            if let until = reader.optionalWorkerTime(1) { holds[reader.text(0)] = min(until, now + maxMillis) }
         }
+        return holds
     }
 }
 

@@ -37,6 +37,12 @@ public struct WorkerStatusRow: Sendable, Hashable {
     public var checkpointAt: EpochMillis?
     /// The WAL size in pages at that checkpoint.
     public var walPages: Int?
+    /// The `-wal` file's size in bytes at its last heartbeat (schema 5).
+    public var walBytes: Int64? = nil
+    /// The database file's size in bytes at its last heartbeat (schema 5).
+    public var databaseBytes: Int64? = nil
+    /// What about storage needs an operator, while it lasts (schema 5).
+    public var storageProblem: String? = nil
 
     /// A heartbeat older than this (2 minutes) means the worker is gone.
     public static let staleAfterMillis: Int64 = 120_000
@@ -59,7 +65,7 @@ extension OutboxStore {
                 db,
                 sql: """
                     SELECT worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at,
-                           in_flight, checkpoint_at, wal_pages
+                           in_flight, checkpoint_at, wal_pages, wal_bytes, db_bytes, storage_problem
                       FROM worker_status ORDER BY worker
                     """
             ).map { row in
@@ -67,7 +73,7 @@ extension OutboxStore {
                     row,
                     columns: """
                         worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at, \
-                        in_flight, checkpoint_at, wal_pages
+                        in_flight, checkpoint_at, wal_pages, wal_bytes, db_bytes, storage_problem
                         """)
                 let small: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
                 return WorkerStatusRow(
@@ -75,7 +81,9 @@ extension OutboxStore {
                     heartbeatAt: reader.optionalWorkerTime(2) ?? 0, state: reader.text(3),
                     pauseReason: reader.optionalText(4), pausedSince: reader.optionalWorkerTime(5),
                     nextProbeAt: reader.optionalWorkerTime(6), inFlight: reader.count(7),
-                    checkpointAt: reader.optionalWorkerTime(8), walPages: small(reader.optionalInteger(9)))
+                    checkpointAt: reader.optionalWorkerTime(8), walPages: small(reader.optionalInteger(9)),
+                    walBytes: reader.optionalInteger(10), databaseBytes: reader.optionalInteger(11),
+                    storageProblem: reader.optionalText(12))
             }
         }
     }

@@ -29,6 +29,10 @@ public final class OutboxStore: Sendable {
                 // After the pool's own WAL setup, which sets NORMAL on the (single) writer.
                 try pool.writeWithoutTransaction {
                     try $0.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+                    // When this connection restarts the WAL after a complete checkpoint, it cuts
+                    // the file back to this size: a WAL that grew while a reader held an old
+                    // snapshot does not stay large for the process's life.
+                    try $0.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimitBytes)")
                 }
             }
             let version = try pool.read(SchemaMigrator.currentVersion)
@@ -66,19 +70,61 @@ public final class OutboxStore: Sendable {
         do { return try pool.write(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
-    /// Moves the WAL's content into the database file so the WAL stops growing. Returns the
-    /// WAL size in pages and how many were checkpointed. `truncate` also shrinks the WAL file,
-    /// waiting for readers (bounded by the busy timeout).
+    /// What ``checkpoint(_:)`` did: the WAL's length in frames (pages) before, and how many of
+    /// them are now in the database file. `complete` when every frame was (no reader pins an
+    /// older snapshot); -1 values when the checkpoint could not run (SQLITE_BUSY).
+    public struct CheckpointResult: Sendable, Hashable {
+        public var walPages: Int
+        public var checkpointed: Int
+        /// Whether a reader or writer prevented it (it then did what it could).
+        public var busy: Bool
+        public var complete: Bool { !busy && walPages >= 0 && checkpointed == walPages }
+    }
+
+    /// The WAL size limit this store's connection truncates to when it restarts the WAL
+    /// (`PRAGMA journal_size_limit`, set at open): 16 MiB.
+    public static let walSizeLimitBytes: Int64 = 16 * 1_048_576
+
+    /// Moves the WAL's content into the database file so the WAL stops growing.
+    ///
+    /// `passive` never waits: it copies what no reader still needs. `truncate` copies everything,
+    /// then cuts the `-wal` file to zero bytes; it waits for readers at most `truncateWaitMillis`
+    /// (it holds writers off while it waits, so the wait is kept short), then gives up with
+    /// `busy` set. Throws ``OutboxStoreError`` for anything but busy.
     @discardableResult
-    public func checkpoint(truncate: Bool = false) throws -> (walPages: Int, checkpointed: Int) {
+    public func checkpoint(_ mode: CheckpointMode = .passive, truncateWaitMillis: Int = 200) throws
+        -> CheckpointResult
+    {
         do {
             return try pool.writeWithoutTransaction { db in
-                let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(truncate ? "TRUNCATE" : "PASSIVE"))")
-                return (row?[1] ?? 0, row?[2] ?? 0)
+                let restore = Int(configuration.busyTimeoutSeconds * 1_000)
+                if mode == .truncate { try db.execute(sql: "PRAGMA busy_timeout = \(truncateWaitMillis)") }
+                defer { if mode == .truncate { try? db.execute(sql: "PRAGMA busy_timeout = \(restore)") } }
+                let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode.rawValue))")
+                let busy: Int = row?[0] ?? 0
+                return CheckpointResult(walPages: row?[1] ?? 0, checkpointed: row?[2] ?? 0, busy: busy != 0)
             }
         } catch {
             throw OutboxStoreError(wrapping: error)
         }
+    }
+
+    /// SQLite's checkpoint modes used here.
+    public enum CheckpointMode: String, Sendable {
+        case passive = "PASSIVE"
+        case truncate = "TRUNCATE"
+    }
+
+    /// The sizes of the database file and of its `-wal` file, in bytes (0 for a missing WAL),
+    /// read from the file system; nil values when they cannot be read.
+    public func storageSizes() -> (databaseBytes: Int64?, walBytes: Int64?) {
+        func size(_ path: String) -> Int64? {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            return Int64(info.st_size)
+        }
+        let wal = size(configuration.path + "-wal") ?? (FileManager.default.fileExists(atPath: configuration.path) ? 0 : nil)
+        return (size(configuration.path), wal)
     }
 }
 

@@ -48,6 +48,8 @@ public struct WorkerConfiguration: Sendable {
     /// The idle poll interval: how often the worker looks for due retries and expired leases
     /// when nothing wakes it (ms). New rows wake it at once through file notifications.
     public var idlePollMillis: Int64
+    /// Checkpoint interval, WAL truncation and the WAL warning threshold (``StorageWatch``).
+    public var storage = StorageWatch.Policy()
 
     /// The Paywall rollback window: a revoke is refused in the first 5 s after the command.
     public static let paywallRollbackWindowMillis: Int64 = 5_000

@@ -153,7 +153,7 @@ struct CommandProcessor: Sendable {
     /// The hold on `credentials` at `now`, from memory or, when that is older than 100 ms, from
     /// the database (another worker may have been told to wait a moment ago).
     func heldUntil(_ credentials: CredentialKind, now: EpochMillis) -> EpochMillis? {
-        try? state.refreshHolds(from: worker.store, now: now, ifOlderThan: 100)
+        try? state.refreshShared(from: worker.store, now: now, ifOlderThan: 100)
         return state.heldUntil(credentials, now: now)
     }
 

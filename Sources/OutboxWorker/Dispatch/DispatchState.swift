@@ -1,3 +1,4 @@
+import Logging
 import OutboxModel
 import OutboxStore
 import PaywallClient
@@ -14,12 +15,26 @@ final class DispatchState: Sendable {
         var holds: [CredentialKind: EpochMillis] = [:]
         /// When the holds were last read from the database.
         var holdsReadAt: EpochMillis = 0
+        /// Whether the breaker is paused because of another worker's published pause (it then
+        /// resumes when that pause is cleared).
+        var pauseAdopted = false
+    }
+
+    /// What the database should learn after a breaker change (written outside the lock).
+    enum PausePublication: Sendable, Hashable {
+        /// This worker paused (or paused again): every worker should stop starting sends.
+        case paused(PublishedPause, at: EpochMillis)
+        /// This worker's probe got an answer at this time: the shared pause is over.
+        case resumed(answeredAt: EpochMillis)
     }
 
     let value: Mutex<Value>
+    /// Where breaker changes go (the database, for the other workers); called outside the lock.
+    let publisher: @Sendable (PausePublication) -> Void
 
-    init(breaker: CircuitBreaker) {
+    init(breaker: CircuitBreaker, publisher: @escaping @Sendable (PausePublication) -> Void = { _ in }) {
         value = Mutex(Value(breaker: breaker))
+        self.publisher = publisher
     }
 
     var breakerView: BreakerView { value.withLock { $0.breaker.view } }
@@ -30,22 +45,31 @@ final class DispatchState: Sendable {
         value.withLock { $0.holds[credentials].flatMap { $0 > now ? $0 : nil } }
     }
 
-    /// Reads the Retry-After holds every worker on the database was given (they count here
-    /// too), unless the last read is younger than `ifOlderThan` ms (nil: read now). The one
-    /// place holds come from the database: the loop before claiming, the tick, and the last
+    /// Reads what every worker on the database shares (their Retry-After holds, which count
+    /// here too, and a published pause, which this worker adopts unless Paywall answered it
+    /// since), unless the last read is younger than `ifOlderThan` ms (nil: read now). The one
+    /// place these come from the database: the loop before claiming, the tick, and the last
     /// look before a send or read all call it.
-    func refreshHolds(from store: OutboxStore, now: EpochMillis, ifOlderThan: Int64? = nil) throws {
+    func refreshShared(from store: OutboxStore, now: EpochMillis, ifOlderThan: Int64? = nil) throws {
         if let ifOlderThan {
             let fresh = value.withLock { now >= $0.holdsReadAt && now - $0.holdsReadAt < ifOlderThan }
             if fresh { return }
         }
-        let holds = try store.activeHolds(now: now)
+        let shared = try store.sharedDispatch(now: now)
         value.withLock {
             $0.holdsReadAt = now
-            for (name, until) in holds {
+            for (name, until) in shared.holds {
                 if let credentials = CredentialKind(rawValue: name) {
                     $0.holds[credentials] = max($0.holds[credentials] ?? 0, until)
                 }
+            }
+            if let pause = shared.pause {
+                let adopted = $0.breaker.adopt(
+                    .init(reason: pause.reason, since: pause.since, probeAt: pause.probeAt), now: now)
+                if adopted { $0.pauseAdopted = true }
+            } else if $0.pauseAdopted {
+                $0.pauseAdopted = false
+                $0.breaker.resumeAdopted()
             }
         }
     }
@@ -55,14 +79,47 @@ final class DispatchState: Sendable {
         value.withLock { $0.holds[credentials] = max($0.holds[credentials] ?? 0, until) }
     }
 
+    /// Applies what an outcome said about Paywall, and hands what the other workers should
+    /// learn of it (a pause, its end) to the publisher.
     func record(_ signal: BreakerSignal?, now: EpochMillis) {
+        if let publication = change(signal, now: now) { publisher(publication) }
+    }
+
+    /// The breaker change itself (under the lock), and what it means for the other workers.
+    func change(_ signal: BreakerSignal?, now: EpochMillis) -> PausePublication? {
         value.withLock {
             // No signal says nothing about Paywall. Only the probe's own task ends a probe (the
             // dispatcher does, when that task returns): a command that merely waited or expired
             // while a probe is in flight must not let a second probe out.
-            if let signal {
-                $0.breaker.record(signal, now: now, jitter: Double.random(in: 0..<1))
+            guard let signal else { return nil }
+            let wasPaused = $0.breaker.isPaused
+            $0.breaker.record(signal, now: now, jitter: Double.random(in: 0..<1))
+            switch (signal, $0.breaker.state) {
+            case (.unavailable, .open(let until, let reason, let since, _)):
+                // Our own failure: our own probing from now on.
+                $0.pauseAdopted = false
+                return .paused(PublishedPause(reason: reason, since: since, probeAt: until), at: now)
+            case (.reachable, _) where wasPaused:
+                $0.pauseAdopted = false
+                return .resumed(answeredAt: now)
+            default:
+                return nil
             }
+        }
+    }
+
+    /// Writes a breaker change for the other workers (a failure to write is logged: each worker
+    /// still pauses on its own failures).
+    static func publish(_ publication: PausePublication, to store: OutboxStore, worker: String, logger: Logger) {
+        do {
+            switch publication {
+            case .paused(let pause, let at):
+                try store.publishPause(pause, by: worker, now: at)
+            case .resumed(let answeredAt):
+                try store.clearPause(answeredAt: answeredAt)
+            }
+        } catch {
+            logger.error("Could not share the dispatch pause with other workers", metadata: ["outbox.error": "\(error)"])
         }
     }
 }

@@ -19,7 +19,11 @@ struct Dispatcher {
         let configuration = worker.configuration
         let clock = worker.clock
         let owner = configuration.workerID
-        let state = DispatchState(breaker: CircuitBreaker(backoff: configuration.breakerBackoff))
+        let store = worker.store
+        let logger = worker.logger
+        let state = DispatchState(
+            breaker: CircuitBreaker(backoff: configuration.breakerBackoff),
+            publisher: { DispatchState.publish($0, to: store, worker: owner, logger: logger) })
         let processor = CommandProcessor(worker: worker, state: state)
         let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         let watcher = ChangeWatcher(databasePath: configuration.store.path)
@@ -54,7 +58,7 @@ struct Dispatcher {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
-                    try? state.refreshHolds(from: worker.store, now: clock.now(), ifOlderThan: 100)
+                    try? state.refreshShared(from: worker.store, now: clock.now(), ifOlderThan: 100)
                     while running < configuration.concurrency {
                         let now = clock.now()
                         let allowance = state.value.withLock { $0.breaker.allowance(now: now) }
@@ -62,8 +66,10 @@ struct Dispatcher {
                         switch allowance {
                         case .any: limit = configuration.concurrency - running
                         case .probe: limit = 1
+                        case .limited(let ramp): limit = min(ramp, configuration.concurrency) - running
                         case .none: limit = configuration.concurrency - running
                         }
+                        if limit <= 0 { return }
                         let claimed: [OutboxCommand]
                         do {
                             if case .none = allowance {
@@ -144,132 +150,5 @@ struct Dispatcher {
         if let fatal { throw fatal }
         house.beat(status: "stopped", force: true)
         worker.logger.info("Worker stopped")
-    }
-}
-
-/// The periodic chores, done from the loop on its idle tick.
-struct Housekeeping {
-    let worker: OutboxWorker
-    let state: DispatchState
-    let startedAt: EpochMillis
-    var lastBeat: EpochMillis = 0
-    var lastState = ""
-    var lastPauseReason: String?
-    var lastExtend: EpochMillis = 0
-    var lastCheckpoint: EpochMillis = 0
-    var checkpointAt: EpochMillis?
-    var walPages: Int?
-    /// The wall clock and the monotonic clock at the last tick, to notice the wall clock stepping.
-    var lastWall: EpochMillis?
-    var lastMonotonic = ContinuousClock.now
-    /// Since when (monotonic) housekeeping writes have been failing without a success between.
-    var failingSince: ContinuousClock.Instant?
-    /// How long writes may keep failing (disk full, a size limit) before the worker exits 74.
-    static let writeFailureLimit = Duration.seconds(30)
-
-    init(worker: OutboxWorker, state: DispatchState, startedAt: EpochMillis) {
-        self.worker = worker
-        self.state = state
-        self.startedAt = startedAt
-    }
-
-    /// A backward step of the wall clock (NTP, a VM resumed) by more than a second: move every
-    /// stored future time back by the step (``OutboxStore/shiftSchedules(backBy:now:)``) and the
-    /// breaker's probe time too, so nothing waits for the length of the step.
-    mutating func noticeClockStep(now: EpochMillis) {
-        let monotonic = ContinuousClock.now
-        defer {
-            lastWall = now
-            lastMonotonic = monotonic
-        }
-        // Only the system clock flows with the monotonic one (a test's manual clock does not).
-        guard let lastWall, worker.clock is SystemWallClock else { return }
-        let elapsed = monotonic - lastMonotonic
-        guard
-            let back = ClockStep.backward(
-                lastWall: lastWall, now: now,
-                elapsedMillis: elapsed.wholeMilliseconds)
-        else { return }
-        worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
-        _ = try? worker.store.shiftSchedules(backBy: back, now: now)
-        state.value.withLock {
-            $0.breaker.shift(backBy: back)
-            $0.holds = $0.holds.mapValues { $0 - back }
-        }
-    }
-
-    /// Does the chores; returns a problem the worker must stop on, or nil.
-    mutating func tick(now: EpochMillis) -> OutboxStoreError? {
-        let configuration = worker.configuration
-        if let problem = worker.store.fileProblem() {
-            return OutboxStoreError(.notFound, problem)
-        }
-        noticeClockStep(now: now)
-        do {
-            let held = Array(state.value.withLock { $0.inFlight })
-            let released = try worker.store.releaseExpiredLeases(now: now, sparing: held)
-            if !released.isEmpty {
-                worker.logger.warning(
-                    "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
-            }
-            try state.refreshHolds(from: worker.store, now: now)
-            if now - lastExtend >= configuration.leaseMillis / 3 {
-                lastExtend = now
-                let ids = Array(state.value.withLock { $0.inFlight })
-                _ = try worker.store.extendLeases(
-                    ids: ids, owner: configuration.workerID, until: now + configuration.leaseMillis, now: now)
-            }
-            if now - lastCheckpoint >= 10_000 {
-                lastCheckpoint = now
-                let result = try worker.store.checkpoint(truncate: false)
-                checkpointAt = now
-                walPages = result.walPages
-            }
-            failingSince = nil
-        } catch {
-            let since = failingSince ?? ContinuousClock.now
-            failingSince = since
-            worker.logger.error("Housekeeping failed", metadata: ["outbox.error": "\(error)"])
-            if ContinuousClock.now - since >= Self.writeFailureLimit {
-                return OutboxStoreError(
-                    .sqlite, "database writes have failed for \(Self.writeFailureLimit) (last: \(error))")
-            }
-        }
-        beat(status: nil, force: false, now: now)
-        return nil
-    }
-
-    mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) {
-        let now = now ?? worker.clock.now()
-        let breaker = state.breaker
-        var beat = WorkerHeartbeat(
-            state: status ?? "running", startedAt: startedAt,
-            inFlight: state.value.withLock { $0.inFlight.count }, checkpointAt: checkpointAt, walPages: walPages)
-        if status == nil {
-            switch breaker.state {
-            case .closed: break
-            case .open(let until, let reason, let since, _):
-                beat.state = "paused"
-                beat.pauseReason = reason
-                beat.pausedSince = since
-                beat.nextProbeAt = until
-            case .halfOpen(let reason, let since, _, _):
-                beat.state = "paused"
-                beat.pauseReason = reason
-                beat.pausedSince = since
-                beat.nextProbeAt = now
-            }
-        }
-        // A pause or its end is written at once, so operators see it without waiting a beat.
-        let changed = beat.state != lastState || beat.pauseReason != lastPauseReason
-        guard force || changed || now - lastBeat >= 2_000 else { return }
-        lastBeat = now
-        lastState = beat.state
-        lastPauseReason = beat.pauseReason
-        do {
-            try worker.store.heartbeat(worker: worker.configuration.workerID, beat, now: now)
-        } catch {
-            worker.logger.error("Heartbeat failed", metadata: ["outbox.error": "\(error)"])
-        }
     }
 }

@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import OutboxModel
+import OutboxStore
+
+/// The periodic chores, done from the loop on its idle tick.
+struct Housekeeping {
+    let worker: OutboxWorker
+    let state: DispatchState
+    let startedAt: EpochMillis
+    var lastBeat: ContinuousClock.Instant?
+    var lastState = ""
+    var lastPauseReason: String?
+    var lastStorageProblem: String?
+    /// Monotonic times of the last lease extension and checkpoint: intervals never follow the
+    /// wall clock, so a backward step cannot stop leases being extended (another worker would
+    /// then take commands this one is still sending) or checkpoints being taken.
+    var lastExtend: ContinuousClock.Instant?
+    var lastCheckpoint: ContinuousClock.Instant?
+    var checkpointAt: EpochMillis?
+    var walPages: Int?
+    var sizes: (databaseBytes: Int64?, walBytes: Int64?) = (nil, nil)
+    var storage: StorageWatch
+    /// Why writes are failing, while they are (shown in worker_status if a heartbeat gets through).
+    var writeProblem: String?
+    /// The monotonic origin for ``StorageWatch`` readings.
+    let origin = ContinuousClock.now
+    /// The wall clock and the monotonic clock at the last tick, to notice the wall clock stepping.
+    var lastWall: EpochMillis?
+    var lastMonotonic = ContinuousClock.now
+    /// Since when (monotonic) housekeeping writes have been failing without a success between.
+    var failingSince: ContinuousClock.Instant?
+    /// How long writes may keep failing (disk full, a size limit) before the worker exits 74.
+    static let writeFailureLimit = Duration.seconds(30)
+
+    init(worker: OutboxWorker, state: DispatchState, startedAt: EpochMillis) {
+        self.worker = worker
+        self.state = state
+        self.startedAt = startedAt
+        self.storage = StorageWatch(policy: worker.configuration.storage)
+    }
+
+    /// What about storage needs an operator now, for worker_status.
+    var storageProblem: String? { writeProblem ?? storage.warning }
+
+    /// A backward step of the wall clock (NTP, a VM resumed) by more than a second: move every
+    /// stored future time back by the step (``OutboxStore/shiftSchedules(backBy:now:)``) and the
+    /// breaker's probe time too, so nothing waits for the length of the step.
+    mutating func noticeClockStep(now: EpochMillis) {
+        let monotonic = ContinuousClock.now
+        defer {
+            lastWall = now
+            lastMonotonic = monotonic
+        }
+        // Only the system clock flows with the monotonic one (a test's manual clock does not).
+        guard let lastWall, worker.clock is SystemWallClock else { return }
+        let elapsed = monotonic - lastMonotonic
+        guard
+            let back = ClockStep.backward(
+                lastWall: lastWall, now: now,
+                elapsedMillis: elapsed.wholeMilliseconds)
+        else { return }
+        worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
+        _ = try? worker.store.shiftSchedules(backBy: back, now: now)
+        state.value.withLock {
+            $0.breaker.shift(backBy: back)
+            $0.holds = $0.holds.mapValues { $0 - back }
+        }
+    }
+
+    /// Does the chores; returns a problem the worker must stop on, or nil.
+    mutating func tick(now: EpochMillis) -> OutboxStoreError? {
+        let configuration = worker.configuration
+        if let problem = worker.store.fileProblem() {
+            return OutboxStoreError(.notFound, problem)
+        }
+        noticeClockStep(now: now)
+        do {
+            let held = Array(state.value.withLock { $0.inFlight })
+            let released = try worker.store.releaseExpiredLeases(now: now, sparing: held)
+            if !released.isEmpty {
+                worker.logger.warning(
+                    "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
+            }
+            try state.refreshShared(from: worker.store, now: now)
+            let monotonic = ContinuousClock.now
+            if lastExtend.map({ monotonic - $0 >= .milliseconds(configuration.leaseMillis / 3) }) ?? true {
+                lastExtend = monotonic
+                let ids = Array(state.value.withLock { $0.inFlight })
+                _ = try worker.store.extendLeases(
+                    ids: ids, owner: configuration.workerID, until: now + configuration.leaseMillis, now: now)
+            }
+            let interval = Duration.milliseconds(configuration.storage.checkpointIntervalMillis)
+            if lastCheckpoint.map({ monotonic - $0 >= interval }) ?? true {
+                lastCheckpoint = monotonic
+                try checkpoint(now: now, monotonic: monotonic)
+            }
+            failingSince = nil
+            if let problem = writeProblem {
+                writeProblem = nil
+                worker.logger.notice("Database writes work again", metadata: ["outbox.was": "\(problem)"])
+            }
+        } catch {
+            let since = failingSince ?? ContinuousClock.now
+            failingSince = since
+            if writeProblem == nil {
+                let at = Date(timeIntervalSince1970: Double(now) / 1_000).ISO8601Format()
+                writeProblem = "database writes failing since \(at) (the worker exits 74 after \(Self.writeFailureLimit)): \(error)"
+            }
+            worker.logger.error("Housekeeping failed", metadata: ["outbox.error": "\(error)"])
+            if ContinuousClock.now - since >= Self.writeFailureLimit {
+                return OutboxStoreError(
+                    .sqlite, "database writes have failed for \(Self.writeFailureLimit) (last: \(error))")
+            }
+        }
+        beat(status: nil, force: false, now: now)
+        return nil
+    }
+
+    /// A passive checkpoint, the file sizes, and what ``StorageWatch`` makes of them (a
+    /// truncating checkpoint once readers let go; a warning while the WAL stays too large).
+    mutating func checkpoint(now: EpochMillis, monotonic: ContinuousClock.Instant) throws {
+        let result = try worker.store.checkpoint(.passive)
+        checkpointAt = now
+        walPages = result.walPages
+        sizes = worker.store.storageSizes()
+        guard let walBytes = sizes.walBytes, let databaseBytes = sizes.databaseBytes else { return }
+        let verdict = storage.observe(
+            .init(
+                walBytes: walBytes, databaseBytes: databaseBytes, checkpointComplete: result.complete,
+                atMillis: (monotonic - origin).wholeMilliseconds))
+        if let warning = verdict.newWarning {
+            worker.logger.warning("Storage problem: the WAL stays large", metadata: ["outbox.storage": "\(warning)"])
+        }
+        if let cleared = verdict.cleared {
+            worker.logger.notice("Storage problem over: the WAL is back under its threshold", metadata: ["outbox.was": "\(cleared)"])
+        }
+        if verdict.truncate {
+            let truncated = try worker.store.checkpoint(.truncate)
+            sizes = worker.store.storageSizes()
+            worker.logger.debug(
+                "WAL truncated after readers let go",
+                metadata: ["outbox.wal_bytes.before": "\(walBytes)", "outbox.wal_bytes": "\(sizes.walBytes ?? -1)",
+                           "outbox.busy": "\(truncated.busy)"])
+        }
+    }
+
+    mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) {
+        let now = now ?? worker.clock.now()
+        let breaker = state.breaker
+        var beat = WorkerHeartbeat(
+            state: status ?? "running", startedAt: startedAt,
+            inFlight: state.value.withLock { $0.inFlight.count }, checkpointAt: checkpointAt, walPages: walPages,
+            walBytes: sizes.walBytes, databaseBytes: sizes.databaseBytes, storageProblem: storageProblem)
+        if status == nil {
+            switch breaker.state {
+            case .closed, .ramping: break
+            case .open(let until, let reason, let since, _):
+                beat.state = "paused"
+                beat.pauseReason = reason
+                beat.pausedSince = since
+                beat.nextProbeAt = until
+            case .halfOpen(let reason, let since, _, _):
+                beat.state = "paused"
+                beat.pauseReason = reason
+                beat.pausedSince = since
+                beat.nextProbeAt = now
+            }
+        }
+        // A pause or its end is written at once, so operators see it without waiting a beat.
+        let changed =
+            beat.state != lastState || beat.pauseReason != lastPauseReason || beat.storageProblem != lastStorageProblem
+        // Every 2 s by the monotonic clock (a wall clock stepped back must not silence it).
+        let monotonic = ContinuousClock.now
+        guard force || changed || lastBeat.map({ monotonic - $0 >= .seconds(2) }) ?? true else { return }
+        lastBeat = monotonic
+        lastState = beat.state
+        lastPauseReason = beat.pauseReason
+        lastStorageProblem = beat.storageProblem
+        do {
+            try worker.store.heartbeat(worker: worker.configuration.workerID, beat, now: now)
+        } catch {
+            worker.logger.error("Heartbeat failed", metadata: ["outbox.error": "\(error)"])
+        }
+    }
+}
