@@ -61,7 +61,12 @@ struct WorkerIntegrationTests {
         _ = try harness.store.enqueue(NewCommand(commandKey: sale, kind: .syncSale, payload: Payloads.sale(sale)))
         _ = try harness.store.enqueue(NewCommand(commandKey: Payloads.key(), kind: .syncSaleRollback, payload: "{}", saleKey: sale))
         try await harness.withWorker { _ in
-            try await harness.eventually("both revoked") { try harness.outcomes().count == 2 }
+            // Time moves: when both are claimed together, the sale's revocation waits a moment
+            // for the rollback's own record to give it back (CommandPlanner.shortWaitMillis).
+            try await harness.eventually("both revoked") {
+                harness.clock.advance(by: 50)
+                return try harness.outcomes().count == 2
+            }
         }
         #expect(try harness.outcomes().map { $0.outcome?.outcome } == [.revoked, .revoked])
         #expect(await harness.simulator.receivedRequests().isEmpty)

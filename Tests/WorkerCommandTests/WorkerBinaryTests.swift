@@ -320,6 +320,15 @@ func temporaryDirectory() throws -> URL {
         }
 
         let worker = try WorkerProcess(["--simulator", "--db", db, "--concurrency", "16"])
+        #expect(await worker.waitForStderr("\"Worker running\""), "\(worker.stderr.suffix(2000))")
+        // Every answer 100 ms late: the drain takes seconds, whatever the machine.
+        let base = try #require(
+            worker.stderr.firstMatch(of: try Regex(#"sim\.base_url=(http://127\.0\.0\.1:\d+)"#))?.output[1].substring)
+        var request = URLRequest(url: URL(string: "\(base)/_sim/faults")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"slowRate": 1, "slowDelayMillis": 100}"#.utf8)
+        _ = try await URLSession.shared.data(for: request)
         // Signal in the middle of the drain: some outcomes recorded, most commands still queued.
         let deadline = ContinuousClock.now + .seconds(120)
         while try finished().count < 50, worker.process.isRunning, ContinuousClock.now < deadline {

@@ -19,12 +19,35 @@ extension OutboxStore {
     /// lock, so no command is ever handed to two claimers. Returned in due order.
     public func claim(owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws -> [OutboxCommand] {
         guard limit > 0 else { return [] }
-        return try write { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: Self.claimSQL),
-                arguments: [owner, now + leaseMillis, now, now, limit])
-            return rows.map(OutboxCommand.init(row:)).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
+        return try write { db in try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis) }
+    }
+
+    /// ``claim(owner:now:limit:leaseMillis:)`` for the worker: first a read (no lock, nothing
+    /// written) says whether anything is due, so a wake-up with nothing to do costs no write
+    /// transaction; then the claim runs in the next group-commit transaction, off the Swift
+    /// concurrency pool.
+    public func claimGrouped(owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) async throws
+        -> [OutboxCommand]
+    {
+        guard limit > 0 else { return [] }
+        let due = try await readAsync { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"),
+                arguments: [now]) ?? false
         }
+        guard due else { return [] }
+        return try await groupCommit.submit { db in
+            try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
+        }
+    }
+
+    static func claim(_ db: Database, owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws
+        -> [OutboxCommand]
+    {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: Self.claimSQL),
+            arguments: [owner, now + leaseMillis, now, now, limit])
+        return rows.map(OutboxCommand.init(row:)).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
     }
 
     /// While dispatch is paused (Paywall unreachable): claims up to `limit` pending commands that
@@ -165,28 +188,7 @@ extension OutboxStore {
                 defer { if raise { try? db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)") } }
                 var result = SendMark.leaseLost
                 try db.inTransaction(.immediate) {
-                    let now = clock.now()
-                    if let deadline, now > deadline {
-                        result = .pastDeadline(at: now)
-                        return .rollback
-                    }
-                    guard
-                        let generation = try Int.fetchOne(
-                            db.cachedStatement(
-                                sql: """
-                                    UPDATE outbox SET needs_reconcile = 1, updated_at = ?
-                                     WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
-                                    RETURNING generation
-                                    """),
-                            arguments: [now, id, owner])
-                    else { return .rollback }
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
-                            VALUES (?, ?, ?, ?, 'sending', 'request leaving; no answer recorded yet', 'send')
-                            """
-                    ).execute(arguments: [id, generation, owner, now])
-                    result = .marked(at: now)
+                    result = try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
                     return .commit
                 }
                 return result
@@ -194,6 +196,42 @@ extension OutboxStore {
         } catch {
             throw OutboxStoreError(wrapping: error)
         }
+    }
+
+    /// ``markSending(commandID:owner:clock:deadline:durable:)`` in the next group-commit
+    /// transaction: it returns once that transaction has committed (fsynced, with `durable`),
+    /// so the request leaves only after the mark is in the database.
+    public func markSendingGrouped(
+        commandID id: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?, durable: Bool
+    ) async throws -> SendMark {
+        try await groupCommit.submit(durable: durable) { db in
+            try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
+        }
+    }
+
+    /// The mark itself, inside a write transaction; writes nothing unless it returns `.marked`.
+    static func markSending(
+        _ db: Database, commandID id: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?
+    ) throws -> SendMark {
+        let now = clock.now()
+        if let deadline, now > deadline { return .pastDeadline(at: now) }
+        guard
+            let generation = try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE outbox SET needs_reconcile = 1, updated_at = ?
+                         WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
+                        RETURNING generation
+                        """),
+                arguments: [now, id, owner])
+        else { return .leaseLost }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
+                VALUES (?, ?, ?, ?, 'sending', 'request leaving; no answer recorded yet', 'send')
+                """
+        ).execute(arguments: [id, generation, owner, now])
+        return .marked(at: now)
     }
 
     /// ``markSending(commandID:owner:clock:deadline:durable:)`` at a fixed time; true when marked.

@@ -15,18 +15,29 @@ extension OutboxStore {
     public func recordEach(_ groups: [[CommandUpdate]], worker: String?, now: EpochMillis) throws -> [Bool] {
         guard !groups.isEmpty else { return [] }
         return try write { db in
-            try groups.map { group in
-                var applied = false
-                try db.inSavepoint {
-                    for update in group {
-                        guard try Self.apply(update, worker: worker, now: now, db) else { return .rollback }
-                    }
-                    applied = true
-                    return .commit
-                }
-                return applied
-            }
+            try groups.map { group in try Self.record(group, worker: worker, now: now, db) }
         }
+    }
+
+    /// ``record(_:worker:now:)`` in the next group-commit transaction, with other commands'
+    /// writes: it returns once that transaction has committed, so no outcome is visible (or
+    /// reported) before it is durable under the configured synchronous mode.
+    @discardableResult
+    public func recordGrouped(_ group: [CommandUpdate], worker: String?, now: EpochMillis) async throws -> Bool {
+        try await groupCommit.submit { db in try Self.record(group, worker: worker, now: now, db) }
+    }
+
+    /// One all-or-nothing group inside a write transaction (its own savepoint).
+    static func record(_ group: [CommandUpdate], worker: String?, now: EpochMillis, _ db: Database) throws -> Bool {
+        var applied = false
+        try db.inSavepoint {
+            for update in group {
+                guard try Self.apply(update, worker: worker, now: now, db) else { return .rollback }
+            }
+            applied = true
+            return .commit
+        }
+        return applied
     }
 
     private static func apply(_ update: CommandUpdate, worker: String?, now: EpochMillis, _ db: Database) throws

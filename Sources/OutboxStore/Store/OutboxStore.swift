@@ -13,6 +13,8 @@ public final class OutboxStore: Sendable {
     public let configuration: OutboxStoreConfiguration
     /// The file the path named when the store opened it (see ``fileProblem()``).
     let openedFile: DatabaseFileIdentity?
+    /// The worker's writes, grouped into shared transactions (``GroupCommit``).
+    let groupCommit: GroupCommit
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.
     public init(_ configuration: OutboxStoreConfiguration) throws {
@@ -50,6 +52,21 @@ public final class OutboxStore: Sendable {
             throw OutboxStoreError(wrapping: error)
         }
         openedFile = DatabaseFileIdentity.of(path: configuration.path)
+        groupCommit = GroupCommit(pool: pool, synchronous: configuration.synchronous)
+    }
+
+    /// Transactions the group commit ran, and the writes they carried (benchmarks, tests).
+    public var groupCommitStatistics: (transactions: Int, writes: Int) { groupCommit.statistics }
+
+    /// Runs a read off the Swift concurrency pool (GRDB's reader queues), mapping errors.
+    func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw OutboxStoreError(wrapping: error)
+        }
     }
 
     /// The schema version of the file.

@@ -22,7 +22,7 @@ struct CommandProcessor: Sendable {
         let now = worker.clock.now()
         let decision: PlanDecision
         do {
-            let context = try worker.store.planningContext(for: command)
+            let context = try await worker.store.loadPlanningContext(for: command)
             decision = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
@@ -36,19 +36,19 @@ struct CommandProcessor: Sendable {
         switch decision {
         case .wait(let until, let reason):
             logger.debug("Waiting", metadata: ["outbox.until": "\(isoTime(until))", "outbox.reason": "\(reason)"])
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(dueAt: until, needsReconcile: command.needsReconcile, lastError: reason))],
                 command: command, logger: logger)
             state.record(nil, now: now)
         case .finish(let outcome):
-            record(
+            await record(
                 [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
                 command: command, logger: logger)
             state.record(nil, now: now)
         case .revokeLocally(let others):
-            revoke(command, others: others, logger: logger)
+            await revoke(command, others: others, logger: logger)
             state.record(nil, now: now)
         case .send(let paymentRequestId):
             await send(command, paymentRequestId: paymentRequestId, logger: logger)
@@ -64,7 +64,7 @@ struct CommandProcessor: Sendable {
 
     func send(_ command: OutboxCommand, paymentRequestId: String?, logger: Logger) async {
         guard let kind = command.kind else { return }
-        guard beforeSending(command, kind: kind, logger: logger) else { return }
+        guard await beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         var outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
         noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
@@ -77,20 +77,20 @@ struct CommandProcessor: Sendable {
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
-        record([interpretation.update], command: command, logger: logger)
+        await record([interpretation.update], command: command, logger: logger)
     }
 
     /// The last look before a request leaves: no send while dispatch is paused (another task saw
     /// Paywall fail after this command was planned: only sends already in flight are exposed to
     /// one outage), and the database durably says the request may go out (``OutboxStore/markSending``)
     /// before it does. False: it did not go; the command was given back or its lease is gone.
-    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) -> Bool {
+    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) async -> Bool {
         let now = worker.clock.now()
-        if !heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger) {
+        if await !heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger) {
             return false
         }
         if case .open(let until, let reason) = state.breakerView {
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(
@@ -100,7 +100,7 @@ struct CommandProcessor: Sendable {
             return false
         }
         do {
-            let mark = try worker.store.markSending(
+            let mark = try await worker.store.markSendingGrouped(
                 commandID: command.id, owner: owner, clock: worker.clock,
                 deadline: worker.configuration.deadline(of: command), durable: kind.unknownOutcomeResolution == .none)
             switch mark {
@@ -121,7 +121,7 @@ struct CommandProcessor: Sendable {
                     : InboxOutcome(
                         .expired, reason: "deadline_passed",
                         message: "not sent: its deadline passed (at \(isoTime(at))) before the request could leave")
-                record(
+                await record(
                     [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
                     command: command, logger: logger)
                 return false
@@ -137,10 +137,10 @@ struct CommandProcessor: Sendable {
     /// True when requests with `credentials` may go now. Otherwise (a Retry-After hold, from this
     /// worker or another on the database) the command is given back due at the hold's end,
     /// spending nothing, and false is returned.
-    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) -> Bool {
+    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) async -> Bool {
         let now = worker.clock.now()
         guard let until = heldUntil(credentials, now: now) else { return true }
-        record(
+        await record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
                 next: .reschedule(
@@ -194,7 +194,7 @@ struct CommandProcessor: Sendable {
             _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: started + 1_000, now: started)
             return
         }
-        guard heldBack(command, credentials: .private, logger: logger) else { return }
+        guard await heldBack(command, credentials: .private, logger: logger) else { return }
         let since = min(command.createdAt, history.firstSendAt ?? command.createdAt)
         let found = await findPayment(merchantUniqueCode: command.commandKey, since: since)
         if case .failed(let outcome) = found { noteRetryAfter(outcome, credentials: .private) }
@@ -226,7 +226,7 @@ struct CommandProcessor: Sendable {
             }
             logger.info(
                 "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason ?? "")"])
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     attempt: attempt(paymentRequestId != nil ? "reconciled" : "lookup", outcome.message),
@@ -246,14 +246,14 @@ struct CommandProcessor: Sendable {
             case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
             }
             logger.notice("Reconcile: looking again later", metadata: ["outbox.reason": "\(why)"])
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("lookup", why),
                     countsAsAttempt: counts, next: .reschedule(dueAt: at, needsReconcile: true, lastError: why))],
                 command: command, logger: logger)
         case .pause(let reason):
             state.record(.unavailable(reason: reason), now: now)
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("unavailable", reason),
                     next: .reschedule(
@@ -323,7 +323,7 @@ struct CommandProcessor: Sendable {
     ) async {
         guard let kind = command.kind else { return }
         let activity = RollbackDecision.activity(of: kind)
-        guard heldBack(command, credentials: .private, logger: logger) else { return }
+        guard await heldBack(command, credentials: .private, logger: logger) else { return }
         let started = worker.clock.now()
         let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
         if case .failed(let outcome, _) = reading { noteRetryAfter(outcome, credentials: .private) }
@@ -337,7 +337,7 @@ struct CommandProcessor: Sendable {
                 .failed, reason: "payment_not_found", answer,
                 message: "Paywall has no payment \(paymentRequestId): nothing to roll back")
             outcome.paymentRequestId = paymentRequestId
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     attempt: AttemptRecord(
@@ -346,7 +346,7 @@ struct CommandProcessor: Sendable {
                     next: .finish(outcome))],
                 command: command, logger: logger)
         case .failed(let outcome, let what):
-            lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
+            await lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
         case .status(let statusId, let answer):
             let now = worker.clock.now()
             state.record(.reachable, now: now)
@@ -360,7 +360,7 @@ struct CommandProcessor: Sendable {
                     command, paymentRequestId: paymentRequestId, activity: activity, windowOpenedAt: windowOpenedAt,
                     logger: logger)
             } else {
-                execute(
+                await execute(
                     decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt,
                     counts: false, refusal: nil, logger: logger)
             }
@@ -374,7 +374,7 @@ struct CommandProcessor: Sendable {
         logger: Logger
     ) async {
         guard let kind = command.kind else { return }
-        guard beforeSending(command, kind: kind, logger: logger) else { return }
+        guard await beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         let outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
         noteRetryAfter(outcome, credentials: .private)
@@ -383,7 +383,7 @@ struct CommandProcessor: Sendable {
             let interpretation = interpreter.interpret(
                 outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
             state.record(interpretation.breaker, now: now)
-            record([interpretation.update], command: command, logger: logger)
+            await record([interpretation.update], command: command, logger: logger)
             return
         }
         let refusedAt = worker.clock.now()
@@ -398,7 +398,7 @@ struct CommandProcessor: Sendable {
         let attempt = AttemptRecord(
             startedAt: started, durationMillis: now - started, httpStatus: refusal.httpStatus, outcome: "rejected",
             errorCode: refusal.errorCode, error: refusal.summary)
-        execute(
+        await execute(
             decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt, counts: true,
             refusal: refusal, logger: logger)
     }
@@ -407,7 +407,7 @@ struct CommandProcessor: Sendable {
     func execute(
         _ decision: RollbackDecision, command: OutboxCommand, paymentRequestId: String, attempt: AttemptRecord,
         counts: Bool, refusal: PaywallAnswer?, logger: Logger
-    ) {
+    ) async {
         let now = worker.clock.now()
         func finish(_ outcome: InboxOutcome) -> CommandUpdate {
             CommandUpdate(
@@ -448,17 +448,17 @@ struct CommandProcessor: Sendable {
         case .retry(let at, let why):
             update = reschedule(at, "waiting: \(why)")
         }
-        record([update], command: command, logger: logger)
+        await record([update], command: command, logger: logger)
     }
 
     /// A read (inquiry, activities) that did not succeed: see ``ReadFailureRule``.
-    func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) {
+    func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) async {
         let now = worker.clock.now()
         let decision = ReadFailureRule(configuration: worker.configuration).decide(
             command: command, outcome: outcome, what: what, now: now, jitter: Double.random(in: 0..<1))
         state.record(decision.breaker, now: now)
         logger.notice("\(what) did not answer usefully", metadata: ["outbox.outcome": "\(outcome)"])
-        record(
+        await record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
                 attempt: AttemptRecord(
@@ -470,7 +470,7 @@ struct CommandProcessor: Sendable {
 
     // MARK: - Local revocation
 
-    func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) {
+    func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) async {
         let now = worker.clock.now()
         let outcome = InboxOutcome(
             .revoked, reason: "revoked_locally", message: "withdrawn before it was sent: never sent to Paywall")
@@ -479,7 +479,7 @@ struct CommandProcessor: Sendable {
         // have claimed and sent one since it was planned): else nothing is recorded.
         group += others.map { CommandUpdate(commandID: $0, precondition: .neverSent, next: .finish(outcome)) }
         do {
-            if try worker.store.record(group, worker: owner, now: now) {
+            if try await worker.store.recordGrouped(group, worker: owner, now: now) {
                 logger.info("Revoked locally", metadata: ["outbox.revoked.ids": "\([command.id] + others)"])
                 report(command, outcome)
                 for id in others {
@@ -488,7 +488,7 @@ struct CommandProcessor: Sendable {
                 return
             }
             // Another worker claimed one of them meanwhile: look again shortly.
-            _ = try worker.store.record(
+            _ = try await worker.store.recordGrouped(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(
@@ -502,10 +502,10 @@ struct CommandProcessor: Sendable {
 
     // MARK: - Recording
 
-    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger) {
+    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger) async {
         let now = worker.clock.now()
         do {
-            guard try worker.store.record(group, worker: owner, now: now) else {
+            guard try await worker.store.recordGrouped(group, worker: owner, now: now) else {
                 logger.notice("Not recorded: the command changed meanwhile (lease lost, or revoked with its sale)")
                 return
             }

@@ -54,7 +54,7 @@ struct Dispatcher {
                 }
                 var stopping = false
                 var running = 0
-                func fill() {
+                func fill() async {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
@@ -80,9 +80,11 @@ struct Dispatcher {
                                     defaultDeadlines: Dictionary(
                                         uniqueKeysWithValues: configuration.deadlines.map { ($0.key.rawValue, $0.value) }))
                             } else {
-                                claimed = try worker.store.claim(
+                                claimed = try await worker.store.claimGrouped(
                                     owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
                             }
+                        } catch is CancellationError {
+                            return  // shutting down
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
                             return
@@ -107,7 +109,7 @@ struct Dispatcher {
                         if allowance == .probe { return }
                     }
                 }
-                fill()
+                await fill()
                 loop: for await event in events {
                     switch event {
                     case .done:
@@ -139,7 +141,7 @@ struct Dispatcher {
                             metadata: ["outbox.in_flight": "\(running)"])
                         group.cancelAll()
                     }
-                    fill()
+                    await fill()
                 }
                 group.cancelAll()
             }
