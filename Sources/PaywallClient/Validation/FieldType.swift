@@ -46,7 +46,7 @@ public struct FieldSpec: Sendable {
 
 /// The known fields of a request body (or nested object) and its cross-field rules. A key not
 /// listed is refused unless the ``UnknownFieldPolicy`` lets it through (docs/paywall-client.md,
-/// "Unknown fields").
+/// "Request building").
 public struct BodySchema: Sendable {
     /// A cross-field rule, run after every field checked out: returns the problem, or `nil`.
     /// Takes the object and the path of the object (empty for the body).
