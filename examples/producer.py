@@ -25,6 +25,9 @@ def queue_sale(conn, terminal_tag, amount, display_code=None):
     amount = decimal.Decimal(amount)
     if amount <= 0:
         raise ValueError("amount must be positive")
+    if amount.as_tuple().exponent < -2 or amount >= decimal.Decimal("1e16"):
+        # The worker refuses (never sends) more than 2 decimals or 16 digits before the point.
+        raise ValueError("amount must have at most 2 decimals and 16 digits before the point")
     muc = str(uuid.uuid4())  # generate once and keep it: it is the sale's only idempotency key
     body = {"TerminalTagCode": terminal_tag, "MerchantUniqueCode": muc, "Amount": "AMOUNT", "CurrencyId": 1,
             # Paywall requires Products (one line here: the whole amount, TaxGroupId 20, UnitCodeId 4 = piece).

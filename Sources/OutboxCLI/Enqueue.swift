@@ -16,6 +16,9 @@ public struct EnqueueDraft: Sendable, Hashable {
     public var saleKey: String?
     /// For follow-ups: the sale's PaymentRequestId.
     public var paymentRequestId: String?
+    /// Whether keys the catalog does not list may be queued (`--allow-unknown-fields`, for a
+    /// worker run with the same flag).
+    public var unknownFields: UnknownFieldPolicy = .refuse
 
     /// Applies the rules of the database and of the worker's validator, so a draft that passes
     /// here is one the worker will send. Throws `CLIError(.refused)` naming the problem.
@@ -51,14 +54,15 @@ public struct EnqueueDraft: Sendable, Hashable {
             throw CLIError(.refused, "the command key must not be empty")
         }
         // The body as the worker will send it: follow-ups get the sale's PaymentRequestId first
-        // (a placeholder when only the sale key is known; its format is checked above).
+        // (a placeholder when only the sale key is known; its format is checked above; not the
+        // all-zero GUID, which the validator refuses).
         var body = payload
         if kind.role == .followUp {
             body = payload.setting(
-                "PaymentRequestId", to: .string(paymentRequestId ?? "00000000-0000-0000-0000-000000000000"),
+                "PaymentRequestId", to: .string(paymentRequestId ?? "00000000-0000-4000-8000-000000000000"),
                 insertingAt: 0)
         }
-        try PaywallRequestValidator.validate(kind: kind, body: body)
+        try PaywallRequestValidator.validate(kind: kind, body: body, unknownFields: unknownFields)
     }
 
     /// The store's row.
@@ -69,10 +73,11 @@ public struct EnqueueDraft: Sendable, Hashable {
     }
 }
 
-/// Amounts on the command line: exact decimal text, never a floating-point number.
+/// Amounts on the command line: exact decimal text, never a floating-point number, within the
+/// client's ``AmountRule`` (at most 16 digits before the point and 2 after).
 public enum AmountText {
     /// `22.10`, `150`, `0.5`: digits, an optional fraction, no sign, no exponent, not zero.
-    public static var pattern: Regex<(Substring, Substring, Substring?)> { #/^(0|[1-9][0-9]{0,17})(\.[0-9]{1,8})?$/# }
+    public static var pattern: Regex<(Substring, Substring, Substring?)> { #/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$/# }
 
     /// Whether `text` is a positive exact amount.
     public static func isValid(_ text: String) -> Bool {
@@ -229,6 +234,13 @@ public struct Enqueue: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("For a cancel or rollback: the sale's PaymentRequestId.", valueName: "guid"))
         public var paymentRequestId: String?
 
+        /// Unknown fields.
+        @Flag(
+            name: .long,
+            help:
+                "Queue payload keys Paywall's documented fields do not include (only useful with a worker run with --allow-unknown-fields; otherwise the worker refuses them).")
+        public var allowUnknownFields = false
+
         public func validate() throws {
             guard CommandKind(rawValue: kind) != nil else {
                 throw ValidationError(
@@ -251,7 +263,8 @@ public struct Enqueue: ParsableCommand {
                 commandKey = muc
             }
             return EnqueueDraft(
-                kind: kind, commandKey: commandKey, payload: payload, saleKey: saleKey, paymentRequestId: paymentRequestId)
+                kind: kind, commandKey: commandKey, payload: payload, saleKey: saleKey, paymentRequestId: paymentRequestId,
+                unknownFields: allowUnknownFields ? .passThrough : .refuse)
         }
 
         public func run() throws {

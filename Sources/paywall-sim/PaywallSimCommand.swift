@@ -73,6 +73,12 @@ struct PaywallSimCommand: AsyncParsableCommand {
     @Flag(help: "Do not send status callbacks.")
     var noCallbacks = false
 
+    @Flag(
+        help:
+            "Accept request keys Paywall's documented fields do not include (as a worker run with --allow-unknown-fields sends them). Without it they are refused with System.ValidationError, naming the key."
+    )
+    var allowUnknownFields = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -111,7 +117,8 @@ struct PaywallSimCommand: AsyncParsableCommand {
                 takeDelayMillis: Int64(deviceDelay * 1000), processingMillis: Int64(processingTime * 1000),
                 defaultOutcome: SaleOutcomeRule(rawValue: outcome) ?? .byAmount),
             terminals: terminals, faults: faults, startOffline: offline,
-            callbackHashKey: noCallbacks ? nil : callbackHashKey)
+            callbackHashKey: noCallbacks ? nil : callbackHashKey,
+            unknownFields: allowUnknownFields ? .passThrough : .refuse)
         let simulator = PaywallSimulator(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -96,6 +96,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: ArgumentHelp(Self.describe(.allowInsecureHTTP)))
     var allowInsecureHttp = false
 
+    @Flag(help: ArgumentHelp(Self.describe(.allowUnknownFields)))
+    var allowUnknownFields = false
+
     // MARK: Settings (all optional: an absent flag lets the environment or the file decide)
 
     @Option(help: Self.help(.database)) var db: String?
@@ -130,7 +133,7 @@ struct WorkerCommand: AsyncParsableCommand {
         text += ")"
         if let flag = setting.flagSpelling {
             text +=
-                " Example: \(flag)\(setting.key == WorkerSetting.allowInsecureHTTP.key ? "" : " \(setting.example)")"
+                " Example: \(flag)\(setting.isSwitch ? "" : " \(setting.example)")"
         }
         return text
     }
@@ -165,6 +168,7 @@ struct WorkerCommand: AsyncParsableCommand {
             (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
             (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
             (.workerID, workerId), (.logLevel, logLevel), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
+            (.allowUnknownFields, allowUnknownFields ? "true" : nil),
         ]
         var values: [String: String] = [:]
         for (setting, value) in pairs {

@@ -52,7 +52,8 @@ struct WorkerRunner {
 
         if settings.simulator {
             let simulator = PaywallSimulator(
-                configuration: SimulatorConfiguration(host: "127.0.0.1", port: 0),
+                configuration: SimulatorConfiguration(
+                    host: "127.0.0.1", port: 0, unknownFields: settings.configuration.paywall.unknownFields),
                 logger: Logger(label: "paywall-sim"))
             do {
                 try await simulator.start()

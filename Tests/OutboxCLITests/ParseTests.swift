@@ -173,6 +173,9 @@ struct ParseTests {
     @Test("amount text: exact decimals only", arguments: [
         ("22.10", true), ("150", true), ("0.5", true), ("0", false), ("0.0", false), ("1e2", false), ("+1", false),
         (".5", false), ("5.", false), ("1,5", false), (" 5", false),
+        // The client's AmountRule: at most 2 decimals and 16 digits before the point.
+        ("0.01", true), ("9999999999999999.99", true), ("22.105", false), ("22.100", false),
+        ("10000000000000000", false),
     ])
     func amounts(text: String, valid: Bool) {
         #expect(AmountText.isValid(text) == valid)
@@ -235,6 +238,30 @@ struct ParseTests {
         )
         #expect(draft.commandKey == muc)
         try draft.validate()
+    }
+
+    @Test("enqueue --allow-unknown-fields queues a key the catalog does not list; without it: refused (3)")
+    func enqueueUnknownFields() throws {
+        let payload =
+            #"{"TerminalTagCode":"T","MerchantUniqueCode":"3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61","Amount":5,"CurrencyId":1,"Products":[{"Name":"I","TaxGroupId":20,"UnitCodeId":4,"Amount":5,"Quantity":1}],"NewPaywallField":true}"#
+        let strict = try parse(["enqueue", "--kind", "async_sale", "--payload-file", "-"], as: Enqueue.Payload.self)
+        do {
+            try strict.draft(payloadText: payload).validate()
+            Issue.record("accepted an unknown field")
+        } catch {
+            #expect(CLIError.from(error).status == .refused && "\(error)".contains("NewPaywallField"))
+        }
+        let lenient = try parse(
+            ["enqueue", "--kind", "async_sale", "--payload-file", "-", "--allow-unknown-fields"], as: Enqueue.Payload.self)
+        try lenient.draft(payloadText: payload).validate()
+    }
+
+    @Test("a cancel named by its sale key validates with a placeholder PaymentRequestId that is not all-zero")
+    func cancelBySaleKey() throws {
+        let form = try parse(
+            ["enqueue", "--kind", "async_cancel", "--payload-file", "-", "--sale-key", "3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61"],
+            as: Enqueue.Payload.self)
+        try form.draft(payloadText: "{}").validate()
     }
 
     @Test(

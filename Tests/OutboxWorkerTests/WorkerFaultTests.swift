@@ -110,8 +110,11 @@ struct WorkerFaultTests {
             }
         }
         // The first refusals open the breaker and the status row says why.
-        try await waitFor("paused") {
-            try store.workerStatuses().first?.state == "paused"
+        // Paused, and the sends that were already past their last look have ended (they may
+        // still reach the transport after the pause is written: "only sends already in flight").
+        try await waitFor("paused, nothing in flight") {
+            let status = try store.workerStatuses().first
+            return status?.state == "paused" && status?.inFlight == 0
         }
         let whilePaused = calls.withLock { $0 }
         #expect(whilePaused >= 1 && whilePaused <= 4, "at most the first batch in flight when the breaker opened")

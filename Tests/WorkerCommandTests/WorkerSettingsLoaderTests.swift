@@ -150,6 +150,22 @@ func refusal(
         #expect(c.store.synchronous == .normal)
         #expect(settings.logLevel == .info)
         #expect(!settings.allowInsecureHTTP)
+        #expect(c.paywall.unknownFields == .refuse)
+    }
+
+    @Test func unknownFieldsAreLetThroughOnlyWhenAsked() throws {
+        #expect(try load(flags: ["allow_unknown_fields": "true"]).configuration.paywall.unknownFields == .passThrough)
+        var environment = validEnvironment
+        environment["OUTBOX_ALLOW_UNKNOWN_FIELDS"] = "true"
+        let settings = try load(environment: environment)
+        #expect(settings.configuration.paywall.unknownFields == .passThrough)
+        #expect(settings.warnings.contains { $0.hasPrefix("allow_unknown_fields") })
+        #expect(settings.summary.contains { $0.key == "allow_unknown_fields" && $0.value == "true" })
+        #expect(
+            try load(file: #"{"allow_unknown_fields": true}"#).configuration.paywall.unknownFields == .passThrough)
+        #expect(try load(file: #"{"allow_unknown_fields": false}"#).configuration.paywall.unknownFields == .refuse)
+        environment["OUTBOX_ALLOW_UNKNOWN_FIELDS"] = "perhaps"
+        #expect(refusal(environment: environment)?.problems.map(\.key) == ["allow_unknown_fields"])
     }
 
     @Test func defaultWorkerIDIsHostPidRandom() {

@@ -176,6 +176,15 @@ extension WorkerSetting {
         help:
             "Accept http:// base addresses (a local test Paywall). Without it both must be https://. Flag, or true/false in the environment or file.",
         example: "true")
+    /// Unknown payload fields.
+    public static let allowUnknownFields = WorkerSetting(
+        key: "allow_unknown_fields", flag: "allow-unknown-fields", defaultText: "false",
+        help:
+            "Send payload keys that Paywall's documented fields do not include, untouched: the escape hatch for a field Paywall accepts that this version does not know yet. Without it such a command ends failed (reason validation, the key named: a misspelt CallbackAdress is never sent). Known fields are checked either way. Flag, or true/false in the environment or file.",
+        example: "true")
+
+    /// Whether a setting is an on/off switch (a flag without a value).
+    public var isSwitch: Bool { defaultText == "false" }
 
     /// The per-kind delivery deadline setting of `kind` (`deadline.sync_sale`).
     public static func deadline(_ kind: CommandKind) -> WorkerSetting {
@@ -191,7 +200,7 @@ extension WorkerSetting {
         database, physicalBaseURL, paymentBaseURL, privateAPIKey, privateAPIClient, publicAPIKey, publicAPIClient,
         connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
         backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, shutdownGrace, synchronous, workerID, logLevel,
-        allowInsecureHTTP,
+        allowInsecureHTTP, allowUnknownFields,
     ]
 
     /// Every setting including one deadline per kind.

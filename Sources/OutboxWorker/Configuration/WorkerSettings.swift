@@ -101,6 +101,7 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.workerID.key: c.workerID,
             WorkerSetting.logLevel.key: logLevel.rawValue,
             WorkerSetting.allowInsecureHTTP.key: "\(allowInsecureHTTP)",
+            WorkerSetting.allowUnknownFields.key: "\(p.unknownFields == .passThrough)",
         ]
         for kind in CommandKind.allCases {
             values[WorkerSetting.deadline(kind).key] =

@@ -150,6 +150,13 @@ private struct LoadState {
 
         let simulator = input.simulator
         let allowInsecure = bool(.allowInsecureHTTP, default: false)
+        let unknownFields: UnknownFieldPolicy =
+            bool(.allowUnknownFields, default: false) ? .passThrough : .refuse
+        if unknownFields == .passThrough {
+            warnings.append(
+                "allow_unknown_fields: payload keys Paywall's documented fields do not include are sent untouched (a misspelt field is not caught)"
+            )
+        }
         let logLevel: Logger.Level = choice(.logLevel, default: .info) { Logger.Level(rawValue: $0.lowercased()) }
         let dbPath: String
         if let (text, origin) = value(.database) {
@@ -235,7 +242,7 @@ private struct LoadState {
         let paywall = PaywallConfiguration(
             physicalBaseURL: physical, paymentBaseURL: payment, privateCredentials: privateCredentials,
             publicCredentials: publicCredentials, connectTimeout: .milliseconds(connectTimeout),
-            requestTimeout: .milliseconds(requestTimeout), approveVariant: approveVariant)
+            requestTimeout: .milliseconds(requestTimeout), approveVariant: approveVariant, unknownFields: unknownFields)
         var configuration = WorkerConfiguration(
             store: OutboxStoreConfiguration(path: dbPath, synchronous: synchronous), paywall: paywall,
             workerID: workerID, concurrency: concurrency, leaseMillis: lease,

@@ -64,9 +64,12 @@ struct CommandProcessor: Sendable {
 
     func send(_ command: OutboxCommand, paymentRequestId: String?, logger: Logger) async {
         guard let kind = command.kind else { return }
+        guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
+            return
+        }
         guard await beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
-        var outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        var outcome = await worker.client.send(request)
         noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
         if case .credentialsInDoubt(let refusal) = outcome {
             // Pair.Async.AuthenticationFailed: are the keys refused, or only this command?
@@ -78,6 +81,24 @@ struct CommandProcessor: Sendable {
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
         await record([interpretation.update], command: command, logger: logger)
+    }
+
+    /// The validated request for `command`, or nil after recording its refusal: an invalid
+    /// payload ends `failed` (reason `validation`, the field named) before anything is marked as
+    /// leaving, so no request for it ever leaves.
+    func prepared(_ command: OutboxCommand, kind: CommandKind, paymentRequestId: String?, logger: Logger) async
+        -> PaywallRequest?
+    {
+        do {
+            return try worker.client.prepare(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        } catch {
+            let now = worker.clock.now()
+            let interpretation = interpreter.interpret(
+                .invalid(error), command: command, owner: owner, startedAt: now, now: now, jitter: 0)
+            state.record(interpretation.breaker, now: now)
+            await record([interpretation.update], command: command, logger: logger)
+            return nil
+        }
     }
 
     /// The last look before a request leaves: no send while dispatch is paused (another task saw
@@ -374,9 +395,12 @@ struct CommandProcessor: Sendable {
         logger: Logger
     ) async {
         guard let kind = command.kind else { return }
+        guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
+            return
+        }
         guard await beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
-        let outcome = await worker.client.send(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+        let outcome = await worker.client.send(request)
         noteRetryAfter(outcome, credentials: .private)
         guard case .rejected(let refusal) = outcome, refusal.physicalError == .notConvenientStatusForThisOperation else {
             let now = worker.clock.now()

@@ -185,7 +185,8 @@ public struct OutcomeInterpreter: Sendable {
                     counts: false,
                     .finish(
                         InboxOutcome(
-                            .failed, reason: "validation", message: "\(error.field): \(error.description)"))),
+                            .failed, reason: "validation",
+                            message: error.field.isEmpty ? error.description : "\(error.field): \(error.description)"))),
                 breaker: nil)
         }
     }

@@ -49,22 +49,30 @@ public enum RequestBodies {
     /// `docs/fiziksel-pos/sistem-verileri/vergi-gruplari.md`, S4).
     public static let taxGroups = [0, 1, 10, 20]
 
+    /// Free text (names, addresses, receipt lines): control and bidirectional characters refused.
     private static func text(_ max: Int?, nonEmpty: Bool = false) -> FieldType {
-        .string(maxLength: max, nonEmpty: nonEmpty)
+        .string(maxLength: max, nonEmpty: nonEmpty, kind: .freeText)
     }
 
-    /// `Customer` on a sale: `Type` required (Paywall); every length Paywall's.
+    /// A code, number or address read by machines or matched exactly: invisible characters
+    /// refused too (``TextKind/identifier``).
+    private static func code(_ max: Int?, nonEmpty: Bool = false) -> FieldType {
+        .string(maxLength: max, nonEmpty: nonEmpty, kind: .identifier)
+    }
+
+    /// `Customer` on a sale: `Type` required (Paywall); every length Paywall's. Tax office, tax
+    /// number, phone, email and identity number are identifiers; names and places free text.
     public static let customer = BodySchema(fields: [
         FieldSpec("Type", .integerOneOf(customerTypes), required: true),
         FieldSpec("FirstName", text(Limit.personName)),
         FieldSpec("MiddleName", text(Limit.personName)),
         FieldSpec("LastName", text(Limit.personName)),
         FieldSpec("CompanyName", text(Limit.companyName)),
-        FieldSpec("TaxOfficeCode", text(Limit.taxOfficeCode)),
-        FieldSpec("TaxNumber", text(Limit.taxNumber)),
-        FieldSpec("Phone", text(Limit.phone)),
-        FieldSpec("Email", text(Limit.email)),
-        FieldSpec("Identity", text(Limit.identity)),
+        FieldSpec("TaxOfficeCode", code(Limit.taxOfficeCode)),
+        FieldSpec("TaxNumber", code(Limit.taxNumber)),
+        FieldSpec("Phone", code(Limit.phone)),
+        FieldSpec("Email", code(Limit.email)),
+        FieldSpec("Identity", code(Limit.identity)),
         FieldSpec("Country", text(Limit.country)),
         FieldSpec("City", text(Limit.place)),
         FieldSpec("District", text(Limit.place)),
@@ -80,10 +88,10 @@ public enum RequestBodies {
         FieldSpec("Name", text(Limit.productName, nonEmpty: true), required: true),
         FieldSpec("TaxGroupId", .integerOneOf(taxGroups), required: true),
         FieldSpec("UnitCodeId", .integer(minimum: 1), required: true),
-        FieldSpec("Amount", .positiveDecimal, required: true),
+        FieldSpec("Amount", .amount, required: true),
         FieldSpec("Quantity", .integer(minimum: 1), required: true),
         FieldSpec("PaymentMethodId", .integer(minimum: 1)),
-        FieldSpec("CurrencyId", .integerOrString),
+        FieldSpec("CurrencyId", .currency),
     ])
 
     /// `ReceiptOptions.Top` / `.Bottom`: both members required (Paywall).
@@ -104,12 +112,12 @@ public enum RequestBodies {
     public static func sale(sync: Bool) -> BodySchema {
         var fields = [
             FieldSpec("TerminalId", .guid),
-            FieldSpec("TerminalTagCode", text(Limit.terminalTagCode, nonEmpty: true)),
+            FieldSpec("TerminalTagCode", code(Limit.terminalTagCode, nonEmpty: true)),
             FieldSpec("MerchantUniqueCode", .guid, required: true),
-            FieldSpec("Amount", .positiveDecimal, required: true),
-            FieldSpec("CurrencyId", .integerOrString, required: true),
-            FieldSpec("DisplayCode", text(Limit.displayCode)),
-            FieldSpec("CallbackAddress", text(Limit.callbackAddress)),
+            FieldSpec("Amount", .amount, required: true),
+            FieldSpec("CurrencyId", .currency, required: true),
+            FieldSpec("DisplayCode", code(Limit.displayCode)),
+            FieldSpec("CallbackAddress", code(Limit.callbackAddress)),
             FieldSpec(
                 "Methods",
                 .array(
@@ -166,7 +174,7 @@ public enum RequestBodies {
     public static let pairRequest = BodySchema(
         fields: [
             FieldSpec("TerminalId", .guid),
-            FieldSpec("TerminalTagCode", text(Limit.terminalTagCode, nonEmpty: true)),
+            FieldSpec("TerminalTagCode", code(Limit.terminalTagCode, nonEmpty: true)),
         ],
         exactlyOneOf: [["TerminalId", "TerminalTagCode"]])
 

@@ -41,11 +41,26 @@ public struct PaywallAPIClient: Sendable {
     public func send(kind: CommandKind, payload: String, paymentRequestId: String? = nil) async -> PaywallOutcome {
         let request: PaywallRequest
         do {
-            request = try builder.build(kind: kind, payload: payload, paymentRequestId: paymentRequestId)
+            request = try prepare(kind: kind, payload: payload, paymentRequestId: paymentRequestId)
         } catch {
-            return refused(.command(kind), error)
+            return .invalid(error)
         }
         return await send(request)
+    }
+
+    /// Builds and validates the request for an outbox command without sending it, logging a
+    /// refusal (`Paywall request refused before sending`). The worker prepares before it marks a
+    /// command as leaving, so an invalid payload is never marked, let alone sent; send the
+    /// result with ``send(_:)``.
+    public func prepare(kind: CommandKind, payload: String, paymentRequestId: String? = nil) throws(ValidationError)
+        -> PaywallRequest
+    {
+        do {
+            return try builder.build(kind: kind, payload: payload, paymentRequestId: paymentRequestId)
+        } catch {
+            _ = refused(.command(kind), error)
+            throw error
+        }
     }
 
     /// Sends an outbox command whose payload is already parsed.

@@ -20,9 +20,12 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
     public var approveVariant: MarketplaceApproveVariant
     /// Which answers mean "already done" / "retry later" (beyond Paywall's documented strings).
     public var classification: ClassificationRules
+    /// What to do with a payload key the catalog does not list: refuse (default) or send it
+    /// untouched (the escape hatch, worker `--allow-unknown-fields`).
+    public var unknownFields: UnknownFieldPolicy
 
     /// Creates a configuration. Defaults: 5 s connect, 30 s request, approve variant `payment`,
-    /// ``ClassificationRules/default``. Payment statuses are Paywall's documented table
+    /// ``ClassificationRules/default``, unknown fields refused. Payment statuses are Paywall's documented table
     /// (``PaymentStatus``), not configuration.
     public init(
         physicalBaseURL: String,
@@ -32,7 +35,8 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         connectTimeout: Duration = .seconds(5),
         requestTimeout: Duration = .seconds(30),
         approveVariant: MarketplaceApproveVariant = .payment,
-        classification: ClassificationRules = .default
+        classification: ClassificationRules = .default,
+        unknownFields: UnknownFieldPolicy = .refuse
     ) {
         self.physicalBaseURL = physicalBaseURL
         self.paymentBaseURL = paymentBaseURL
@@ -42,6 +46,7 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         self.requestTimeout = requestTimeout
         self.approveVariant = approveVariant
         self.classification = classification
+        self.unknownFields = unknownFields
     }
 
     /// The base address of an API.
@@ -68,7 +73,7 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         "PaywallConfiguration(physicalBaseURL: \(physicalBaseURL), paymentBaseURL: \(paymentBaseURL), "
             + "privateCredentials: \(privateCredentials), publicCredentials: \(publicCredentials), "
             + "connectTimeout: \(connectTimeout), requestTimeout: \(requestTimeout), "
-            + "approveVariant: \(approveVariant.rawValue))"
+            + "approveVariant: \(approveVariant.rawValue), unknownFields: \(unknownFields.rawValue))"
     }
 
     /// Same as ``description``.
@@ -83,6 +88,7 @@ public struct PaywallConfiguration: Sendable, CustomStringConvertible, CustomDeb
                 "privateCredentials": privateCredentials, "publicCredentials": publicCredentials,
                 "connectTimeout": connectTimeout, "requestTimeout": requestTimeout,
                 "approveVariant": approveVariant, "classification": classification,
+                "unknownFields": unknownFields,
             ], displayStyle: .struct)
     }
 }

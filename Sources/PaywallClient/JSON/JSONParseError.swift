@@ -1,4 +1,5 @@
-/// Why a text is not acceptable JSON.
+/// Why a text is not acceptable JSON, and where: the byte offset and the path of the value
+/// being read (`Products[0].Amount`), so that an operator can find it in the payload.
 public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kinds of JSON error.
     public enum Code: String, Sendable, Hashable, CaseIterable {
@@ -28,15 +29,46 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     public var code: Code
     /// The byte offset in the UTF-8 input where it went wrong.
     public var offset: Int
+    /// The path of the value being read when it went wrong (`Products[0].Name`; empty for the
+    /// top level). For ``Code/duplicateKey`` and for an error inside a key, the object holding
+    /// the key.
+    public var path: String
+    /// For ``Code/duplicateKey``: the key written twice. For an error inside a key: `nil`.
+    public var key: String?
+    /// Whether the error is inside a key (rather than a value).
+    public var inKey: Bool
 
     /// Creates an error.
-    public init(code: Code, offset: Int) {
+    public init(code: Code, offset: Int, path: String = "", key: String? = nil, inKey: Bool = false) {
         self.code = code
         self.offset = offset
+        self.path = path
+        self.key = key
+        self.inKey = inKey
     }
 
-    /// A one-line explanation, e.g. `invalid JSON (trailing_data) at byte 12`.
+    /// The field to name: the duplicate key's own path (`Products[0].Amount`), else ``path``.
+    public var field: String {
+        key.map { PathText.member(path, $0) } ?? path
+    }
+
+    /// A one-line explanation naming the place, e.g.
+    /// `invalid JSON (duplicate_key): duplicate key "Amount" at Products[0] (byte 57)`.
     public var description: String {
-        "invalid JSON (\(code.rawValue)) at byte \(offset)"
+        let place = PathText.location(path)
+        let what: String
+        switch code {
+        case .duplicateKey:
+            what = "duplicate key \"\(PathText.key(key ?? ""))\" at \(place)"
+        case .tooDeep:
+            what = "nested deeper than allowed at \(place)"
+        case .invalidUTF8:
+            what = "the bytes are not UTF-8"
+        case .trailingData:
+            what = "something follows the JSON value"
+        default:
+            what = inKey ? "in a key of the object at \(place)" : "at \(place)"
+        }
+        return "invalid JSON (\(code.rawValue)): \(what) (byte \(offset))"
     }
 }

@@ -3,9 +3,19 @@ public struct JSONParser: Sendable {
     /// The default maximum nesting depth of arrays and objects.
     public static let defaultMaxDepth = 64
 
+    /// One step of the path to the value being read.
+    private enum Step: Sendable {
+        case key(String)
+        case index(Int)
+    }
+
     private let bytes: [UInt8]
     private let maxDepth: Int
     private var index = 0
+    /// Where the parser is, for errors: the keys and indices leading to the current value.
+    private var steps: [Step] = []
+    /// Whether the parser is reading a key (errors then name the object, not a value).
+    private var readingKey = false
 
     init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
@@ -16,7 +26,7 @@ public struct JSONParser: Sendable {
         skipWhitespace()
         let value = try parseValue(depth: 0)
         skipWhitespace()
-        guard index == bytes.count else { throw JSONParseError(code: .trailingData, offset: index) }
+        guard index == bytes.count else { throw fail(.trailingData) }
         return value
     }
 
@@ -29,8 +39,20 @@ public struct JSONParser: Sendable {
         }
     }
 
-    private func fail(_ code: JSONParseError.Code, at offset: Int? = nil) -> JSONParseError {
-        JSONParseError(code: code, offset: offset ?? index)
+    private func fail(_ code: JSONParseError.Code, at offset: Int? = nil, key: String? = nil) -> JSONParseError {
+        JSONParseError(code: code, offset: offset ?? index, path: renderedPath, key: key, inKey: readingKey)
+    }
+
+    /// The steps as a path: `Products[0].Name`.
+    private var renderedPath: String {
+        var path = ""
+        for step in steps {
+            switch step {
+            case .key(let key): path = PathText.member(path, key)
+            case .index(let position): path = PathText.element(path, position)
+            }
+        }
+        return path
     }
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -50,7 +72,11 @@ public struct JSONParser: Sendable {
             return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = index
-            index = try scanNumber(from: start)
+            do {
+                index = try scanNumber(from: start)
+            } catch {
+                throw fail(error.code, at: error.offset)
+            }
             return .number(String(decoding: bytes[start..<index], as: UTF8.self))
         default:
             throw fail(.unexpectedCharacter)
@@ -110,7 +136,9 @@ public struct JSONParser: Sendable {
         }
         while true {
             skipWhitespace()
+            steps.append(.index(elements.count))
             elements.append(try parseValue(depth: depth))
+            steps.removeLast()
             skipWhitespace()
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[index] {
@@ -138,14 +166,18 @@ public struct JSONParser: Sendable {
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[index] == UInt8(ascii: "\"") else { throw fail(.unexpectedCharacter) }
             let keyOffset = index
+            readingKey = true
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw fail(.duplicateKey, at: keyOffset) }
+            readingKey = false
+            guard seen.insert(key).inserted else { throw fail(.duplicateKey, at: keyOffset, key: key) }
             skipWhitespace()
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[index] == UInt8(ascii: ":") else { throw fail(.unexpectedCharacter) }
             index += 1
             skipWhitespace()
+            steps.append(.key(key))
             members.append(JSONValue.Member(key, try parseValue(depth: depth)))
+            steps.removeLast()
             skipWhitespace()
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[index] {

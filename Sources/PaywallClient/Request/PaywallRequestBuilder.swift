@@ -4,8 +4,9 @@ import OutboxModel
 /// Builds validated requests from outbox commands. Pure: no I/O.
 ///
 /// The body is the producer's payload, member for member and number literal for number
-/// literal; for follow-ups `PaymentRequestId` is inserted as the first member. Known fields are
-/// validated; unknown fields are passed through untouched.
+/// literal; for follow-ups `PaymentRequestId` is inserted as the first member. The whole body is
+/// validated (``PaywallRequestValidator``); keys the catalog does not list are refused unless
+/// ``PaywallConfiguration/unknownFields`` lets them through untouched.
 public struct PaywallRequestBuilder: Sendable {
     /// The configuration (base addresses, credentials, approve variant).
     public var configuration: PaywallConfiguration
@@ -25,12 +26,7 @@ public struct PaywallRequestBuilder: Sendable {
     public func build(kind: CommandKind, payload: String, paymentRequestId: String? = nil) throws(ValidationError)
         -> PaywallRequest
     {
-        let json: JSONValue
-        do {
-            json = try JSONValue.parse(payload)
-        } catch {
-            throw ValidationError(code: .invalidJSON, field: "", description: "the payload is not valid JSON: \(error)")
-        }
+        let json = try PaywallRequestValidator.parse(payload)
         return try build(kind: kind, payload: json, paymentRequestId: paymentRequestId)
     }
 
@@ -63,7 +59,7 @@ public struct PaywallRequestBuilder: Sendable {
                 code: .forbiddenField, field: "PaymentRequestId",
                 description: "\(kind.rawValue) does not act on a sale; no PaymentRequestId may be given")
         }
-        try endpoint.body?.check(body)
+        try endpoint.body?.check(body, unknownFields: configuration.unknownFields)
         return request(for: endpoint, path: endpoint.path, body: body)
     }
 

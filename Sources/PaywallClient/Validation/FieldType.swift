@@ -1,10 +1,10 @@
 /// The expected JSON shape of a known request field.
 public indirect enum FieldType: Sendable {
-    /// A string holding a GUID (8-4-4-4-12 hex digits).
+    /// A string holding a GUID (8-4-4-4-12 hex digits), never the all-zero GUID.
     case guid
-    /// A string, optionally bounded in length (counted in UTF-16 code units, as .NET does) and
-    /// optionally required to be non-empty.
-    case string(maxLength: Int?, nonEmpty: Bool)
+    /// A string, optionally bounded in length (counted in UTF-16 code units, as .NET does),
+    /// optionally required to be non-empty, its characters checked by ``TextRule`` for `kind`.
+    case string(maxLength: Int?, nonEmpty: Bool, kind: TextKind)
     /// `true` or `false`.
     case bool
     /// An integer number literal (no fraction, no exponent) at least `minimum`.
@@ -13,11 +13,12 @@ public indirect enum FieldType: Sendable {
     case integerIn(ClosedRange<Int>)
     /// An integer number literal equal to one of `values` (e.g. TaxGroupId 0, 1, 10, 20).
     case integerOneOf([Int])
-    /// A number literal whose exact decimal value is greater than zero.
-    case positiveDecimal
-    /// An integer number or a non-empty string (CurrencyId: the docs' table says string, the
-    /// examples send an integer).
-    case integerOrString
+    /// A money amount: a JSON number written as plain digits, greater than zero, within
+    /// ``AmountRule``'s decimals and digits.
+    case amount
+    /// A `CurrencyId`: one of ``PaywallCurrency`` as an integer, or a string holding its id or
+    /// code (the docs' table says string, the examples send an integer).
+    case currency
     /// A date `yyyy-MM-dd`.
     case date
     /// A nested object with its own known fields.
@@ -43,8 +44,9 @@ public struct FieldSpec: Sendable {
     }
 }
 
-/// The known fields of a request body (or nested object) and its cross-field rules. Fields not
-/// listed are passed through untouched (see docs/paywall-client.md, "Unknown fields").
+/// The known fields of a request body (or nested object) and its cross-field rules. A key not
+/// listed is refused unless the ``UnknownFieldPolicy`` lets it through (docs/paywall-client.md,
+/// "Request building").
 public struct BodySchema: Sendable {
     /// A cross-field rule, run after every field checked out: returns the problem, or `nil`.
     /// Takes the object and the path of the object (empty for the body).

@@ -17,6 +17,8 @@ public struct SimulatedPaywall: Sendable {
     /// The HTTP status of a `System.AuthError` answer (401 unless set; 200 plays a Paywall that
     /// reports it in a 200 envelope).
     public var authErrorHTTPStatus = 401
+    /// What validation does with a key the catalog does not list (refused by default).
+    public var unknownFields: UnknownFieldPolicy = .refuse
     /// Sale requests per MerchantUniqueCode (lowercase), maintained by ``countReceivedSale(_:)``
     /// and ``handle(_:now:)``.
     public private(set) var saleCounts: [String: SaleRequestCount] = [:]
@@ -93,11 +95,10 @@ public struct SimulatedPaywall: Sendable {
         switch call.route {
         case .paymentInquiry:
             let id = call.pathParameter ?? ""
-            guard GUID.isValid(id) else {
-                return .failure(
-                    ValidationError(
-                        code: .invalidGUID, field: "paymentRequestId",
-                        description: "paymentRequestId must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"))
+            do {
+                try PaywallRequestValidator.validatePaymentRequestId(id, field: "paymentRequestId")
+            } catch {
+                return .failure(error)
             }
             return .success(.null)
         case .approvalReport:
@@ -113,11 +114,10 @@ public struct SimulatedPaywall: Sendable {
             do {
                 json = try JSONValue.parse(bytes: call.body)
             } catch {
-                return .failure(
-                    ValidationError(code: .invalidJSON, field: "", description: "the body is not valid JSON: \(error)"))
+                return .failure(PaywallRequestValidator.invalidJSON(error, what: "the body"))
             }
             do {
-                try call.route.endpoint?.body?.check(json)
+                try call.route.endpoint?.body?.check(json, unknownFields: unknownFields)
             } catch {
                 return .failure(error)
             }

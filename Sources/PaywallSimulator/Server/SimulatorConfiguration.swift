@@ -1,4 +1,5 @@
 import OutboxModel
+import PaywallClient
 
 /// How to start a simulator. Every field has a default suitable for tests and demos.
 public struct SimulatorConfiguration: Sendable {
@@ -27,6 +28,11 @@ public struct SimulatorConfiguration: Sendable {
     public var callbackHashKey: String?
     /// How many received requests the log keeps (oldest dropped first).
     public var requestLogLimit: Int
+    /// What request validation does with a key the catalog does not list: refuse it with
+    /// `System.ValidationError` (default, an independent check that the worker sent none), or
+    /// let it through (`paywall-sim --allow-unknown-fields`; `worker --simulator` follows the
+    /// worker's own setting).
+    public var unknownFields: UnknownFieldPolicy
 
     /// Creates a configuration.
     public init(
@@ -34,7 +40,8 @@ public struct SimulatorConfiguration: Sendable {
         credentials: SimulatorCredentials = SimulatorCredentials(), device: DeviceSettings = DeviceSettings(),
         terminals: [String: TerminalSettings] = [:], faults: FaultSettings = .none, startOffline: Bool = false,
         clock: any WallClock = SystemWallClock(), tickIntervalMillis: Int64 = 250,
-        callbackHashKey: String? = "sim-webhook-hash-key", requestLogLimit: Int = 10_000
+        callbackHashKey: String? = "sim-webhook-hash-key", requestLogLimit: Int = 10_000,
+        unknownFields: UnknownFieldPolicy = .refuse
     ) {
         self.host = host
         self.port = port
@@ -48,5 +55,6 @@ public struct SimulatorConfiguration: Sendable {
         self.tickIntervalMillis = tickIntervalMillis
         self.callbackHashKey = callbackHashKey
         self.requestLogLimit = requestLogLimit
+        self.unknownFields = unknownFields
     }
 }

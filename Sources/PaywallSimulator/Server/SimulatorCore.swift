@@ -24,6 +24,7 @@ actor SimulatorCore {
     private static func fresh(_ configuration: SimulatorConfiguration) -> (SimulatedPaywall, FaultInjector) {
         var paywall = SimulatedPaywall(
             seed: configuration.seed, credentials: configuration.credentials, device: configuration.device)
+        paywall.unknownFields = configuration.unknownFields
         let now = configuration.clock.now()
         for (key, settings) in configuration.terminals.sorted(by: { $0.key < $1.key }) {
             paywall.model.setTerminal(key, settings, now: now)

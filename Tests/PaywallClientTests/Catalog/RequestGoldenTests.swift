@@ -83,19 +83,21 @@ struct RequestGoldenTests {
         #expect(request.headers[other.clientHeader] == nil)
     }
 
-    @Test("sale body is the producer's bytes: 22.10, key order, unknown fields, non-ASCII")
+    @Test("sale body is the producer's bytes: 22.10, key order, non-ASCII; unknown fields when let through")
     func saleFaithful() throws {
         let request = try Fixtures.builder.build(kind: .asyncSale, payload: Fixtures.asyncSale)
         let text = try #require(request.bodyText)
         #expect(text.contains(#""Amount":22.10,"#))
         #expect(text.contains(#""Amount":12.00,"#))
-        #expect(text.contains(#""FutureField":{"x":1e2}"#))
         #expect(text.contains("Ayşe"))
+        let withUnknown = String(Fixtures.asyncSale.dropLast()) + #","FutureField":{"x":1e2}}"#
+        let passed = try Fixtures.passThroughBuilder.build(kind: .asyncSale, payload: withUnknown)
+        #expect(try #require(passed.bodyText).hasSuffix(#""SkipPrintCustomer":false,"FutureField":{"x":1e2}}"#))
     }
 
     @Test("whitespace in the payload is normalised, nothing else changes")
     func whitespace() throws {
-        let request = try Fixtures.builder.build(
+        let request = try Fixtures.passThroughBuilder.build(
             kind: .marketplaceApprove, payload: "{ \"PaymentId\" : 5 ,\n \"Extra\": [ 1.50 ] }")
         #expect(request.bodyText == #"{"PaymentId":5,"Extra":[1.50]}"#)
     }
@@ -109,10 +111,13 @@ struct RequestGoldenTests {
         ])
     func approveVariants(variant: MarketplaceApproveVariant, path: String) throws {
         let builder = PaywallRequestBuilder(configuration: Fixtures.configuration(approveVariant: variant))
+        // Payout and SameReflectionDateWithMember are documented for pw and self only (§4); the
+        // older route knows PaymentId alone (Payout there is an unknown field, refused).
         let request = try builder.build(
             kind: .marketplaceApprove,
-            payload:
-                #"{"PaymentId":1,"Payout":{"DescriptionApply":true,"Description":"x"},"SameReflectionDateWithMember":false}"#
+            payload: variant == .payment
+                ? #"{"PaymentId":1}"#
+                : #"{"PaymentId":1,"Payout":{"DescriptionApply":true,"Description":"x"},"SameReflectionDateWithMember":false}"#
         )
         #expect(request.method == .post)
         #expect(request.url == "https://payment.paywall.test" + path)

@@ -29,13 +29,20 @@ enum Fixtures {
 
     static var builder: PaywallRequestBuilder { PaywallRequestBuilder(configuration: configuration()) }
 
+    /// A builder that sends unknown fields untouched (the worker's `--allow-unknown-fields`).
+    static var passThroughBuilder: PaywallRequestBuilder {
+        var configuration = configuration()
+        configuration.unknownFields = .passThrough
+        return PaywallRequestBuilder(configuration: configuration)
+    }
+
     static let asyncSale = """
         {"TerminalId":"\(terminalId)","MerchantUniqueCode":"\(merchantUniqueCode)","Amount":22.10,"CurrencyId":1,\
         "DisplayCode":"T-1","CallbackAddress":"https://merchant.test/cb","Methods":[{"PaymentMethodId":1}],\
         "Customer":{"Type":1,"FirstName":"Ayşe","LastName":"Yılmaz","Email":"a@example.test"},\
         "Products":[{"Name":"Çay","TaxGroupId":10,"UnitCodeId":1,"Amount":5.05,"Quantity":2},\
         {"Name":"Simit","TaxGroupId":10,"UnitCodeId":1,"Amount":12.00,"Quantity":1}],\
-        "SkipPrintCustomer":false,"FutureField":{"x":1e2}}
+        "SkipPrintCustomer":false}
         """
 
     static let syncSale = """

@@ -165,6 +165,28 @@ struct SimulatedPaywallTests {
             "Customer.Email"
         ),
         (#"{"TerminalTagCode":"T1""#, ""),
+        // Issue 10: sent anyway, though invalid.
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":22.105,"CurrencyId":1}"#,
+            "Amount"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1e2,"CurrencyId":1}"#,
+            "Amount"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"00000000-0000-0000-0000-000000000000","Amount":1,"CurrencyId":1}"#,
+            "MerchantUniqueCode"
+        ),
+        (
+            #"{"TerminalTagCode":"T\u200B1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1}"#,
+            "TerminalTagCode"
+        ),
+        (
+            #"{"TerminalTagCode":"T1","MerchantUniqueCode":"0b8f7a52-6d44-4c43-9a4e-000000000001","Amount":1,"CurrencyId":1,"CallbackAdress":"https://m.test"}"#,
+            "CallbackAdress"
+        ),
+        (#"{"TerminalTagCode":"T1","TerminalTagCode":"T2"}"#, "TerminalTagCode"),
     ])
     func invalidBodiesAreRefusedNamingTheField(body: String, field: String) throws {
         var paywall = SimulatedPaywall(seed: 1)
@@ -186,6 +208,31 @@ struct SimulatedPaywallTests {
             #expect(answer.body["Message"]?.stringValue?.contains(name) == true)
         }
         #expect(paywall.model.payments.isEmpty)
+    }
+
+    @Test func unknownFieldsPassOnlyWhenConfigured() throws {
+        let body = Array(
+            (String(TestSupport.salePayload(code: TestSupport.guid(1), amount: "22.10").dropLast())
+                + #","NewPaywallField":1}"#).utf8)
+        let headers = PaywallHeaders([("apikeyprivate", "sim-private-key"), ("apiclientprivate", "sim-private-client")])
+        var strict = SimulatedPaywall(seed: 1)
+        let refused = strict.handle(PaywallCall(route: .syncSale, headers: headers, body: body), now: t0)
+        #expect(refused.status == 400)
+        #expect(refused.body["Message"]?.stringValue?.contains("NewPaywallField") == true)
+        var lenient = SimulatedPaywall(seed: 1)
+        lenient.unknownFields = .passThrough
+        let accepted = lenient.handle(PaywallCall(route: .syncSale, headers: headers, body: body), now: t0)
+        #expect(accepted.status == 200, "\(accepted.body)")
+    }
+
+    @Test func inquiryRefusesTheAllZeroGUID() {
+        var paywall = SimulatedPaywall(seed: 1)
+        let zero = "00000000-0000-0000-0000-000000000000"
+        let headers = PaywallHeaders([("apikeyprivate", "sim-private-key"), ("apiclientprivate", "sim-private-client")])
+        let answer = paywall.handle(
+            PaywallCall(route: .paymentInquiry, headers: headers, body: [], pathParameter: zero), now: t0)
+        #expect(answer.status == 400)
+        #expect(answer.body["ClientMessage"] == .string("System.ValidationError"))
     }
 
     @Test func secondApproveOnEveryPathAnswersAlreadyApproved() throws {
