@@ -46,4 +46,19 @@ BEGIN
     SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_pause');
 END;
 
+-- Backward steps of the wall clock that a worker applied to the stored schedules (due times,
+-- holds), so that several workers noticing the same step move them back once, not once each.
+-- A step of about the same size (within 1 s) applied within 10 s of wall time is the same step.
+CREATE TABLE clock_shift (
+    id          INTEGER PRIMARY KEY,
+    step_ms     INTEGER NOT NULL,
+    applied_at  INTEGER NOT NULL,
+    applied_by  TEXT
+);
+CREATE TRIGGER clock_shift_insert_product_only BEFORE INSERT ON clock_shift
+WHEN NOT outbox_product_connection()
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: only the worker writes clock_shift');
+END;
+
 PRAGMA user_version = 5;

@@ -235,9 +235,14 @@ struct ClockStepTests {
                 next: .reschedule(dueAt: t0 + 602_000, needsReconcile: false, lastError: "503"))],
             worker: "w", now: t0 + 600_000)
         try store.setHold(credentials: "private", until: t0 + 602_000, reason: "503", by: "w", now: t0 + 600_000)
-        #expect(try store.shiftSchedules(backBy: 600_000, now: t0) == 1)
+        #expect(try store.shiftSchedules(backBy: 600_000, now: t0, by: "w") == 1)
         #expect(try store.command(id: id)?.dueAt == t0 + 2_000)
         #expect(try store.activeHolds(now: t0) == ["private": t0 + 2_000])
+        // A second worker noticing the same step a moment later (its measure differs by a few
+        // ms) moves nothing again: the hold still ends 2 s after the step, not sooner.
+        #expect(try store.shiftSchedules(backBy: 600_040, now: t0 + 300, by: "w2") == 0)
+        #expect(try store.command(id: id)?.dueAt == t0 + 2_000)
+        #expect(try store.activeHolds(now: t0 + 300) == ["private": t0 + 2_000])
         #expect(try store.claim(owner: "w", now: t0 + 2_000, limit: 1, leaseMillis: 1_000).map(\.id) == [id])
     }
 }

@@ -44,15 +44,31 @@ extension OutboxStore {
     /// times of pending commands, Retry-After holds) moves back by the same amount, so a retry
     /// planned "in 2 s" is not frozen for the length of the step. Returns the commands moved.
     @discardableResult
-    public func shiftSchedules(backBy millis: Int64, now: EpochMillis) throws -> Int {
+    public func shiftSchedules(backBy millis: Int64, now: EpochMillis, by worker: String? = nil) throws -> Int {
         guard millis > 0 else { return 0 }
         return try write { db in
+            // Several workers notice the same step: the first one to get here applies it.
+            let applied = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM clock_shift
+                                    WHERE applied_at BETWEEN ? AND ? AND abs(step_ms - ?) < 1000)
+                    """,
+                arguments: [now - 10_000, now + 10_000, millis]) ?? false
+            if applied { return 0 }
+            try db.execute(
+                sql: "INSERT INTO clock_shift (step_ms, applied_at, applied_by) VALUES (?, ?, ?)",
+                arguments: [millis, now, worker])
+            try db.execute(sql: "DELETE FROM clock_shift WHERE applied_at < ?", arguments: [now - 86_400_000])
             try db.execute(
                 sql: "UPDATE outbox SET due_at = max(?, due_at - ?) WHERE state = 'pending' AND due_at > ?",
                 arguments: [now, millis, now])
             let moved = db.changesCount
             try db.execute(
                 sql: "UPDATE paywall_hold SET until = max(?, until - ?) WHERE until > ?", arguments: [now, millis, now])
+            try db.execute(
+                sql: "UPDATE paywall_pause SET probe_at = max(?, probe_at - ?) WHERE probe_at > ?",
+                arguments: [now, millis, now])
             return moved
         }
     }

@@ -15,6 +15,8 @@ public final class OutboxStore: Sendable {
     let openedFile: DatabaseFileIdentity?
     /// The worker's writes, grouped into shared transactions (``GroupCommit``).
     let groupCommit: GroupCommit
+    /// Where the worker's reads run (``readAsync(_:)``).
+    let readQueue = DispatchQueue(label: "outbox.reads", qos: .userInitiated)
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.
     public init(_ configuration: OutboxStoreConfiguration) throws {
@@ -58,14 +60,17 @@ public final class OutboxStore: Sendable {
     /// Transactions the group commit ran, and the writes they carried (benchmarks, tests).
     public var groupCommitStatistics: (transactions: Int, writes: Int) { groupCommit.statistics }
 
-    /// Runs a read off the Swift concurrency pool (GRDB's reader queues), mapping errors.
+    /// Runs a read off the Swift concurrency pool, on this store's own serial read queue (a
+    /// dedicated thread, not GCD's width-limited global queues), mapping errors.
     func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read(body)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw OutboxStoreError(wrapping: error)
+        try await withCheckedThrowingContinuation { continuation in
+            readQueue.async { [pool] in
+                do {
+                    continuation.resume(returning: try pool.read(body))
+                } catch {
+                    continuation.resume(throwing: OutboxStoreError(wrapping: error))
+                }
+            }
         }
     }
 

@@ -61,7 +61,7 @@ struct Housekeeping {
                 elapsedMillis: elapsed.wholeMilliseconds)
         else { return }
         worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
-        _ = try? worker.store.shiftSchedules(backBy: back, now: now)
+        _ = try? worker.store.shiftSchedules(backBy: back, now: now, by: worker.configuration.workerID)
         state.value.withLock {
             $0.breaker.shift(backBy: back)
             $0.holds = $0.holds.mapValues { $0 - back }
