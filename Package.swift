@@ -122,22 +122,30 @@ let package = Package(
         ),
         // `outbox`: the thin executable over OutboxCLI.
         .executableTarget(name: "outbox", dependencies: ["OutboxCLI"]),
+        // Helpers every test target shares: where the built binaries are, the poison-row fixture.
+        .target(
+            name: "OutboxTestSupport",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "OutboxCLITests",
             dependencies: [
-                "OutboxCLI", "OutboxStore", "OutboxModel", "PaywallClient",
+                "OutboxCLI", "OutboxStore", "OutboxModel", "PaywallClient", "OutboxTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "OutboxStoreTests",
-            dependencies: ["OutboxStore", "OutboxModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OutboxStore", "OutboxModel", "OutboxTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "PaywallClientTests", dependencies: ["PaywallClient"]),
         .testTarget(
             name: "OutboxWorkerTests",
             dependencies: [
-                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel",
+                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel", "OutboxTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -146,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "WorkerCommandTests",
             dependencies: [
-                "OutboxWorker", "OutboxStore", "PaywallClient", "OutboxModel",
+                "OutboxWorker", "OutboxStore", "PaywallClient", "OutboxModel", "OutboxTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
