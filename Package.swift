@@ -6,7 +6,8 @@ import PackageDescription
 // swift-log: structured logging; AsyncHTTPClient: the Paywall transport; Hummingbird: the
 // built-in Paywall simulator's HTTP server; ServiceLifecycle: graceful shutdown of long-running
 // services; swift-crypto: SHA-256 of the simulator's callback Hash (house rule: hashes come from
-// swift-crypto, never by hand).
+// swift-crypto, never by hand). Tests only: swift-property-based: the random producer rows of the
+// row fuzz test (generators, seeds, propertyCheck on Swift Testing).
 let package = Package(
     name: "paywall-outbox",
     platforms: [.macOS(.v14)],
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Test targets only (WorkerCommandTests' row fuzz test).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Pure vocabulary shared by every target: command kinds, GUIDs, exact JSON.
@@ -156,6 +159,9 @@ let package = Package(
             dependencies: [
                 "OutboxWorker", "OutboxStore", "PaywallClient", "OutboxModel", "OutboxTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
+                // The row fuzz test: random rows (PropertyBased), read back with GRDB.
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -4,7 +4,8 @@ import OutboxStore
 import OutboxTestSupport
 import Testing
 
-/// A `worker` process whose stdout and stderr are collected as they arrive.
+/// A `worker` process (or another of the package's binaries: `executable`) whose stdout and
+/// stderr are collected as they arrive.
 final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     private let lock = NSLock()
@@ -13,8 +14,11 @@ final class WorkerProcess: @unchecked Sendable {
     private let outPipe = Pipe()
     private let errPipe = Pipe()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.path("worker"))
+    init(
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+        executable: String = BuiltProducts.path("worker")
+    ) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         // A clean environment: nothing from the developer's shell leaks in.
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
