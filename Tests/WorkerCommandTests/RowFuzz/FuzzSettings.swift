@@ -4,14 +4,14 @@ import Foundation
 ///
 /// | variable | default | meaning |
 /// |---|---|---|
-/// | `OUTBOX_FUZZ_ROWS` | 240 | rows the worker run writes (one in five a control sale) |
-/// | `OUTBOX_FUZZ_CONTRACT_ROWS` | 400 | rows the insert-contract property check writes (no worker) |
+/// | `OUTBOX_FUZZ_ROWS` | 200 | rows the worker run writes (one in five a control sale) |
+/// | `OUTBOX_FUZZ_CONTRACT_ROWS` | 300 | rows the insert-contract property check writes (no worker) |
 /// | `OUTBOX_FUZZ_SEED` | random | the worker run's seed (printed; give it back to repeat the rows) |
 /// | `OUTBOX_FUZZ_REPLACE` | off | `1`: also generate `INSERT OR REPLACE` (a known hole: see README) |
 /// | `OUTBOX_FUZZ_KEEP` | off | `1`: keep the run's folder (database, worker log) even when it passes |
 struct FuzzSettings: Sendable {
-    var rows = 240
-    var contractRows = 400
+    var rows = 200
+    var contractRows = 300
     var seed = UInt64.random(in: 1...UInt64.max)
     var allowReplace = false
     var keep = false

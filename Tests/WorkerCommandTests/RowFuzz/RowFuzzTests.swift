@@ -8,7 +8,8 @@ import Testing
 /// Issue 10's proof: random producer rows, written through SQLite's C API from another process
 /// (`Tests/Fixtures/sqlite_row_writer.py`), against the schema alone and against the real
 /// `worker --simulator` binary. Small in CI; `tools/fuzz-rows.sh` runs it longer (FuzzSettings).
-@Suite("Row fuzz: random producer rows from another process", .serialized)
+/// The tests share nothing (each has its own database), so they may run side by side.
+@Suite("Row fuzz: random producer rows from another process")
 struct RowFuzzTests {
     /// The insert contract, row by row, with no worker: a property check over random rows.
     /// No shrinking: the body writes to a database, so running it again on the same row would

@@ -12,6 +12,8 @@ final class RowWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var errText = Data()
     private var errDone = false
+    /// Where the blocking pipe reads happen: never on Swift's cooperative pool (two threads here).
+    private let queue = DispatchQueue(label: "row-writer")
 
     init(databasePath: String) throws {
         // A writer that died must fail the write, not stop the test process.
@@ -36,11 +38,11 @@ final class RowWriter: @unchecked Sendable {
     /// What the writer printed on stderr (a Python traceback if it stopped).
     var stderr: String { lock.withLock { String(decoding: errText, as: UTF8.self) } }
 
-    /// Writes `rows` in order, one statement each, on a thread of its own (the pipe reads block;
-    /// Swift's cooperative pool has only two threads here). Times are resolved as each row goes.
+    /// Writes `rows` in order, one statement each, off the cooperative pool (the pipe reads
+    /// block). Times are resolved as each row goes.
     func write(_ rows: [FuzzRow]) async throws -> [WriteResult] {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { [self] in
+            queue.async { [self] in
                 do {
                     continuation.resume(returning: try rows.map { try writeBlocking($0) })
                 } catch {
