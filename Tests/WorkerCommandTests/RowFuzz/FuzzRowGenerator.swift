@@ -12,8 +12,11 @@ struct FuzzContext: Sendable {
     /// Whether to generate `INSERT OR REPLACE` (a known hole: see ``InsertVerb/insertOrReplace``).
     var allowReplace = false
 
+    /// Remembers the row's key, if it is text of a plausible size (a 1 MB key reused and grown
+    /// again would ask for 32 GB).
     mutating func remember(_ row: FuzzRow) {
-        guard !row.isControlSale, case .text(let key)? = row.value("command_key"), !key.isEmpty else { return }
+        guard !row.isControlSale, case .text(let key)? = row.value("command_key"), !key.isEmpty, key.utf8.count <= 100
+        else { return }
         keys.append(key)
         if case .text(let kind)? = row.value("kind"), kind.hasSuffix("_sale") { saleKeys.append(key) }
     }
@@ -130,7 +133,7 @@ enum FuzzRows {
             (.blob(Array(key.utf8)), "key as a UTF-8 BLOB"),
             (.blob([0xFF, 0xFE, 0x00, 0xC3, 0x28]), "key BLOB not UTF-8"),
             (.textBytes(Array(key.utf8.dropLast(2)) + [0xC3, 0x28]), "key TEXT not UTF-8"),
-            (.text(String(repeating: key, count: 30_000)), "key of 1 MB"),
+            (.text(key + String(repeating: "0", count: 1 << 20)), "key of 1 MiB"),
         ]
         let (value, note) = r.pick(options)
         notes.append(note)
