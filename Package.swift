@@ -6,7 +6,8 @@ import PackageDescription
 // swift-log: structured logging; AsyncHTTPClient: the Paywall transport; Hummingbird: the
 // built-in Paywall simulator's HTTP server; ServiceLifecycle: graceful shutdown of long-running
 // services; swift-crypto: SHA-256 of the simulator's callback Hash (house rule: hashes come from
-// swift-crypto, never by hand).
+// swift-crypto, never by hand). Tests only: swift-property-based: the random producer rows of the
+// row fuzz test (generators, seeds, propertyCheck on Swift Testing).
 let package = Package(
     name: "paywall-outbox",
     platforms: [.macOS(.v14)],
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Test targets only (WorkerCommandTests' row fuzz test).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Pure vocabulary shared by every target: command kinds, GUIDs, exact JSON.
@@ -122,22 +125,30 @@ let package = Package(
         ),
         // `outbox`: the thin executable over OutboxCLI.
         .executableTarget(name: "outbox", dependencies: ["OutboxCLI"]),
+        // Helpers every test target shares: where the built binaries are, the poison-row fixture.
+        .target(
+            name: "OutboxTestSupport",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "OutboxCLITests",
             dependencies: [
-                "OutboxCLI", "OutboxStore", "OutboxModel", "PaywallClient",
+                "OutboxCLI", "OutboxStore", "OutboxModel", "PaywallClient", "OutboxTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "OutboxStoreTests",
-            dependencies: ["OutboxStore", "OutboxModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OutboxStore", "OutboxModel", "OutboxTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "PaywallClientTests", dependencies: ["PaywallClient"]),
         .testTarget(
             name: "OutboxWorkerTests",
             dependencies: [
-                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel",
+                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel", "OutboxTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -146,8 +157,11 @@ let package = Package(
         .testTarget(
             name: "WorkerCommandTests",
             dependencies: [
-                "OutboxWorker", "OutboxStore", "PaywallClient", "OutboxModel",
+                "OutboxWorker", "OutboxStore", "PaywallClient", "OutboxModel", "OutboxTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
+                // The row fuzz test: random rows (PropertyBased), read back with GRDB.
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

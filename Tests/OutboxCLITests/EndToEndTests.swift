@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboxModel
+import OutboxTestSupport
 import Testing
 
 @testable import OutboxCLI

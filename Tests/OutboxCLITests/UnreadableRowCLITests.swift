@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboxModel
+import OutboxTestSupport
 import Testing
 
 @testable import OutboxStore
@@ -9,23 +10,10 @@ import Testing
 /// every read and repair command works and names the unreadable column; nothing crashes.
 @Suite("outbox CLI: rows with unreadable columns")
 struct UnreadableRowCLITests {
-    static var fixture: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/poison-rows.sql")
-    }
-
     func poisonedDatabase() throws -> TestDatabase {
         let database = try TestDatabase()
         let store = try database.open()
-        let sql = try String(contentsOf: Self.fixture, encoding: .utf8)
-        try store.write { db in
-            for trigger in try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox' AND name LIKE '%insert%'")
-            {
-                try db.execute(sql: "DROP TRIGGER \(trigger)")
-            }
-            try db.execute(sql: sql)
-        }
+        try store.write { try PoisonRows.insert($0) }
         return database
     }
 

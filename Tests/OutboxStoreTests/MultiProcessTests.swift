@@ -1,5 +1,6 @@
 import Foundation
 import OutboxModel
+import OutboxTestSupport
 import Testing
 
 @testable import OutboxStore

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboxModel
+import OutboxTestSupport
 import Testing
 
 @testable import OutboxStore
@@ -12,19 +13,7 @@ struct UnreadableRowTests {
     /// Inserts `Tests/Fixtures/poison-rows.sql` with the insert triggers dropped, as a database
     /// from before schema 003 could hold them. Returns the number of rows inserted.
     static func insertPoisonRows(_ store: OutboxStore) throws -> Int {
-        let sql = try String(contentsOf: Self.fixture, encoding: .utf8)
-        return try store.write { db in
-            let triggers = try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox' AND name LIKE '%insert%'")
-            for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger)") }
-            try db.execute(sql: sql)
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
-        }
-    }
-
-    static var fixture: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/poison-rows.sql")
+        try store.write { try PoisonRows.insert($0) }
     }
 
     @Test("claim returns every poison row with its defect named; nothing traps")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboxModel
+import OutboxTestSupport
 import PaywallClient
 import PaywallSimulator
 import Testing
@@ -10,24 +11,11 @@ import Testing
 
 @Suite("Worker: rows it cannot read", .serialized)
 struct UnreadableRowWorkerTests {
-    static var fixture: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/poison-rows.sql")
-    }
-
     @Test("each never-sent poison row ends failed/unreadable_row once, nothing of it is sent, and a good sale behind it drains")
     func poisonRowsDoNotStopTheWorker() async throws {
         let harness = try await WorkerHarness()
         defer { Task { await harness.finish() } }
-        let sql = try String(contentsOf: Self.fixture, encoding: .utf8)
-        try harness.store.write { db in
-            for trigger in try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox' AND name LIKE '%insert%'")
-            {
-                try db.execute(sql: "DROP TRIGGER \(trigger)")
-            }
-            try db.execute(sql: sql)
-        }
+        try harness.store.write { try PoisonRows.insert($0) }
         let sale = Payloads.key()
         _ = try harness.store.enqueue(NewCommand(commandKey: sale, kind: .asyncSale, payload: Payloads.sale(sale)))
         try await harness.withWorker { _ in

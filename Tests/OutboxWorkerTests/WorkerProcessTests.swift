@@ -1,5 +1,6 @@
 import Foundation
 import OutboxModel
+import OutboxTestSupport
 import OutboxStore
 import Testing
 
@@ -43,7 +44,7 @@ struct WorkerProcessTests {
         for round in 0..<6 {
             let before = try store.inbox(after: 0, limit: 100_000).count
             let worker = try Child(
-                Built.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "doomed-\(round)"),
+                BuiltProducts.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "doomed-\(round)"),
                 environment: simulatorCredentials)
             // Kill it once it has made progress, mid-drain.
             let deadline = ContinuousClock.now + .seconds(20)
@@ -56,7 +57,7 @@ struct WorkerProcessTests {
         }
         #expect(killedMidDrain >= 2, "the worker should have been killed mid-drain at least twice")
         let last = try Child(
-            Built.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "survivor", extra: ["--exit-when-idle"]),
+            BuiltProducts.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "survivor", extra: ["--exit-when-idle"]),
             environment: simulatorCredentials)
         #expect(try await last.waitForExit() == 0, "\(last.stderr.suffix(3000))")
         try await Self.checkExactlyOnce(store, keys: keys, sim: sim)
@@ -73,7 +74,7 @@ struct WorkerProcessTests {
         let keys = try Self.queueSales(store, count: 150)
         let workers = try ["a", "b"].map {
             try Child(
-                Built.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "worker-\($0)", extra: ["--exit-when-idle"]),
+                BuiltProducts.path("worker"), workerArguments(db: db, simulator: sim.baseURL, id: "worker-\($0)", extra: ["--exit-when-idle"]),
                 environment: simulatorCredentials)
         }
         for worker in workers { #expect(try await worker.waitForExit() == 0, "\(worker.stderr.suffix(3000))") }

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxTestSupport
 import Testing
 
 /// The worker's memory must not grow with the number of commands it has processed (a worker runs
@@ -13,7 +14,7 @@ import Testing
     @Test("RSS after 2,800 commands stays within 20 MB of RSS after 300 (a leak of ~20 KB per command adds 50 MB)")
     func memoryDoesNotGrowPerCommand() async throws {
         let process = Process()
-        process.executableURL = BuiltProducts.directory.appendingPathComponent("outbox-bench")
+        process.executableURL = BuiltProducts.executable("outbox-bench")
         process.arguments = ["memory", "--first", "300", "--then", "2500", "--json"]
         let out = Pipe()
         process.standardOutput = out

@@ -1,22 +1,11 @@
 import Foundation
 import OutboxModel
 import OutboxStore
+import OutboxTestSupport
 import Testing
 
-/// The built products directory (next to the test bundle on Linux).
-enum BuiltProducts {
-    static var directory: URL {
-        let exe =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url
-    }
-
-    static var worker: String { directory.appendingPathComponent("worker").path }
-}
-
-/// A `worker` process whose stdout and stderr are collected as they arrive.
+/// A `worker` process (or another of the package's binaries: `executable`) whose stdout and
+/// stderr are collected as they arrive.
 final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     private let lock = NSLock()
@@ -25,8 +14,11 @@ final class WorkerProcess: @unchecked Sendable {
     private let outPipe = Pipe()
     private let errPipe = Pipe()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.worker)
+    init(
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+        executable: String = BuiltProducts.path("worker")
+    ) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         // A clean environment: nothing from the developer's shell leaks in.
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
@@ -116,7 +108,7 @@ func temporaryDirectory() throws -> URL {
 /// End to end: the built `worker` binary. `swift build --build-tests` builds it.
 @Suite(.serialized) struct WorkerBinaryTests {
     @Test func binaryIsBuilt() {
-        #expect(FileManager.default.isExecutableFile(atPath: BuiltProducts.worker), "\(BuiltProducts.worker)")
+        #expect(FileManager.default.isExecutableFile(atPath: BuiltProducts.path("worker")), "\(BuiltProducts.path("worker"))")
     }
 
     @Test func badConfigurationExits78NamingTheSettingWithoutSecrets() async throws {

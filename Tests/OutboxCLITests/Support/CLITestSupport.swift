@@ -1,6 +1,7 @@
 import Foundation
 import OutboxModel
 import OutboxStore
+import OutboxTestSupport
 
 /// A fresh database file in its own temporary folder.
 struct TestDatabase {
@@ -56,19 +57,6 @@ enum Sample {
         }
         return (id, sale.commandKey)
     }
-}
-
-/// Where `swift build` put the package's executables (next to the test bundle).
-enum BuiltProducts {
-    static var directory: URL {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url
-    }
-
-    static func executable(_ name: String) -> URL { directory.appendingPathComponent(name) }
 }
 
 /// The result of running `outbox`.

@@ -42,26 +42,6 @@ enum Sample {
     }
 }
 
-/// Where `swift build` put the package's executables (next to the test bundle).
-enum BuiltProducts {
-    static var directory: URL {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        // On Linux the test runner lives in `<products>/<Package>PackageTests.xctest` (a file).
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url
-    }
-
-    static func executable(_ name: String) -> URL { directory.appendingPathComponent(name) }
-
-    /// The package root (for Schema/ and README.md).
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-}
-
 /// Runs a process to completion, feeding `input`, and returns its status and output.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (

@@ -1,20 +1,9 @@
 import Foundation
+import OutboxTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Testing
-
-/// Where `swift build` put the package's executables (next to the test bundle).
-enum Built {
-    static var directory: URL {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url
-    }
-
-    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-}
 
 /// A child process whose stderr is collected, for tests that start the real binaries.
 final class Child: @unchecked Sendable {
@@ -87,7 +76,7 @@ final class SimulatorProcess: Sendable {
     let baseURL: String
 
     init(_ extra: [String] = []) async throws {
-        child = try Child(Built.path("paywall-sim"), ["--port", "0", "--outcome", "always_succeed", "--device-delay", "600"] + extra)
+        child = try Child(BuiltProducts.path("paywall-sim"), ["--port", "0", "--outcome", "always_succeed", "--device-delay", "600"] + extra)
         let line = try await child.waitForLine(containing: "sim.base_url=")
         let field = line.split(separator: " ").first { $0.hasPrefix("sim.base_url=") } ?? ""
         baseURL = String(field.dropFirst("sim.base_url=".count))

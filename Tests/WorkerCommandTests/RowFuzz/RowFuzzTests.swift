@@ -1,0 +1,282 @@
+import Foundation
+import GRDB
+import OutboxStore
+import OutboxTestSupport
+import PropertyBased
+import Testing
+
+/// Issue 10's proof: random producer rows, written through SQLite's C API from another process
+/// (`Tests/Fixtures/sqlite_row_writer.py`), against the schema alone and against the real
+/// `worker --simulator` binary. Small in CI; `tools/fuzz-rows.sh` runs it longer (FuzzSettings).
+/// The tests share nothing (each has its own database), so they may run side by side.
+@Suite("Row fuzz: random producer rows from another process")
+struct RowFuzzTests {
+    /// The insert contract, row by row, with no worker: a property check over random rows.
+    /// No shrinking: the body writes to a database, so running it again on the same row would
+    /// not repeat what failed (and the rows carry no shrinker anyway).
+    @Test("every random row is refused with an outbox: message, or stored as the producer contract says", .shrinking(false))
+    func insertContract() async throws {
+        let settings = FuzzSettings.current
+        let database = try FuzzDatabase()
+        let (writer, store) = (database.writer, database.store)
+        let reader = try DatabaseQueue(path: database.path)
+
+        // A few sales for follow-ups to name and for duplicate keys.
+        var context = FuzzContext()
+        var rng = FuzzSeed.rng(settings.seed)
+        let tally = Tally()
+        for _ in 0..<3 {
+            let sale = FuzzRows.controlSale(&rng)
+            #expect(try await writer.write([sale])[0].id != nil)
+            if let key = Self.textKey(sale), let unique = RefusalCheck.uniqueKey(sale) {
+                context.saleKeys.append(key)
+                context.keys.append(key)
+                tally.storedKeys.insert(unique)
+            }
+        }
+
+        await propertyCheck(count: settings.contractRows, input: FuzzRows.generator(context)) { row in
+            let result = try await writer.write([row])[0]
+            let keyTaken = RefusalCheck.uniqueKey(row).map { tally.storedKeys.contains($0) } ?? false
+            tally.count(result)
+            if let problem = RefusalCheck.problem(result, row: row, keyTaken: keyTaken) {
+                Issue.record("\(problem)\nrow: \(row)")
+                return
+            }
+            guard result.ok else { return }
+            guard let id = result.id else {
+                #expect(keyTaken || row.value("id") != nil, "skipped although nothing conflicts: \(row)")
+                return
+            }
+            if let unique = RefusalCheck.uniqueKey(row) { tally.storedKeys.insert(unique) }
+            let found = try await reader.read { try ContractCheck.check($0, id: id) }
+            #expect(found.unexpected.isEmpty, "stored against the contract: \(found.unexpected)\nrow: \(row)")
+            tally.gaps.append(contentsOf: found.knownGaps.map { "\($0) — row: \(row)" })
+            // The product reads every stored row without stopping, and sees the key it holds.
+            let command = try #require(try store.command(id: id))
+            if command.commandKey.utf8.count != 36 || !command.defects.isEmpty {
+                tally.gaps.append("the product reads key \(SQLValue.abbreviate(command.commandKey)) — row: \(row)")
+            }
+        }
+        print("row fuzz (contract): \(tally.summary)")
+        // Rows schema 003 accepts though the contract says otherwise: recorded as known issues
+        // (a fix needs a new migration); any other breach fails above.
+        if !tally.gaps.isEmpty {
+            withKnownIssue("schema 003 accepts NUL inside text and TEXT that is not UTF-8 (README, Known gaps)", isIntermittent: true) {
+                for gap in tally.gaps.prefix(3) { Issue.record("\(gap)") }
+            }
+        }
+        await database.finish()
+    }
+
+    /// A producer's `INSERT OR REPLACE` (or `REPLACE INTO`) over a queued command.
+    @Test("known hole: INSERT OR REPLACE deletes a queued command without the delete trigger")
+    func insertOrReplaceReplacesQueuedCommands() async throws {
+        let database = try FuzzDatabase()
+        let (writer, store) = (database.writer, database.store)
+        var rng = FuzzSeed.rng(1)
+        let sale = FuzzRows.controlSale(&rng)
+        let first = try #require(try await writer.write([sale])[0].id)
+        var replacement = sale
+        replacement.verb = .insertOrReplace
+        replacement.set("kind", .text("async_pair_request"))
+        replacement.set("payload", .text(#"{"TerminalTagCode":"OTHER"}"#))
+        let result = try await writer.write([replacement])[0]
+        let kindAfter = try store.command(id: first)?.kindName
+        withKnownIssue("SQLite runs no delete trigger for REPLACE (recursive_triggers is off): schema 003 cannot see it") {
+            #expect(!result.ok && result.error?.hasPrefix("outbox: ") == true, "\(result)")
+            #expect(kindAfter == "async_sale", "the queued sale was replaced")
+        }
+        await database.finish()
+    }
+
+    /// A NUL after the GUID: GLOB and length() read text only up to a NUL; the UNIQUE index's
+    /// NOCASE comparison also stops there but counts the lengths, so `K`, `K\0` and `K\0x` are
+    /// three keys to SQLite, and one to every reader that stops at the NUL (GRDB, the worker).
+    @Test("known hole: a NUL after a GUID key passes the GUID check, so one key is queued three times")
+    func nulAfterKeyQueuesThreeTimes() async throws {
+        let database = try FuzzDatabase()
+        let (writer, store) = (database.writer, database.store)
+        let key = "6f1c2a3e-0000-4000-8000-0000000000ab"
+        var rows: [FuzzRow] = []
+        for suffix in ["", "\u{0}", "\u{0}x"] {
+            var row = FuzzRow()
+            row.set("command_key", .text(key + suffix))
+            row.set("kind", .text("marketplace_approve"))
+            row.set("payload", .text(#"{"PaymentId":7}"#))
+            rows.append(row)
+        }
+        let results = try await writer.write(rows)
+        #expect(results[0].id != nil)
+        withKnownIssue("schema 003 checks the key with GLOB, which reads text only up to a NUL") {
+            #expect(results.dropFirst().allSatisfy { !$0.ok }, "\(results)")
+        }
+        // What the worker reads: every one as the same 36-character key.
+        let keys = try results.compactMap(\.id).compactMap { try store.command(id: $0)?.commandKey }
+        withKnownIssue("the product reads all of them as \(key)", isIntermittent: true) {
+            #expect(Set(keys).count == keys.count, "\(keys)")
+        }
+        await database.finish()
+    }
+
+    static func textKey(_ row: FuzzRow) -> String? {
+        if case .text(let key)? = row.value("command_key") { return key }
+        return nil
+    }
+}
+
+/// A fresh, migrated database in its own folder, and a writer process on it.
+struct FuzzDatabase {
+    let directory: URL
+    let path: String
+    let store: OutboxStore
+    let writer: RowWriter
+
+    init() throws {
+        directory = try temporaryDirectory()
+        path = directory.appendingPathComponent("outbox.sqlite").path
+        store = try OutboxStore(OutboxStoreConfiguration(path: path))  // creates and migrates it
+        writer = try RowWriter(databasePath: path)
+    }
+
+    /// The writer must exit 0 (it stops with a traceback on anything it cannot handle).
+    func finish() async {
+        #expect(await writer.finish() == 0, "\(writer.stderr)")
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Counts and findings of one run (written from the property check's body).
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _stored = 0
+    private var _skipped = 0
+    private var _refusals: [String: Int] = [:]
+    private var _storedKeys: Set<String> = []
+    private var _gaps: [String] = []
+
+    var storedKeys: Set<String> {
+        get { lock.withLock { _storedKeys } }
+        set { lock.withLock { _storedKeys = newValue } }
+    }
+
+    var gaps: [String] {
+        get { lock.withLock { _gaps } }
+        set { lock.withLock { _gaps = newValue } }
+    }
+
+    var refusals: [String: Int] { lock.withLock { _refusals } }
+
+    func count(_ result: WriteResult) {
+        lock.withLock {
+            if !result.ok {
+                // One bucket per trigger line: the message up to its first parenthesis.
+                let message = result.error ?? "?"
+                let bucket = String((message.split(separator: "(").first ?? "").prefix(70))
+                _refusals[bucket, default: 0] += 1
+            } else if result.id == nil {
+                _skipped += 1
+            } else {
+                _stored += 1
+            }
+        }
+    }
+
+    var summary: String {
+        lock.withLock {
+            let refused = _refusals.values.reduce(0, +)
+            let top = _refusals.sorted { $0.value > $1.value }.prefix(8).map { "\($0.value)× \($0.key)" }
+            return "\(_stored) stored, \(_skipped) skipped, \(refused) refused (\(top.joined(separator: "; "))), "
+                + "\(_gaps.count) known-gap rows"
+        }
+    }
+}
+
+/// The producer contract (README, "What the database refuses") checked on a stored row.
+enum ContractCheck {
+    static let kinds: Set<String> = [
+        "async_sale", "sync_sale", "async_cancel", "sync_cancel", "sync_sale_rollback", "sync_cancel_rollback",
+        "async_pair_request", "async_pair_confirm", "sync_pair_request", "marketplace_approve",
+    ]
+
+    /// `unexpected`: breaches nothing explains; `knownGaps`: NUL inside text, TEXT not UTF-8.
+    static func check(_ db: Database, id: Int64) throws -> (unexpected: [String], knownGaps: [String]) {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT typeof(command_key), CAST(command_key AS BLOB), typeof(kind), CAST(kind AS BLOB),
+                           typeof(payload), CAST(payload AS BLOB), typeof(sale_key), CAST(sale_key AS BLOB),
+                           typeof(payment_request_id), CAST(payment_request_id AS BLOB),
+                           typeof(not_before), not_before, typeof(deadline), deadline, typeof(created_at), created_at,
+                           state, generation, attempts, due_at, needs_reconcile,
+                           coalesce(lease_owner, lease_expires_at, last_error, paywall_payment_request_id, accepted_at,
+                                    finished_at, updated_at) IS NULL,
+                           json_valid(payload) AND json_type(payload) = 'object'
+                      FROM outbox WHERE id = ?
+                    """, arguments: [id])
+        else { return (["row \(id) is not stored"], []) }
+        var unexpected: [String] = []
+        var gaps: [String] = []
+        func bytes(_ index: Int) -> [UInt8] {
+            if case .blob(let data) = (row[index] as DatabaseValue).storage { return Array(data) }
+            return []
+        }
+        func type(_ index: Int) -> String { String.fromDatabaseValue(row[index] as DatabaseValue) ?? "?" }
+        func guidText(_ name: String, typeIndex: Int, optional: Bool) {
+            let t = type(typeIndex)
+            if t == "null" {
+                if !optional { unexpected.append("\(name) is NULL") }
+                return
+            }
+            guard t == "text" else { return unexpected.append("\(name) is \(t)") }
+            let value = bytes(typeIndex + 1)
+            if value.contains(0) {
+                gaps.append("\(name) holds a NUL (\(value.count) bytes)")
+            } else if !isGUID(value) {
+                unexpected.append("\(name) is not a GUID: \(SQLValue.hex(value))")
+            }
+        }
+        guidText("command_key", typeIndex: 0, optional: false)
+        guidText("sale_key", typeIndex: 6, optional: true)
+        guidText("payment_request_id", typeIndex: 8, optional: true)
+        if type(2) != "text" || !kinds.contains(String(decoding: bytes(3), as: UTF8.self)) {
+            unexpected.append("kind \(type(2)) \(SQLValue.hex(bytes(3)))")
+        }
+        let payload = bytes(5)
+        if type(4) != "text" { unexpected.append("payload is \(type(4))") }
+        if payload.count > 65_536 { unexpected.append("payload of \(payload.count) bytes") }
+        if row[22] as Int64? != 1 { unexpected.append("payload is not a JSON object") }
+        if payload.contains(0) { gaps.append("payload holds a NUL") }
+        if String(validating: payload, as: UTF8.self) == nil { gaps.append("payload is TEXT that is not UTF-8") }
+        for (name, index, optional) in [("not_before", 10, true), ("deadline", 12, true), ("created_at", 14, false)] {
+            let t = type(index)
+            if t == "null" && optional { continue }
+            let value = (row[index + 1] as DatabaseValue).storage
+            guard t == "integer", case .int64(let ms) = value, (FuzzRows.earliest..<FuzzRows.latest).contains(ms) else {
+                unexpected.append("\(name) is \(t) \(row[index + 1] as DatabaseValue)")
+                continue
+            }
+        }
+        let defaults: [(String, DatabaseValue)] = [
+            ("state", "pending".databaseValue), ("generation", 1.databaseValue), ("attempts", 0.databaseValue),
+            ("due_at", 0.databaseValue), ("needs_reconcile", 0.databaseValue), ("worker columns NULL", 1.databaseValue),
+        ]
+        for (offset, (name, expected)) in defaults.enumerated() where (row[16 + offset] as DatabaseValue) != expected {
+            unexpected.append("\(name) = \(row[16 + offset] as DatabaseValue)")
+        }
+        return (unexpected, gaps)
+    }
+
+    static func isGUID(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                if byte != UInt8(ascii: "-") { return false }
+            } else if !(byte >= 0x30 && byte <= 0x39 || byte >= 0x41 && byte <= 0x46 || byte >= 0x61 && byte <= 0x66) {
+                return false
+            }
+        }
+        return true
+    }
+}
