@@ -46,6 +46,21 @@ BEGIN
     SELECT RAISE(ABORT, 'outbox: only the worker writes paywall_pause');
 END;
 
+-- A NUL character inside a text column: SQLite's GLOB, length() and json_valid() stop at it, so
+-- schema 003's checks saw only the text before it, while the UNIQUE index saw the whole value:
+-- `K`, `K` + NUL and `K` + NUL + `x` were three rows that every reader (the worker included)
+-- reads as the one key `K`. Refused for every text column a producer writes (other storage
+-- classes keep schema 003's own messages).
+CREATE TRIGGER outbox_refuse_nul_insert BEFORE INSERT ON outbox
+WHEN (typeof(NEW.command_key) = 'text' AND instr(CAST(NEW.command_key AS BLOB), X'00') > 0)
+  OR (typeof(NEW.kind) = 'text' AND instr(CAST(NEW.kind AS BLOB), X'00') > 0)
+  OR (typeof(NEW.payload) = 'text' AND instr(CAST(NEW.payload AS BLOB), X'00') > 0)
+  OR (typeof(NEW.sale_key) = 'text' AND instr(CAST(NEW.sale_key AS BLOB), X'00') > 0)
+  OR (typeof(NEW.payment_request_id) = 'text' AND instr(CAST(NEW.payment_request_id AS BLOB), X'00') > 0)
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: text must not contain a NUL character (command_key, kind, payload, sale_key, payment_request_id)');
+END;
+
 -- Backward steps of the wall clock that a worker applied to the stored schedules (due times,
 -- holds), so that several workers noticing the same step move them back once, not once each.
 -- A step of about the same size (within 1 s) applied within 10 s of wall time is the same step.

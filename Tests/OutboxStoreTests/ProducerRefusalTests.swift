@@ -140,8 +140,12 @@ struct RefusalListTests {
         let insertTrigger = try #require(
             embeddedMigrations.last { $0.sql.contains("CREATE TRIGGER outbox_validate_insert") }?.sql)
         let immutable = try #require(embeddedMigrations.first?.sql.components(separatedBy: "CREATE TRIGGER outbox_immutable").last)
+        // Later refusals of their own (schema 5: NUL characters).
+        let refusals = embeddedMigrations.flatMap { $0.sql.components(separatedBy: "CREATE TRIGGER outbox_refuse_").dropFirst() }
         var messages: [String] = []
-        for sql in [insertTrigger.components(separatedBy: "CREATE TRIGGER outbox_validate_insert").last ?? "", immutable] {
+        for sql in [insertTrigger.components(separatedBy: "CREATE TRIGGER outbox_validate_insert").last ?? "", immutable]
+            + refusals
+        {
             let body = sql.components(separatedBy: "END;").first ?? ""
             for part in body.components(separatedBy: "RAISE(ABORT, '").dropFirst() {
                 // The message ends at the first quote not doubled ('' is an escaped quote).

@@ -292,7 +292,7 @@ func temporaryDirectory() throws -> URL {
         let db = dir.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
         var ids: Set<Int64> = []
-        for _ in 0..<600 {
+        for _ in 0..<1_200 {
             let key = UUID().uuidString.lowercased()
             let payload = """
                 {"TerminalTagCode":"STORE1-TILL2","MerchantUniqueCode":"\(key)","Amount":22.10,"CurrencyId":1,\
@@ -300,7 +300,7 @@ func temporaryDirectory() throws -> URL {
                 """
             ids.insert(try store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: payload)).id)
         }
-        func finished() throws -> [Int64: Int] {
+        @Sendable func finished() throws -> [Int64: Int] {
             var counts: [Int64: Int] = [:]
             var cursor: Int64 = 0
             while true {
@@ -311,16 +311,25 @@ func temporaryDirectory() throws -> URL {
             }
         }
 
-        // Two sends at a time: the drain of 600 takes seconds even on a fast machine.
+        // Two sends at a time: the drain of 1,200 takes seconds even on a fast machine.
         let worker = try WorkerProcess(["--simulator", "--db", db, "--concurrency", "2"])
         // Signal in the middle of the drain: some outcomes recorded, most commands still queued.
-        let deadline = ContinuousClock.now + .seconds(120)
-        while try finished().count < 50, worker.process.isRunning, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+        // Watched from a thread of its own, so a busy test process cannot make it look late.
+        let before: Int = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let deadline = ContinuousClock.now + .seconds(120)
+                while true {
+                    let count = (try? finished().count) ?? 0
+                    if count >= 50 || !worker.process.isRunning || ContinuousClock.now > deadline {
+                        worker.signal(SIGTERM)
+                        continuation.resume(returning: count)
+                        return
+                    }
+                    usleep(2_000)
+                }
+            }
         }
-        let before = try finished().count
         #expect(before >= 50 && before < ids.count, "signal sent with \(before) outcomes recorded")
-        worker.signal(SIGTERM)
         let status = await worker.waitForExit(timeout: .seconds(60))
         #expect(status == 0, "stderr: \(worker.stderr.suffix(3000))")
         #expect(!worker.stderr.contains("CancellationError"))

@@ -22,23 +22,20 @@ extension OutboxStore {
         return try write { db in try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis) }
     }
 
-    /// ``claim(owner:now:limit:leaseMillis:)`` for the worker: first a read (no lock, nothing
+    /// ``claim(owner:now:limit:leaseMillis:)`` for the worker: a read first (no lock, nothing
     /// written) says whether anything is due, so a wake-up with nothing to do costs no write
-    /// transaction; then the claim runs in the next group-commit transaction, off the Swift
-    /// concurrency pool.
-    public func claimGrouped(owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) async throws
+    /// transaction.
+    public func claimForWorker(owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws
         -> [OutboxCommand]
     {
         guard limit > 0 else { return [] }
-        let due = try await readAsync { db in
+        let due = try read { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"),
                 arguments: [now]) ?? false
         }
         guard due else { return [] }
-        return try await groupCommit.submit { db in
-            try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
-        }
+        return try claim(owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
     }
 
     static func claim(_ db: Database, owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws
@@ -195,17 +192,6 @@ extension OutboxStore {
             }
         } catch {
             throw OutboxStoreError(wrapping: error)
-        }
-    }
-
-    /// ``markSending(commandID:owner:clock:deadline:durable:)`` in the next group-commit
-    /// transaction: it returns once that transaction has committed (fsynced, with `durable`),
-    /// so the request leaves only after the mark is in the database.
-    public func markSendingGrouped(
-        commandID id: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?, durable: Bool
-    ) async throws -> SendMark {
-        try await groupCommit.submit(durable: durable) { db in
-            try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
         }
     }
 

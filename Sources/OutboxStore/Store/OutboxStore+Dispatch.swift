@@ -50,23 +50,6 @@ extension OutboxStore {
         return try read { db in try Self.planningContext(for: command, db) }
     }
 
-    /// ``planningContext(for:)`` read on GRDB's reader queues, off the Swift concurrency pool.
-    public func loadPlanningContext(for command: OutboxCommand) async throws
-        -> (sale: OutboxCommand?, related: [OutboxCommand])
-    {
-        if command.kind?.role == .standalone { return (nil, []) }
-        let found = try await readAsync { db in
-            let context = try Self.planningContext(for: command, db)
-            return PlanningContextBox(sale: context.sale, related: context.related)
-        }
-        return (found.sale, found.related)
-    }
-
-    private struct PlanningContextBox: Sendable {
-        var sale: OutboxCommand?
-        var related: [OutboxCommand]
-    }
-
     static func planningContext(for command: OutboxCommand, _ db: Database) throws
         -> (sale: OutboxCommand?, related: [OutboxCommand])
     {

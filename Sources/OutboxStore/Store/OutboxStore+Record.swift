@@ -19,14 +19,6 @@ extension OutboxStore {
         }
     }
 
-    /// ``record(_:worker:now:)`` in the next group-commit transaction, with other commands'
-    /// writes: it returns once that transaction has committed, so no outcome is visible (or
-    /// reported) before it is durable under the configured synchronous mode.
-    @discardableResult
-    public func recordGrouped(_ group: [CommandUpdate], worker: String?, now: EpochMillis) async throws -> Bool {
-        try await groupCommit.submit { db in try Self.record(group, worker: worker, now: now, db) }
-    }
-
     /// One all-or-nothing group inside a write transaction (its own savepoint).
     static func record(_ group: [CommandUpdate], worker: String?, now: EpochMillis, _ db: Database) throws -> Bool {
         var applied = false

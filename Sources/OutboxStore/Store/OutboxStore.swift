@@ -13,10 +13,6 @@ public final class OutboxStore: Sendable {
     public let configuration: OutboxStoreConfiguration
     /// The file the path named when the store opened it (see ``fileProblem()``).
     let openedFile: DatabaseFileIdentity?
-    /// The worker's writes, grouped into shared transactions (``GroupCommit``).
-    let groupCommit: GroupCommit
-    /// Where the worker's reads run (``readAsync(_:)``).
-    let readQueue = DispatchQueue(label: "outbox.reads", qos: .userInitiated)
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.
     public init(_ configuration: OutboxStoreConfiguration) throws {
@@ -54,24 +50,6 @@ public final class OutboxStore: Sendable {
             throw OutboxStoreError(wrapping: error)
         }
         openedFile = DatabaseFileIdentity.of(path: configuration.path)
-        groupCommit = GroupCommit(pool: pool, synchronous: configuration.synchronous)
-    }
-
-    /// Transactions the group commit ran, and the writes they carried (benchmarks, tests).
-    public var groupCommitStatistics: (transactions: Int, writes: Int) { groupCommit.statistics }
-
-    /// Runs a read off the Swift concurrency pool, on this store's own serial read queue (a
-    /// dedicated thread, not GCD's width-limited global queues), mapping errors.
-    func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            readQueue.async { [pool] in
-                do {
-                    continuation.resume(returning: try pool.read(body))
-                } catch {
-                    continuation.resume(throwing: OutboxStoreError(wrapping: error))
-                }
-            }
-        }
     }
 
     /// The schema version of the file.

@@ -22,7 +22,7 @@ struct CommandProcessor: Sendable {
         let now = worker.clock.now()
         let decision: PlanDecision
         do {
-            let context = try await worker.store.loadPlanningContext(for: command)
+            let context = try worker.store.planningContext(for: command)
             decision = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
@@ -121,7 +121,7 @@ struct CommandProcessor: Sendable {
             return false
         }
         do {
-            let mark = try await worker.store.markSendingGrouped(
+            let mark = try worker.store.markSending(
                 commandID: command.id, owner: owner, clock: worker.clock,
                 deadline: worker.configuration.deadline(of: command), durable: kind.unknownOutcomeResolution == .none)
             switch mark {
@@ -503,7 +503,7 @@ struct CommandProcessor: Sendable {
         // have claimed and sent one since it was planned): else nothing is recorded.
         group += others.map { CommandUpdate(commandID: $0, precondition: .neverSent, next: .finish(outcome)) }
         do {
-            if try await worker.store.recordGrouped(group, worker: owner, now: now) {
+            if try worker.store.record(group, worker: owner, now: now) {
                 logger.info("Revoked locally", metadata: ["outbox.revoked.ids": "\([command.id] + others)"])
                 report(command, outcome)
                 for id in others {
@@ -512,7 +512,7 @@ struct CommandProcessor: Sendable {
                 return
             }
             // Another worker claimed one of them meanwhile: look again shortly.
-            _ = try await worker.store.recordGrouped(
+            _ = try worker.store.record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(
@@ -529,7 +529,7 @@ struct CommandProcessor: Sendable {
     func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger) async {
         let now = worker.clock.now()
         do {
-            guard try await worker.store.recordGrouped(group, worker: owner, now: now) else {
+            guard try worker.store.record(group, worker: owner, now: now) else {
                 logger.notice("Not recorded: the command changed meanwhile (lease lost, or revoked with its sale)")
                 return
             }

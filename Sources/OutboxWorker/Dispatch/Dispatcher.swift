@@ -80,7 +80,7 @@ struct Dispatcher {
                                     defaultDeadlines: Dictionary(
                                         uniqueKeysWithValues: configuration.deadlines.map { ($0.key.rawValue, $0.value) }))
                             } else {
-                                claimed = try await worker.store.claimGrouped(
+                                claimed = try worker.store.claimForWorker(
                                     owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
                             }
                         } catch is CancellationError {
