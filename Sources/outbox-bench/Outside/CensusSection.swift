@@ -1,0 +1,71 @@
+import Foundation
+
+/// `--sql-census`: one more drain with the census library preloaded into the worker, reported per
+/// command: transactions, statements by kind, preparations, and CPU spent inside SQLite.
+struct CensusSection {
+    let rig: OutsideRig
+    let backlog: Int
+    let concurrency: Int
+
+    func run(into report: inout Report) async {
+        var section = Report.Section(title: "SQLite census: what the worker asks of SQLite per command (backlog \(backlog), LD_PRELOAD counters)")
+        guard rig.census != nil else {
+            section.note("not run: no census library (see the log)")
+            report.sections.append(section)
+            return
+        }
+        do {
+            let path = try rig.newDatabase("census")
+            defer { rig.remove(path) }
+            try await rig.fill(path, count: backlog)
+            let drain = try await WorkerDrain.run(
+                rig: rig, path: path, commands: backlog, concurrency: concurrency, delayMillis: 0, census: true)
+            rig.log("census drain: \(drain.summary)")
+            guard let reading = drain.census else { throw OutsideError("the census file could not be read") }
+            let n = Double(backlog)
+            func per(_ value: UInt64) -> String { String(format: "%.2f", Double(value) / n) }
+            let classes = SQLCensus.classes
+            let runs = Dictionary(uniqueKeysWithValues: zip(classes, reading.runs))
+            let nanos = Dictionary(uniqueKeysWithValues: zip(classes, reading.nanos))
+            let statements = reading.runs.reduce(0, +)
+            let stepNanos = reading.nanos.reduce(0, +)
+            section.add("drain under the census", Fmt.rate(drain.rate), reference: "CPU " + Fmt.ms(drain.cpuPerCommandMillis, digits: 3) + "/command")
+            section.add(
+                "write transactions (BEGIN IMMEDIATE) per command", per(runs["BEGIN IMMEDIATE"] ?? 0),
+                reference: "COMMIT " + per(runs["COMMIT"] ?? 0) + ", ROLLBACK " + per(runs["ROLLBACK"] ?? 0))
+            section.add("read transactions (BEGIN DEFERRED) per command", per(runs["BEGIN DEFERRED"] ?? 0))
+            section.add("statements executed per command", per(statements), reference: "savepoints " + per(runs["SAVEPOINT"] ?? 0))
+            for name in ["SELECT", "INSERT", "UPDATE", "DELETE", "PRAGMA", "WITH", "RELEASE", "other"] where (runs[name] ?? 0) > 0 {
+                section.add(
+                    "  \(name)", per(runs[name] ?? 0),
+                    reference: "in step " + Fmt.ms(Double(nanos[name] ?? 0) / 1e6 / n, digits: 4) + "/command")
+            }
+            section.add(
+                "statement preparations per command", per(reading.prepares),
+                reference: "CPU " + Fmt.ms(Double(reading.prepareNanos) / 1e6 / n, digits: 4) + "/command")
+            section.add(
+                "CPU inside sqlite3_step per command", Fmt.ms(Double(stepNanos) / 1e6 / n, digits: 3),
+                reference: "of worker CPU", ratio: Fmt.percent(100 * Double(stepNanos + reading.prepareNanos) / 1e9 / drain.workerCPU, digits: 0) + " (with prepare)")
+            section.add(
+                "  of which COMMIT (WAL write)", Fmt.ms(Double(nanos["COMMIT"] ?? 0) / 1e6 / n, digits: 3),
+                reference: "BEGIN " + Fmt.ms(Double((nanos["BEGIN IMMEDIATE"] ?? 0) + (nanos["BEGIN DEFERRED"] ?? 0)) / 1e6 / n, digits: 4))
+            if reading.execs > 0 { section.add("sqlite3_exec calls per command", per(reading.execs)) }
+            section.add("statements by CPU (runs / prepares per command)", "", reference: "CPU per command (step + prepare)")
+            let top = reading.statements.values.filter { $0.runs > 0 || $0.prepares > 0 }
+                .sorted { $0.nanos + $0.prepareNanos > $1.nanos + $1.prepareNanos }.prefix(14)
+            for statement in top {
+                let text = statement.text.count > 58 ? String(statement.text.prefix(57)) + "…" : statement.text
+                section.add(
+                    "  " + text, per(statement.runs) + " / " + per(statement.prepares),
+                    reference: String(
+                        format: "%.1f µs (%.1f + %.1f)", Double(statement.nanos + statement.prepareNanos) / 1e3 / n,
+                        Double(statement.nanos) / 1e3 / n, Double(statement.prepareNanos) / 1e3 / n))
+            }
+            section.note("counts include the worker's housekeeping (heartbeat, holds, checkpoint) during the window; thread CPU time, commit's fsync/write included")
+        } catch {
+            section.note("failed: \(error)")
+            rig.log("census failed: \(error)")
+        }
+        report.sections.append(section)
+    }
+}
