@@ -62,10 +62,49 @@ struct CensusSection {
                         Double(statement.nanos) / 1e3 / n, Double(statement.prepareNanos) / 1e3 / n))
             }
             section.note("counts include the worker's housekeeping (heartbeat, holds, checkpoint) during the window; thread CPU time, commit's fsync/write included")
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
+                try await syscalls(into: &section)
+            } else {
+                section.note("strace not installed: no system-call counts")
+            }
         } catch {
             section.note("failed: \(error)")
             rig.log("census failed: \(error)")
         }
         report.sections.append(section)
+    }
+
+    /// One more drain under `strace -f -c`: system calls per command (the whole worker life,
+    /// start-up and the idle moment before SIGTERM included; ptrace slows the drain, not the counts).
+    func syscalls(into section: inout Report.Section) async throws {
+        let commands = min(backlog, 2_000)
+        let path = try rig.newDatabase("strace")
+        defer { rig.remove(path) }
+        try await rig.fill(path, count: commands)
+        let output = "\(rig.directory)/strace-\(UUID().uuidString.prefix(8)).txt"
+        let drain = try await WorkerDrain.run(
+            rig: rig, path: path, commands: commands, concurrency: concurrency, delayMillis: 0, strace: output)
+        rig.log("strace drain: \(drain.summary)")
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        var rows: [(name: String, calls: Int, errors: Int)] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 5, let name = fields.last, name != "total", Double(fields[0]) != nil else { continue }
+            // % time, seconds, usecs/call, calls, [errors,] syscall
+            let calls = Int(fields[3]) ?? 0
+            let errors = fields.count >= 6 ? Int(fields[4]) ?? 0 : 0
+            rows.append((String(name), calls, errors))
+        }
+        guard !rows.isEmpty else {
+            section.note("strace gave no counts: \(text.prefix(200))")
+            return
+        }
+        let n = Double(commands)
+        section.add("system calls per command (strace -c -f, \(commands) commands)", String(format: "%.1f", Double(rows.map(\.calls).reduce(0, +)) / n))
+        for row in rows.sorted(by: { $0.calls > $1.calls }).prefix(10) {
+            section.add(
+                "  \(row.name)", String(format: "%.1f", Double(row.calls) / n),
+                reference: Double(row.errors) / n >= 0.05 ? String(format: "%.1f of them failed (EAGAIN…)", Double(row.errors) / n) : "")
+        }
     }
 }

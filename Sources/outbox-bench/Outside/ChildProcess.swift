@@ -31,12 +31,32 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var pid: Int32 { process.processIdentifier }
+    /// The process measured and signalled: the child itself, or (when it is a wrapper such as
+    /// strace) the process it started, once ``followChild()`` found it.
+    private(set) var target: Int32?
+
+    var pid: Int32 { target ?? process.processIdentifier }
     var isRunning: Bool { process.isRunning }
 
-    /// Sends `signal` (SIGTERM by default).
+    /// Sends `signal` (SIGTERM by default) to ``pid``.
     func signal(_ signal: Int32 = SIGTERM) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if process.isRunning { kill(pid, signal) }
+    }
+
+    /// For a wrapper (strace): waits up to 5 s for its first child and measures and signals
+    /// that one from now on.
+    func followChild() async throws {
+        let wrapper = process.processIdentifier
+        for _ in 0..<500 {
+            if let text = try? String(contentsOfFile: "/proc/\(wrapper)/task/\(wrapper)/children", encoding: .utf8),
+                let first = text.split(separator: " ").first, let child = Int32(first)
+            {
+                target = child
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw OutsideError("\(name) started no child: \(stderrTail())")
     }
 
     /// Waits up to `timeout` for the process to exit; returns its exit status, or nil if it is

@@ -14,7 +14,7 @@ struct MemorySection {
             let path = try rig.newDatabase("memory")
             defer { rig.remove(path) }
             rig.standIn.setDelay(millis: 0)
-            let worker = try rig.startWorker(path, concurrency: concurrency)
+            let worker = try await rig.startWorker(path, concurrency: concurrency)
             do {
                 try await Task.sleep(for: .milliseconds(1_500))
                 let atStart = ProcFS.residentBytes(pid: worker.pid)

@@ -10,38 +10,54 @@ struct OutsideBenchmark: AsyncParsableCommand {
         abstract: "Measure the worker binary from outside, beside peers in the same run, and print one table with ratios.",
         discussion: """
             Everything runs on this machine, in separate processes:
-              · a fixed-answer stand-in for Paywall (a one-thread NIO HTTP/1.1 server inside this
-                process, keep-alive, optional --delay-ms per request) that counts requests in flight
-                and notes when each MerchantUniqueCode arrives, and reports its own CPU;
-              · the worker binary (--worker, default: the `worker` next to this executable) as a
-                child process pointed at the stand-in with dummy credentials;
-              · producers: python3's sqlite3 inserting valid sales (deadline 2 h) into a database this
-                benchmark creates at the current schema;
-              · peers, installed with pip into a virtual environment at run time (--venv): litequeue
-                draining the same stand-in over one keep-alive http.client connection, and huey's idle
-                consumer. A raw SQLite reference (GRDB, batched claim+complete) runs in this process.
-            If pip fails, the peer rows say so and the run goes on.
+            - a fixed-answer stand-in for Paywall: a one-thread NIO HTTP/1.1
+              server inside this process, keep-alive, --delay-ms per answer;
+              it counts requests in flight, notes when each MerchantUniqueCode
+              arrives and reports its own CPU;
+            - the worker binary (--worker; default: `worker` next to this
+              executable) as a child process, pointed at the stand-in with
+              dummy credentials;
+            - producers: python3's sqlite3 inserting valid sales (deadline 2 h)
+              into databases created at the current schema;
+            - peers, pip-installed into a virtual environment at run time
+              (--venv): litequeue draining the same stand-in over one
+              keep-alive http.client connection, and huey's idle consumer;
+              a raw SQLite reference (GRDB, batched) runs in this process.
+              If pip fails, the peer rows say so and the run goes on.
 
-            Sections (--sections, comma-separated; all by default):
-              drain        backlog drain rate, CPU per command, stand-in CPU, RSS, vs litequeue and raw SQLite
-              latency      insert→request p50/p99 of a trickle vs litequeue put→request; idle CPU vs huey
-              concurrency  drain vs 0.8 × concurrency ÷ round trip for --concurrency-targets
-              memory       RSS at start, after 1k, after --commands, after idling
-              insert       producer INSERT into our schema vs a plain table (NORMAL, FULL); cost of each check group
-              history      drain with --finished-small vs --finished-large finished commands in the table
-              census       (also --sql-census) statements and transactions per command, counted inside SQLite
-            Repeats are interleaved (each contender once per round, order rotated); the table shows
-            medians with [min–max]. Progress goes to stderr, the table to stdout. Load average and any
-            compiler running at the same time are printed: numbers measured on a busy machine are noise.
-            Build release first: swift build -c release --product worker --product outbox-bench
-            (the default run takes about 5 minutes on 2 cores; --quick about 1 minute).
+            Sections (--sections, comma-separated; all but census by default):
+              drain        backlog drain rate, CPU per command, stand-in CPU,
+                           RSS; vs litequeue, raw SQLite and our store
+              latency      insert->request p50/p99 of a trickle vs litequeue
+                           put->request; idle CPU vs huey's idle consumer
+              concurrency  drain vs concurrency / round trip, for each of
+                           --concurrency-targets (issue 11: >= 0.8)
+              memory       RSS idle, after 1k, after --commands, after idling
+              insert       producer INSERT into our schema vs a plain table
+                           (NORMAL, FULL); what each group of checks costs
+              history      drain with --finished-small vs --finished-large
+                           finished commands in the table
+              census       (or --sql-census) SQLite statements, transactions
+                           and system calls per command, inside the worker
+
+            Repeats are interleaved (each contender once per round, order
+            rotated); the table shows medians [min-max]. Progress goes to
+            stderr, the table to stdout. The load average and any compiler
+            running meanwhile are printed: figures from a busy machine are
+            noise. Build release first:
+              swift build -c release --product worker
+              swift build -c release --product outbox-bench
+            The default run takes about 5 minutes on 2 cores, --quick about 1.
 
             Examples:
               .build/release/outbox-bench outside
               .build/release/outbox-bench outside --quick
-              .build/release/outbox-bench outside --sections memory --commands 100000
-              .build/release/outbox-bench outside --sections history --finished-large 1000000
-              .build/release/outbox-bench outside --sections drain,census --backlog 10000 --sql-census
+              .build/release/outbox-bench outside --sections memory \\
+                  --commands 100000
+              .build/release/outbox-bench outside --sections history \\
+                  --finished-large 1000000
+              .build/release/outbox-bench outside --sections drain,census \\
+                  --backlog 10000
             """)
 
     @Option(help: "Sections to run, comma-separated: drain, latency, concurrency, memory, insert, history, census.")
@@ -62,19 +78,19 @@ struct OutsideBenchmark: AsyncParsableCommand {
     @Option(help: "drain: the stand-in's delay before each answer, in ms (the round trip it simulates).")
     var delayMs = 0
 
-    @Option(help: "drain: rows for the raw SQLite and in-process store references (default 20000; --quick 5000).")
+    @Option(help: "drain: rows for the raw SQLite and in-process store references (default 10000; --quick 3000).")
     var rawCount: Int?
 
     @Option(help: "drain, history: claim/complete batch of the raw SQLite and store references.")
     var batch = 64
 
-    @Option(help: "latency: single-row inserts in the trickle (default 500; --quick 100).")
+    @Option(help: "latency: single-row inserts in the trickle (default 300; --quick 100).")
     var trickle: Int?
 
     @Option(help: "latency: trickle pace, inserts per second.")
     var trickleRate = 50.0
 
-    @Option(help: "latency, memory: seconds of idling measured (default 10; --quick 3).")
+    @Option(help: "latency (first round), memory: seconds of idling measured (default 10; --quick 3).")
     var idleSeconds: Int?
 
     @Option(help: "latency: litequeue's consumer sleep when its queue is empty, in ms (it has no wake-up).")
@@ -83,10 +99,10 @@ struct OutsideBenchmark: AsyncParsableCommand {
     @Option(help: "concurrency: CONCURRENCY@ROUND_TRIP_MS pairs, comma-separated.")
     var concurrencyTargets = "8@50,64@50,256@250"
 
-    @Option(help: "concurrency: seconds of drain at the ideal rate each backlog is sized for (default 4; --quick 1.5).")
+    @Option(help: "concurrency: seconds of drain at the ideal rate each backlog is sized for (default 2; --quick 1).")
     var concurrencySeconds: Double?
 
-    @Option(help: "memory: sales drained before the last RSS reading (default 20000; --quick 3000; issue 11 asks 100000).")
+    @Option(help: "memory: sales drained before the last RSS reading (default 15000; --quick 3000; issue 11 asks 100000).")
     var commands: Int?
 
     @Option(help: "insert: rows per variant with synchronous NORMAL (default 3000; --quick 500).")
@@ -102,7 +118,7 @@ struct OutsideBenchmark: AsyncParsableCommand {
         help: "history: finished commands in the large database (default 100000; --quick 20000; issue 11 asks 1000000, about 45 s to prepare here).")
     var finishedLarge: Int?
 
-    @Option(help: "history: pending sales drained on top of the finished ones (default 3000; --quick 500).")
+    @Option(help: "history: pending sales drained on top of the finished ones (default 1500; --quick 500).")
     var finishedBacklog: Int?
 
     @Flag(help: "Also run the census section: count SQLite statements per command inside the worker (LD_PRELOAD, needs cc).")
@@ -197,22 +213,22 @@ struct OutsideBenchmark: AsyncParsableCommand {
             case "drain":
                 await DrainSection(
                     rig: rig, backlog: pick(backlog, 5_000, 1_000), concurrency: concurrency, delayMillis: delayMs,
-                    rawCount: pick(rawCount, 20_000, 5_000), batch: batch, repeats: repeats
+                    rawCount: pick(rawCount, 10_000, 3_000), batch: batch, repeats: repeats
                 ).run(into: &report)
             case "latency":
                 await LatencySection(
-                    rig: rig, count: pick(trickle, 500, 100), rate: trickleRate, concurrency: concurrency,
+                    rig: rig, count: pick(trickle, 300, 100), rate: trickleRate, concurrency: concurrency,
                     idleSeconds: idle, pollMillis: litequeuePollMs, repeats: repeats
                 ).run(into: &report)
             case "concurrency":
                 let targets = try ConcurrencySection.Target.parse(concurrencyTargets)
                 await ConcurrencySection(
                     rig: rig, targets: targets,
-                    seconds: pick(concurrencySeconds, 4, 1.5), repeats: repeats
+                    seconds: pick(concurrencySeconds, 2, 1), repeats: repeats
                 ).run(into: &report)
             case "memory":
                 await MemorySection(
-                    rig: rig, commands: pick(commands, 20_000, 3_000), concurrency: concurrency, idleSeconds: idle
+                    rig: rig, commands: pick(commands, 15_000, 3_000), concurrency: concurrency, idleSeconds: idle
                 ).run(into: &report)
             case "insert":
                 await InsertSection(
@@ -221,7 +237,7 @@ struct OutsideBenchmark: AsyncParsableCommand {
             case "history":
                 await FinishedRowsSection(
                     rig: rig, small: pick(finishedSmall, 10_000, 2_000), large: pick(finishedLarge, 100_000, 20_000),
-                    backlog: pick(finishedBacklog, 3_000, 500), concurrency: concurrency, batch: batch, repeats: repeats
+                    backlog: pick(finishedBacklog, 1_500, 500), concurrency: concurrency, batch: batch, repeats: repeats
                 ).run(into: &report)
             case "census":
                 await CensusSection(rig: rig, backlog: pick(backlog, 5_000, 1_000), concurrency: concurrency).run(into: &report)

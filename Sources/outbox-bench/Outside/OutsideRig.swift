@@ -41,7 +41,11 @@ struct OutsideRig: Sendable {
     }
 
     /// Starts `worker` on `path` against the stand-in.
-    func startWorker(_ path: String, concurrency: Int, census: Bool = false) throws -> ChildProcess {
+    /// With `census`, the SQL census library is preloaded; with `strace`, the worker runs under
+    /// `strace -f -c -o <strace>` (the returned process measures and signals the worker itself).
+    func startWorker(_ path: String, concurrency: Int, census: Bool = false, strace: String? = nil) async throws
+        -> ChildProcess
+    {
         var environment = [
             "PAYWALL_PRIVATE_API_KEY": "bench-private-key", "PAYWALL_PRIVATE_API_CLIENT": "bench-private-client",
             "PAYWALL_PUBLIC_API_KEY": "bench-public-key", "PAYWALL_PUBLIC_API_CLIENT": "bench-public-client",
@@ -49,13 +53,22 @@ struct OutsideRig: Sendable {
         if census, let self_census = self.census {
             environment.merge(self_census.environment) { _, new in new }
         }
-        return try ChildProcess(
-            name: "worker", executable: workerBinary,
-            arguments: [
-                "--db", path, "--physical-base-url", standIn.baseURL, "--payment-base-url", standIn.baseURL,
-                "--allow-insecure-http", "--concurrency", "\(concurrency)", "--worker-id", "bench-worker",
-                "--log-level", workerLogLevel,
-            ], environment: environment, directory: directory)
+        let arguments = [
+            "--db", path, "--physical-base-url", standIn.baseURL, "--payment-base-url", standIn.baseURL,
+            "--allow-insecure-http", "--concurrency", "\(concurrency)", "--worker-id", "bench-worker",
+            "--log-level", workerLogLevel,
+        ]
+        guard let strace else {
+            return try ChildProcess(
+                name: "worker", executable: workerBinary, arguments: arguments, environment: environment,
+                directory: directory)
+        }
+        let child = try ChildProcess(
+            name: "worker-strace", executable: "/usr/bin/env",
+            arguments: ["strace", "-f", "-c", "-o", strace, workerBinary] + arguments, environment: environment,
+            directory: directory)
+        try await child.followChild()
+        return child
     }
 
     /// Outcomes in the inbox of `path`, by outcome.
@@ -82,8 +95,13 @@ struct OutsideRig: Sendable {
     /// Waits until the stand-in has seen `count` requests since its last reset and the inbox of
     /// `path` holds `count` outcomes (polled only after the requests are in, so the benchmark
     /// reads the database as little as possible while the worker works).
+    /// Outcome rows already in the inbox (a prefilled history), so a drain counts only its own.
+    func outcomeCount(_ path: String) throws -> Int {
+        try reader(path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM inbox WHERE event = 'outcome'") ?? 0 }
+    }
+
     func waitForOutcomes(
-        _ path: String, count: Int, worker: ChildProcess, stallLimit: Duration = .seconds(60),
+        _ path: String, count: Int, baseline: Int = 0, worker: ChildProcess, stallLimit: Duration = .seconds(60),
         onProgress: (Int) -> Void = { _ in }
     ) async throws -> ContinuousClock.Instant {
         var lastCount = -1
@@ -104,9 +122,9 @@ struct OutsideRig: Sendable {
         let queue = try reader(path)
         while true {
             let done = try await queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM inbox WHERE event = 'outcome'") ?? 0 }
-            if done >= count { return .now }
+            if done - baseline >= count { return .now }
             if ContinuousClock.now - lastProgress > stallLimit {
-                throw OutsideError("only \(done) of \(count) outcomes recorded: \(worker.stderrTail())")
+                throw OutsideError("only \(done - baseline) of \(count) outcomes recorded: \(worker.stderrTail())")
             }
             try await Task.sleep(for: .milliseconds(5))
         }

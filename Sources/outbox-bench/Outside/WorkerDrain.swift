@@ -31,14 +31,16 @@ struct WorkerDrain {
     /// Starts the worker on `path` (already holding `commands` due sales), waits until every one
     /// has an outcome, then stops it with SIGTERM.
     static func run(
-        rig: OutsideRig, path: String, commands: Int, concurrency: Int, delayMillis: Int, census: Bool = false
+        rig: OutsideRig, path: String, commands: Int, concurrency: Int, delayMillis: Int, census: Bool = false,
+        strace: String? = nil
     ) async throws -> WorkerDrain {
         rig.standIn.setDelay(millis: delayMillis)
         rig.standIn.recorder.reset()
         if census { rig.census?.reset() }
+        let baseline = try rig.outcomeCount(path)
         let standInBefore = try await rig.standIn.cpuSeconds()
         let started = ContinuousClock.now
-        let worker = try rig.startWorker(path, concurrency: concurrency, census: census)
+        let worker = try await rig.startWorker(path, concurrency: concurrency, census: census, strace: strace)
         var cpuAtFirst: Double?
         var switchesAtFirst: Int?
         var censusAtFirst: SQLCensus.Reading?
@@ -46,7 +48,7 @@ struct WorkerDrain {
         var rssAfter1k: Int?
         let end: ContinuousClock.Instant
         do {
-            end = try await rig.waitForOutcomes(path, count: commands, worker: worker) { seen in
+            end = try await rig.waitForOutcomes(path, count: commands, baseline: baseline, worker: worker) { seen in
                 if seen > 0 && cpuAtFirst == nil {
                     cpuAtFirst = ProcFS.cpuSeconds(pid: worker.pid)
                     switchesAtFirst = ProcFS.contextSwitches(pid: worker.pid)
@@ -73,7 +75,8 @@ struct WorkerDrain {
             workerCPU: cpuAtEnd - (cpuAtFirst ?? 0), standInCPU: standInAfter - standInBefore,
             maxInFlight: snapshot.maxInFlight, rssAtFirst: rssAtFirst, rssAfter1k: rssAfter1k, rssAtEnd: rssAtEnd,
             contextSwitches: switchesAtEnd.flatMap { end in switchesAtFirst.map { end - $0 } },
-            outcomes: try rig.outcomes(path), threads: threads, census: nil, exitStatus: status)
+            outcomes: try rig.outcomes(path).merging(["succeeded": -baseline]) { $0 + $1 }, threads: threads,
+            census: nil, exitStatus: status)
         if let censusAtEnd, let censusAtFirst { drain.census = censusAtEnd - censusAtFirst }
         return drain
     }
