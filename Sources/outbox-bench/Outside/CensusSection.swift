@@ -62,6 +62,7 @@ struct CensusSection {
                         Double(statement.nanos) / 1e3 / n, Double(statement.prepareNanos) / 1e3 / n))
             }
             section.note("counts include the worker's housekeeping (heartbeat, holds, checkpoint) during the window; thread CPU time, commit's fsync/write included")
+            try await trickle(into: &section)
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
                 try await syscalls(into: &section)
             } else {
@@ -72,6 +73,48 @@ struct CensusSection {
             rig.log("census failed: \(error)")
         }
         report.sections.append(section)
+    }
+
+    /// The same counters while a producer trickles 200 single inserts at 50/s into an idle
+    /// worker: what one command costs when nothing can be batched or coalesced.
+    func trickle(into section: inout Report.Section) async throws {
+        let count = 200
+        let path = try rig.newDatabase("census-trickle")
+        defer { rig.remove(path) }
+        rig.standIn.setDelay(millis: 0)
+        rig.census?.reset()
+        let worker = try await rig.startWorker(path, concurrency: concurrency, census: true)
+        do {
+            try await Task.sleep(for: .milliseconds(1_500))
+            guard let before = rig.census?.read(), let cpuBefore = ProcFS.cpuSeconds(pid: worker.pid) else {
+                throw OutsideError("no census reading")
+            }
+            let switchesBefore = ProcFS.contextSwitches(pid: worker.pid) ?? 0
+            _ = try await rig.python.run(["trickle", path, "\(count)", "50", "\(rig.deadlineMillis)"])
+            try await Task.sleep(for: .milliseconds(300))
+            guard let after = rig.census?.read(), let cpuAfter = ProcFS.cpuSeconds(pid: worker.pid) else {
+                throw OutsideError("no census reading")
+            }
+            let switches = (ProcFS.contextSwitches(pid: worker.pid) ?? 0) - switchesBefore
+            await worker.stop()
+            let reading = after - before
+            let n = Double(count)
+            let runs = Dictionary(uniqueKeysWithValues: zip(SQLCensus.classes, reading.runs))
+            let claims = reading.statements.values.filter { $0.text.hasPrefix("UPDATE outbox SET state = 'in_flight'") }
+                .map(\.runs).reduce(0, +)
+            section.add(
+                "trickle (\(count) at 50/s): worker CPU per command", Fmt.ms(1_000 * (cpuAfter - cpuBefore) / n, digits: 2),
+                reference: String(format: "%.1f voluntary context switches", Double(switches) / n))
+            section.add(
+                "  write transactions / claims per command", String(format: "%.2f / %.2f", Double(runs["BEGIN IMMEDIATE"] ?? 0) / n, Double(claims) / n),
+                reference: String(format: "read transactions %.2f", Double(runs["BEGIN DEFERRED"] ?? 0) / n))
+            section.add(
+                "  statements / preparations per command", String(format: "%.1f / %.1f", Double(reading.runs.reduce(0, +)) / n, Double(reading.prepares) / n),
+                reference: "SQLite CPU " + Fmt.ms(Double(reading.nanos.reduce(0, +) + reading.prepareNanos) / 1e6 / n, digits: 3))
+        } catch {
+            await worker.stop()
+            throw error
+        }
     }
 
     /// One more drain under `strace -f -c`: system calls per command (the whole worker life,
