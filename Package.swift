@@ -113,6 +113,14 @@ let package = Package(
                 "OutboxStore", "OutboxWorker", "PaywallClient", "PaywallSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `outbox-bench outside`: the raw SQLite reference goes through GRDB directly, and
+                // the fixed-answer Paywall stand-in is a bare NIO HTTP/1 server (packages already
+                // in the graph; no new dependency).
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The `outbox` operator CLI: commands, rendering, masking, exit codes (tested without I/O).

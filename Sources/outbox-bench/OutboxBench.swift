@@ -14,8 +14,11 @@ struct OutboxBench: AsyncParsableCommand {
             Examples: outbox-bench store --count 20000 --finished 1000000
                       outbox-bench worker --count 2000
                       outbox-bench memory --first 1000 --then 20000
+                      outbox-bench outside            (the worker binary from outside, beside peers)
             """,
-        subcommands: [StoreBenchmark.self, WorkerBenchmark.self, MemoryBenchmark.self, Drain.self, Hold.self],
+        subcommands: [
+            StoreBenchmark.self, WorkerBenchmark.self, MemoryBenchmark.self, OutsideBenchmark.self, Drain.self, Hold.self,
+        ],
         defaultSubcommand: StoreBenchmark.self
     )
 }
