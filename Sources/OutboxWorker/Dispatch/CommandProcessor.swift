@@ -36,19 +36,19 @@ struct CommandProcessor: Sendable {
         switch decision {
         case .wait(let until, let reason):
             logger.debug("Waiting", metadata: ["outbox.until": "\(isoTime(until))", "outbox.reason": "\(reason)"])
-            await record(
+            record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(dueAt: until, needsReconcile: command.needsReconcile, lastError: reason))],
                 command: command, logger: logger)
             state.record(nil, now: now)
         case .finish(let outcome):
-            await record(
+            record(
                 [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
                 command: command, logger: logger)
             state.record(nil, now: now)
         case .revokeLocally(let others):
-            await revoke(command, others: others, logger: logger)
+            revoke(command, others: others, logger: logger)
             state.record(nil, now: now)
         case .send(let paymentRequestId):
             await send(command, paymentRequestId: paymentRequestId, logger: logger)
@@ -64,10 +64,10 @@ struct CommandProcessor: Sendable {
 
     func send(_ command: OutboxCommand, paymentRequestId: String?, logger: Logger) async {
         guard let kind = command.kind else { return }
-        guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
+        guard let request = prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
             return
         }
-        guard await beforeSending(command, kind: kind, logger: logger) else { return }
+        guard beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         var outcome = await worker.client.send(request)
         noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
@@ -80,13 +80,13 @@ struct CommandProcessor: Sendable {
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
-        await record([interpretation.update], command: command, logger: logger)
+        record([interpretation.update], command: command, logger: logger)
     }
 
     /// The validated request for `command`, or nil after recording its refusal: an invalid
     /// payload ends `failed` (reason `validation`, the field named) before anything is marked as
     /// leaving, so no request for it ever leaves.
-    func prepared(_ command: OutboxCommand, kind: CommandKind, paymentRequestId: String?, logger: Logger) async
+    func prepared(_ command: OutboxCommand, kind: CommandKind, paymentRequestId: String?, logger: Logger)
         -> PaywallRequest?
     {
         do {
@@ -96,7 +96,7 @@ struct CommandProcessor: Sendable {
             let interpretation = interpreter.interpret(
                 .invalid(error), command: command, owner: owner, startedAt: now, now: now, jitter: 0)
             state.record(interpretation.breaker, now: now)
-            await record([interpretation.update], command: command, logger: logger)
+            record([interpretation.update], command: command, logger: logger)
             return nil
         }
     }
@@ -105,13 +105,13 @@ struct CommandProcessor: Sendable {
     /// Paywall fail after this command was planned: only sends already in flight are exposed to
     /// one outage), and the database durably says the request may go out (``OutboxStore/markSending``)
     /// before it does. False: it did not go; the command was given back or its lease is gone.
-    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) async -> Bool {
+    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) -> Bool {
         let now = worker.clock.now()
-        if await !heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger) {
+        if !heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger) {
             return false
         }
         if case .open(let until, let reason) = state.breakerView {
-            await record(
+            record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(
@@ -142,7 +142,7 @@ struct CommandProcessor: Sendable {
                     : InboxOutcome(
                         .expired, reason: "deadline_passed",
                         message: "not sent: its deadline passed (at \(isoTime(at))) before the request could leave")
-                await record(
+                record(
                     [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
                     command: command, logger: logger)
                 return false
@@ -158,10 +158,10 @@ struct CommandProcessor: Sendable {
     /// True when requests with `credentials` may go now. Otherwise (a Retry-After hold, from this
     /// worker or another on the database) the command is given back due at the hold's end,
     /// spending nothing, and false is returned.
-    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) async -> Bool {
+    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) -> Bool {
         let now = worker.clock.now()
         guard let until = heldUntil(credentials, now: now) else { return true }
-        await record(
+        record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
                 next: .reschedule(
@@ -215,7 +215,7 @@ struct CommandProcessor: Sendable {
             _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: started + 1_000, now: started)
             return
         }
-        guard await heldBack(command, credentials: .private, logger: logger) else { return }
+        guard heldBack(command, credentials: .private, logger: logger) else { return }
         let since = min(command.createdAt, history.firstSendAt ?? command.createdAt)
         let found = await findPayment(merchantUniqueCode: command.commandKey, since: since)
         if case .failed(let outcome) = found { noteRetryAfter(outcome, credentials: .private) }
@@ -247,7 +247,7 @@ struct CommandProcessor: Sendable {
             }
             logger.info(
                 "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason ?? "")"])
-            await record(
+            record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     attempt: attempt(paymentRequestId != nil ? "reconciled" : "lookup", outcome.message),
@@ -267,14 +267,14 @@ struct CommandProcessor: Sendable {
             case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
             }
             logger.notice("Reconcile: looking again later", metadata: ["outbox.reason": "\(why)"])
-            await record(
+            record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("lookup", why),
                     countsAsAttempt: counts, next: .reschedule(dueAt: at, needsReconcile: true, lastError: why))],
                 command: command, logger: logger)
         case .pause(let reason):
             state.record(.unavailable(reason: reason), now: now)
-            await record(
+            record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("unavailable", reason),
                     next: .reschedule(
@@ -344,7 +344,7 @@ struct CommandProcessor: Sendable {
     ) async {
         guard let kind = command.kind else { return }
         let activity = RollbackDecision.activity(of: kind)
-        guard await heldBack(command, credentials: .private, logger: logger) else { return }
+        guard heldBack(command, credentials: .private, logger: logger) else { return }
         let started = worker.clock.now()
         let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
         if case .failed(let outcome, _) = reading { noteRetryAfter(outcome, credentials: .private) }
@@ -358,7 +358,7 @@ struct CommandProcessor: Sendable {
                 .failed, reason: "payment_not_found", answer,
                 message: "Paywall has no payment \(paymentRequestId): nothing to roll back")
             outcome.paymentRequestId = paymentRequestId
-            await record(
+            record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     attempt: AttemptRecord(
@@ -367,7 +367,7 @@ struct CommandProcessor: Sendable {
                     next: .finish(outcome))],
                 command: command, logger: logger)
         case .failed(let outcome, let what):
-            await lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
+            lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
         case .status(let statusId, let answer):
             let now = worker.clock.now()
             state.record(.reachable, now: now)
@@ -381,7 +381,7 @@ struct CommandProcessor: Sendable {
                     command, paymentRequestId: paymentRequestId, activity: activity, windowOpenedAt: windowOpenedAt,
                     logger: logger)
             } else {
-                await execute(
+                execute(
                     decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt,
                     counts: false, refusal: nil, logger: logger)
             }
@@ -395,10 +395,10 @@ struct CommandProcessor: Sendable {
         logger: Logger
     ) async {
         guard let kind = command.kind else { return }
-        guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
+        guard let request = prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
             return
         }
-        guard await beforeSending(command, kind: kind, logger: logger) else { return }
+        guard beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         let outcome = await worker.client.send(request)
         noteRetryAfter(outcome, credentials: .private)
@@ -407,7 +407,7 @@ struct CommandProcessor: Sendable {
             let interpretation = interpreter.interpret(
                 outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
             state.record(interpretation.breaker, now: now)
-            await record([interpretation.update], command: command, logger: logger)
+            record([interpretation.update], command: command, logger: logger)
             return
         }
         let refusedAt = worker.clock.now()
@@ -422,7 +422,7 @@ struct CommandProcessor: Sendable {
         let attempt = AttemptRecord(
             startedAt: started, durationMillis: now - started, httpStatus: refusal.httpStatus, outcome: "rejected",
             errorCode: refusal.errorCode, error: refusal.summary)
-        await execute(
+        execute(
             decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt, counts: true,
             refusal: refusal, logger: logger)
     }
@@ -431,7 +431,7 @@ struct CommandProcessor: Sendable {
     func execute(
         _ decision: RollbackDecision, command: OutboxCommand, paymentRequestId: String, attempt: AttemptRecord,
         counts: Bool, refusal: PaywallAnswer?, logger: Logger
-    ) async {
+    ) {
         let now = worker.clock.now()
         func finish(_ outcome: InboxOutcome) -> CommandUpdate {
             CommandUpdate(
@@ -472,17 +472,17 @@ struct CommandProcessor: Sendable {
         case .retry(let at, let why):
             update = reschedule(at, "waiting: \(why)")
         }
-        await record([update], command: command, logger: logger)
+        record([update], command: command, logger: logger)
     }
 
     /// A read (inquiry, activities) that did not succeed: see ``ReadFailureRule``.
-    func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) async {
+    func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) {
         let now = worker.clock.now()
         let decision = ReadFailureRule(configuration: worker.configuration).decide(
             command: command, outcome: outcome, what: what, now: now, jitter: Double.random(in: 0..<1))
         state.record(decision.breaker, now: now)
         logger.notice("\(what) did not answer usefully", metadata: ["outbox.outcome": "\(outcome)"])
-        await record(
+        record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
                 attempt: AttemptRecord(
@@ -494,7 +494,7 @@ struct CommandProcessor: Sendable {
 
     // MARK: - Local revocation
 
-    func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) async {
+    func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) {
         let now = worker.clock.now()
         let outcome = InboxOutcome(
             .revoked, reason: "revoked_locally", message: "withdrawn before it was sent: never sent to Paywall")
@@ -526,7 +526,7 @@ struct CommandProcessor: Sendable {
 
     // MARK: - Recording
 
-    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger) async {
+    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger) {
         let now = worker.clock.now()
         do {
             guard try worker.store.record(group, worker: owner, now: now) else {

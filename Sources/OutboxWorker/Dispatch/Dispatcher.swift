@@ -54,7 +54,7 @@ struct Dispatcher {
                 }
                 var stopping = false
                 var running = 0
-                func fill() async {
+                func fill() {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
@@ -83,8 +83,6 @@ struct Dispatcher {
                                 claimed = try worker.store.claimForWorker(
                                     owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
                             }
-                        } catch is CancellationError {
-                            return  // shutting down
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
                             return
@@ -109,7 +107,7 @@ struct Dispatcher {
                         if allowance == .probe { return }
                     }
                 }
-                await fill()
+                fill()
                 loop: for await event in events {
                     switch event {
                     case .done:
@@ -141,7 +139,7 @@ struct Dispatcher {
                             metadata: ["outbox.in_flight": "\(running)"])
                         group.cancelAll()
                     }
-                    await fill()
+                    fill()
                 }
                 group.cancelAll()
             }
