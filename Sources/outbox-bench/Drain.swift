@@ -18,28 +18,51 @@ struct Drain: ParsableCommand {
     @Option(help: "Stop when this file exists and the queue is empty.") var stopFile: String
     @Option(help: "Claim batch size.") var batch = 8
     @Option(help: "Lease length in milliseconds.") var leaseMs: Int64 = 30_000
-    @Option(help: "Give up (exit 3) after this many seconds, so a test run that dies leaves nothing behind.")
+    @Option(help: "Give up (exit 3) this many seconds after --stop-file appears if work is still left.")
     var maxSeconds = 120
+    @Option(help: "Give up (exit 3) after this many seconds in all, so a test run that dies leaves nothing behind.")
+    var lifetimeSeconds = 900
 
     func run() throws {
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
         let clock = SystemWallClock()
-        let giveUp = ContinuousClock.now + .seconds(maxSeconds)
+        let started = ContinuousClock.now
+        var stopSeen: ContinuousClock.Instant?
+        var claimedCount = 0
         while true {
-            if ContinuousClock.now > giveUp { throw ExitCode(3) }
             let now = clock.now()
-            let claimed = try store.claim(owner: owner, now: now, limit: batch, leaseMillis: leaseMs)
+            // As the worker does: a read says whether anything is due, so an idle claimer does not
+            // take the write lock hundreds of times a second and starve the producers of it.
+            let claimed = try store.claimForWorker(owner: owner, now: now, limit: batch, leaseMillis: leaseMs)
             if claimed.isEmpty {
-                if FileManager.default.fileExists(atPath: stopFile) {
+                if stopSeen == nil, FileManager.default.fileExists(atPath: stopFile) { stopSeen = .now }
+                if let stopSeen {
                     let view = try store.overview(now: now, troubleSince: now)
-                    if !view.counts.contains(where: { $0.state == .pending || $0.state == .inFlight }) { return }
+                    let left = view.counts.filter { $0.state == .pending || $0.state == .inFlight }
+                    if left.isEmpty { return }
+                    if ContinuousClock.now - stopSeen > .seconds(maxSeconds) || ContinuousClock.now - started > .seconds(lifetimeSeconds) {
+                        let described = left.map { "\($0.state.rawValue) \($0.count)" }.joined(separator: ", ")
+                        FileHandle.standardError.write(Data(
+                            "drain \(owner): giving up with work left (\(described)); claimed \(claimedCount)\n".utf8))
+                        throw ExitCode(3)
+                    }
+                } else if ContinuousClock.now - started > .seconds(lifetimeSeconds) {
+                    FileHandle.standardError.write(Data("drain \(owner): no stop file after \(lifetimeSeconds) s\n".utf8))
+                    throw ExitCode(3)
                 }
                 usleep(2_000)
                 continue
             }
             let applied = try store.recordEach(
                 claimed.map { [claimedOutcome($0, owner: owner, now: now)] }, worker: owner, now: now)
-            for (command, ok) in zip(claimed, applied) where ok { emitLine("claimed \(command.id)") }
+            for (command, ok) in zip(claimed, applied) {
+                if ok {
+                    claimedCount += 1
+                    emitLine("claimed \(command.id)")
+                } else {
+                    FileHandle.standardError.write(Data("drain \(owner): lost the lease on \(command.id)\n".utf8))
+                }
+            }
         }
     }
 }

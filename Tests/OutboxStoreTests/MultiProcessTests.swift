@@ -44,7 +44,7 @@ struct MultiProcessTests {
         #expect(sh.status == 0 && sh.stderr.isEmpty, "sqlite3 producer: \(sh.stderr)")
         _ = FileManager.default.createFile(atPath: stopFile, contents: nil)
         let (a, b) = try await (claimerA, claimerB)
-        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        #expect(a.status == 0 && b.status == 0, "A exit \(a.status): \(a.stderr) B exit \(b.status): \(b.stderr)")
 
         func ids(_ output: String) -> [Int64] {
             output.split(separator: "\n").compactMap { $0.hasPrefix("claimed ") ? Int64($0.dropFirst(8)) : nil }
