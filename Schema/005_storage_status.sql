@@ -61,6 +61,28 @@ BEGIN
     SELECT RAISE(ABORT, 'outbox: text must not contain a NUL character (command_key, kind, payload, sale_key, payment_request_id)');
 END;
 
+-- One key, one command, whatever the INSERT's conflict clause. `INSERT OR REPLACE` (and
+-- `REPLACE INTO`) deletes the row it conflicts with without running delete triggers (SQLite runs
+-- them for REPLACE only with recursive_triggers on), so it silently replaced a queued, in-flight
+-- or finished command by a new pending one; `ON CONFLICT DO NOTHING` silently dropped a
+-- different command queued under a key already used. Before any conflict clause applies:
+--   * the same command again (same kind, payload byte for byte, sale_key, payment_request_id)
+--     changes nothing, and no error: a producer retrying after its own crash is harmless, with
+--     any statement (not_before, deadline and created_at of the first row stay);
+--   * a different command under a key already used is refused.
+-- Rows whose key or payload is not text are left to the validation messages.
+CREATE TRIGGER outbox_one_command_per_key BEFORE INSERT ON outbox
+WHEN typeof(NEW.command_key) = 'text' AND typeof(NEW.payload) = 'text'
+ AND EXISTS (SELECT 1 FROM outbox WHERE command_key = NEW.command_key)
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: command_key is already queued for a different command (kind, payload, sale_key or payment_request_id differ); use a new key')
+     WHERE EXISTS (SELECT 1 FROM outbox
+                    WHERE command_key = NEW.command_key
+                      AND (kind IS NOT NEW.kind OR payload IS NOT NEW.payload
+                           OR sale_key IS NOT NEW.sale_key OR payment_request_id IS NOT NEW.payment_request_id));
+    SELECT RAISE(IGNORE);
+END;
+
 -- Backward steps of the wall clock that a worker applied to the stored schedules (due times,
 -- holds), so that several workers noticing the same step move them back once, not once each.
 -- A step of about the same size (within 1 s) applied within 10 s of wall time is the same step.

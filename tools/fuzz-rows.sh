@@ -7,7 +7,6 @@
 #   tools/fuzz-rows.sh 20000                # more
 #   OUTBOX_FUZZ_SEED=123 tools/fuzz-rows.sh # the same rows again (the seed is printed)
 #   OUTBOX_FUZZ_KEEP=1 tools/fuzz-rows.sh   # keep the database and worker.log even when it passes
-#   OUTBOX_FUZZ_REPLACE=1 tools/fuzz-rows.sh # also INSERT OR REPLACE (a known hole: rows vanish)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-${OUTBOX_FUZZ_ROWS:-5000}}

@@ -162,7 +162,8 @@ enum EnqueueConflict {
     static func difference(_ existing: OutboxCommand, _ new: NewCommand) -> String? {
         var parts: [String] = []
         if existing.kindName != new.kindName { parts.append("kind") }
-        if existing.payload != new.payload { parts.append("payload") }
+        // Byte for byte, as the schema compares them (Swift's == would call NFC and NFD equal).
+        if !existing.payload.utf8.elementsEqual(new.payload.utf8) { parts.append("payload") }
         if existing.saleKey?.lowercased() != new.saleKey?.lowercased() { parts.append("sale_key") }
         if existing.paymentRequestId?.lowercased() != new.paymentRequestId?.lowercased() {
             parts.append("payment_request_id")

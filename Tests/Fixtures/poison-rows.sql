@@ -30,3 +30,8 @@ INSERT INTO outbox (command_key, kind, payload) VALUES
 -- 7. deadline in seconds, not milliseconds. key 0f000000-0000-4000-8000-000000000007
 INSERT INTO outbox (command_key, kind, payload, deadline) VALUES
   ('0f000000-0000-4000-8000-000000000007', 'async_pair_request', '{"TerminalTagCode":"T1"}', 1900000000);
+-- 8. payload: TEXT that is not UTF-8 (schema 5 still stores it: SQL cannot check UTF-8; read as
+-- text it would become U+FFFD and be sent). key 0f000000-0000-4000-8000-000000000008
+INSERT INTO outbox (command_key, kind, payload) VALUES
+  ('0f000000-0000-4000-8000-000000000008', 'async_pair_request',
+   '{"TerminalTagCode":"T' || CAST(X'FF' AS TEXT) || '1"}');

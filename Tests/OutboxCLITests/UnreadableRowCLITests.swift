@@ -25,7 +25,7 @@ struct UnreadableRowCLITests {
         let list = try outbox(["inspect", "list", "--json"], db: database.path)
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.contains("BLOB of 5 bytes that is not UTF-8 text"))
-        for id in 1...7 {
+        for id in 1...8 {
             let show = try outbox(["inspect", "show", "\(id)"], db: database.path)
             #expect(show.status == 0, "show \(id): \(show.stderr)")
             #expect(show.stdout.contains("unreadable"), "show \(id): \(show.stdout)")

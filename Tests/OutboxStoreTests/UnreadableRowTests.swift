@@ -19,15 +19,17 @@ struct UnreadableRowTests {
     @Test("claim returns every poison row with its defect named; nothing traps")
     func claimNames() throws {
         let store = try TestDatabase().open()
-        #expect(try Self.insertPoisonRows(store) == 7)
+        #expect(try Self.insertPoisonRows(store) == 8)
         let now = SystemWallClock().now()
         let claimed = try store.claim(owner: "w", now: now, limit: 100, leaseMillis: 10_000)
-        #expect(claimed.count == 7)
+        #expect(claimed.count == 8)
         let columns = claimed.map { Set($0.defects.map(\.column)) }
-        #expect(columns == [["command_key"], ["payload"], ["created_at"], ["not_before"], ["created_at"], ["kind"], ["deadline"]])
+        #expect(columns == [["command_key"], ["payload"], ["created_at"], ["not_before"], ["created_at"], ["kind"], ["deadline"], ["payload"]])
         // Placeholders are safe to print and never contain the stored bytes.
         #expect(claimed[0].commandKey == "<unreadable 5-byte BLOB>")
         #expect(claimed[1].defects[0].problem == "BLOB of 4 bytes that is not UTF-8 text")
+        // TEXT that is not UTF-8 is a defect, not text repaired into U+FFFD.
+        #expect(claimed[7].defects[0].problem == "TEXT of 25 bytes that is not UTF-8")
         #expect(claimed[2].createdAt == EpochRange.earliest && claimed[3].notBefore == nil)
     }
 
@@ -36,11 +38,11 @@ struct UnreadableRowTests {
         let store = try TestDatabase().open()
         _ = try Self.insertPoisonRows(store)
         let now = SystemWallClock().now()
-        #expect(try store.list(CommandFilter(limit: 100)).count == 7)
-        #expect(try store.find(reference: "0f000000").count == 6)
+        #expect(try store.list(CommandFilter(limit: 100)).count == 8)
+        #expect(try store.find(reference: "0f000000").count == 7)
         let overview = try store.overview(now: now, troubleSince: 0)
-        #expect(overview.counts.map(\.count).reduce(0, +) == 7)
-        for id in Int64(1)...7 {
+        #expect(overview.counts.map(\.count).reduce(0, +) == 8)
+        for id in Int64(1)...8 {
             let detail = try #require(try store.detail(id: id))
             #expect(!detail.command.defects.isEmpty)
         }

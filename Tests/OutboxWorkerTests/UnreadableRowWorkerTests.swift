@@ -19,17 +19,17 @@ struct UnreadableRowWorkerTests {
         let sale = Payloads.key()
         _ = try harness.store.enqueue(NewCommand(commandKey: sale, kind: .asyncSale, payload: Payloads.sale(sale)))
         try await harness.withWorker { _ in
-            try await harness.eventually("eight outcomes") { try harness.outcomes().count == 8 }
+            try await harness.eventually("nine outcomes") { try harness.outcomes().count == 9 }
         }
         let outcomes = try harness.outcomes()
-        #expect(Set(outcomes.map(\.outboxID)).count == 8)
-        let poison = outcomes.filter { $0.outboxID <= 7 }
-        #expect(poison.count == 7)
+        #expect(Set(outcomes.map(\.outboxID)).count == 9)
+        let poison = outcomes.filter { $0.outboxID <= 8 }
+        #expect(poison.count == 8)
         for row in poison {
             #expect(row.outcome?.outcome == .failed && row.outcome?.reason == UnreadableRowRule.reason, "\(row)")
             #expect(row.outcome?.message?.contains("never sent") == true)
         }
-        #expect(outcomes.first { $0.outboxID == 8 }?.outcome?.outcome == .succeeded)
+        #expect(outcomes.first { $0.outboxID == 9 }?.outcome?.outcome == .succeeded)
         // The inbox carries the key exactly as the producer stored it (the BLOB), not a placeholder.
         let storedKeyType = try harness.store.read { db in
             try String.fetchOne(db, sql: "SELECT typeof(command_key) FROM inbox WHERE outbox_id = 1")

@@ -5,7 +5,7 @@ import GRDB
 /// producer wrote with the validation triggers dropped). Store, worker and CLI tests all load it.
 public enum PoisonRows {
     /// How many rows the fixture inserts (ids 1...count on a fresh database).
-    public static let count = 7
+    public static let count = 8
 
     /// The fixture file.
     public static var fixture: URL { BuiltProducts.fixture("poison-rows.sql") }

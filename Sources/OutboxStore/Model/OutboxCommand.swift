@@ -54,11 +54,14 @@ public struct OutboxCommand: Sendable, Hashable {
     /// The kind, when this binary knows it.
     public var kind: CommandKind? { CommandKind(rawValue: kindName) }
 
-    /// The columns read into this struct, in order.
+    /// The columns read into this struct, in order. The payload is read as its stored bytes
+    /// (with its storage class last): SQLite keeps TEXT that is not UTF-8 as written, and reading
+    /// it as text would turn each bad byte into U+FFFD, which the worker would then send.
     static let columns = """
-        id, command_key, kind, payload, sale_key, payment_request_id, not_before, deadline, \
+        id, command_key, kind, CAST(payload AS BLOB) AS payload, sale_key, payment_request_id, not_before, deadline, \
         created_at, terminal, state, generation, attempts, due_at, needs_reconcile, lease_owner, \
-        lease_expires_at, last_error, paywall_payment_request_id, accepted_at, finished_at, updated_at
+        lease_expires_at, last_error, paywall_payment_request_id, accepted_at, finished_at, updated_at, \
+        typeof(payload) AS payload_type
         """
 
     /// Creates a command value (for planning tests and tools); rows come from the store.
@@ -103,7 +106,7 @@ public struct OutboxCommand: Sendable, Hashable {
         id = reader.integer(0)
         commandKey = reader.text(1)
         kindName = reader.text(2)
-        payload = reader.text(3)
+        payload = reader.storedText(3, storageClass: 22)
         saleKey = reader.optionalText(4)
         paymentRequestId = reader.optionalText(5)
         notBefore = reader.optionalProducerTime(6)

@@ -15,7 +15,11 @@ struct SafeRowReader {
 
     init(_ row: Row, columns: String) {
         self.row = row
-        self.names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // `expression AS name` is named `name`.
+        self.names = columns.split(separator: ",").map {
+            let column = $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            return column.components(separatedBy: " AS ").last ?? column
+        }
     }
 
     /// The raw value; reading a `DatabaseValue` never fails.
@@ -51,6 +55,31 @@ struct SafeRowReader {
         case .int64, .double:
             note(index, "a number where text belongs")
             return "<number>"
+        }
+    }
+
+    /// Text read as its stored bytes (`CAST(column AS BLOB)`), with `typeof(column)` at
+    /// `storageClass`: TEXT must be valid UTF-8 (SQLite stores whatever bytes a producer bound as
+    /// text; GRDB would repair them into U+FFFD). NULL and other storage classes are defects, as
+    /// in ``text(_:)``.
+    mutating func storedText(_ index: Int, storageClass: Int) -> String {
+        let type: String
+        if case .string(let name) = value(storageClass).storage { type = name } else { type = "null" }
+        switch (type, value(index).storage) {
+        case ("text", .blob(let bytes)):
+            if let text = String(validating: bytes, as: UTF8.self) { return text }
+            note(index, "TEXT of \(bytes.count) bytes that is not UTF-8")
+            return String(decoding: bytes, as: UTF8.self)
+        case ("text", .string(let text)):
+            return text  // an empty TEXT cast to BLOB may come back as text
+        case ("null", _):
+            note(index, "NULL where text belongs")
+            return ""
+        case ("integer", _), ("real", _):
+            note(index, "a number where text belongs")
+            return "<number>"
+        default:
+            return text(index)
         }
     }
 

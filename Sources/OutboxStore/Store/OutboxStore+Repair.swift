@@ -383,19 +383,21 @@ extension OutboxStore {
     /// audit row in the same transaction (an operator queued it, not a producer).
     public func enqueue(_ command: NewCommand, actor: String, now: EpochMillis) throws -> EnqueueResult {
         try repairWrite { db in
-            let inserted = try Int64.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO outbox (command_key, kind, payload, sale_key, payment_request_id, not_before,
-                                        deadline, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, ?))
-                    ON CONFLICT (command_key) DO NOTHING
-                    RETURNING id
-                    """,
-                arguments: [
-                    command.commandKey, command.kindName, command.payload, command.saleKey,
-                    command.paymentRequestId, command.notBefore, command.deadline, command.createdAt, now,
-                ])
+            let inserted = try Self.insertUnlessKeyTaken {
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        INSERT INTO outbox (command_key, kind, payload, sale_key, payment_request_id, not_before,
+                                            deadline, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, ?))
+                        ON CONFLICT (command_key) DO NOTHING
+                        RETURNING id
+                        """,
+                    arguments: [
+                        command.commandKey, command.kindName, command.payload, command.saleKey,
+                        command.paymentRequestId, command.notBefore, command.deadline, command.createdAt, now,
+                    ])
+            }
             if let inserted {
                 try Self.insertAudit(
                     db, at: now, actor: actor, action: "enqueue", outboxID: inserted,

@@ -31,16 +31,21 @@ public struct ReadFailureRule: Sendable {
         -> Decision
     {
         let why = "\(what): \(outcome)"
+        // Paywall unreachable (unavailable, or a transient failure at the transport level):
+        // pause, spend nothing.
+        let unreachable: PaywallProblem?
         switch outcome {
-        case .unavailable(let problem), .transient(_, let problem) where problem.code == .transport:
+        case .unavailable(let problem): unreachable = problem
+        case .transient(_, let problem) where problem.code == .transport: unreachable = problem
+        default: unreachable = nil
+        }
+        if let problem = unreachable {
             return Decision(
                 next: .reschedule(
                     dueAt: configuration.pausedDue(command, now + configuration.breakerBackoff.baseMillis),
                     needsReconcile: command.needsReconcile,
                     lastError: why),
                 counts: false, breaker: .unavailable(reason: "\(problem)"))
-        default:
-            break
         }
         let breaker: BreakerSignal? = outcome.answer != nil ? .reachable : nil
         if case .transient(let retryAfter?, _) = outcome, now - command.createdAt < configuration.maxAgeMillis {

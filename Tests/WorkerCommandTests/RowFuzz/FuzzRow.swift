@@ -62,9 +62,9 @@ enum InsertVerb: String, Sendable, Hashable, CaseIterable {
     case insert
     case onConflictDoNothing = "on_conflict_do_nothing"
     case insertOrIgnore = "insert_or_ignore"
-    /// Deletes the row it conflicts with, without firing delete triggers (SQLite's REPLACE runs
-    /// delete triggers only with recursive_triggers on). Generated only when asked for: see
-    /// ``RowFuzzTests``.
+    /// Would delete the row it conflicts with without firing delete triggers (SQLite's REPLACE
+    /// runs them only with recursive_triggers on); schema 5 refuses or ignores it first (see
+    /// ``RowFuzzTests/oneCommandPerKey(verb:)``).
     case insertOrReplace = "insert_or_replace"
 }
 

@@ -9,8 +9,6 @@ struct FuzzContext: Sendable {
     var saleKeys: [String] = []
     /// Every text key written so far, control sales excluded.
     var keys: [String] = []
-    /// Whether to generate `INSERT OR REPLACE` (a known hole: see ``InsertVerb/insertOrReplace``).
-    var allowReplace = false
 
     /// Remembers the row's key, if it is text of a plausible size (a 1 MB key reused and grown
     /// again would ask for 32 GB).
@@ -59,8 +57,7 @@ enum FuzzRows {
     static func row<R: RandomNumberGenerator>(_ r: inout R, _ context: FuzzContext) -> FuzzRow {
         var row = FuzzRow()
         row.verb = r.weighted(
-            [(0.86, InsertVerb.insert), (0.07, .onConflictDoNothing), (0.07, .insertOrIgnore)]
-                + (context.allowReplace ? [(0.05, .insertOrReplace)] : []))
+            [(0.81, InsertVerb.insert), (0.07, .onConflictDoNothing), (0.07, .insertOrIgnore), (0.05, .insertOrReplace)])
         let kind = r.weighted(kinds)
         let role = kind.hasSuffix("_sale") ? "sale" : (kind.contains("cancel") || kind.contains("rollback")) ? "follow_up" : "standalone"
         var key = guid(&r)
