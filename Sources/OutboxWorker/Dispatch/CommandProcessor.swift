@@ -23,10 +23,18 @@ struct CommandProcessor: Sendable {
         let decision: PlanDecision
         do {
             let context = try worker.store.planningContext(for: command)
-            decision = planner.plan(
+            let planned = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
                     owner: owner))
+            // The command's phase bounds what may happen to it (CommandPhase): a decision it
+            // forbids is not carried out.
+            decision = CommandPhase.guarded(planned, for: command)
+            if decision != planned {
+                logger.critical(
+                    "The planner chose what the command's phase forbids; ending it dead for an operator",
+                    metadata: ["outbox.decision": "\(planned.name)", "outbox.phase": "\(CommandPhase(command).name)"])
+            }
         } catch {
             logger.error("Could not read the command's context; giving it back", metadata: ["outbox.error": "\(error)"])
             _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)

@@ -54,7 +54,7 @@ public struct CommandPlanner: Sendable {
     /// Sales reconcile through the payment list (``SaleReconciliation``). Nil: plan as usual.
     func unknownOutcome(_ input: PlanInput, kind: CommandKind) -> PlanDecision? {
         let command = input.command
-        guard command.needsReconcile else { return nil }
+        guard case .outcomeUnknown = CommandPhase(command) else { return nil }
         switch kind.unknownOutcomeResolution {
         case .paymentList, .inquiry:
             return nil
@@ -82,8 +82,8 @@ public struct CommandPlanner: Sendable {
     func gates(_ input: PlanInput) -> PlanDecision? {
         let command = input.command
         // A command that may already be at Paywall is never "expired": that would hide a
-        // payment that happened. Only commands that certainly never arrived expire.
-        if !command.needsReconcile, let deadline = configuration.deadline(of: command), input.now > deadline {
+        // payment that happened. Only commands that certainly never arrived (phase to send) expire.
+        if CommandPhase(command) == .toSend, let deadline = configuration.deadline(of: command), input.now > deadline {
             return .finish(
                 InboxOutcome(
                     .expired, reason: "deadline_passed",
@@ -122,10 +122,13 @@ public struct CommandPlanner: Sendable {
             if takeable.count < revokers.count {
                 return .wait(until: input.now + Self.shortWaitMillis, reason: "waiting: revocation in progress")
             }
-            return .revokeLocally(others: takeable.map(\.id))
+            // A follow-up that may itself have reached Paywall (it cannot have, with its sale
+            // never sent, but its row says so) is not ended with the sale: it resolves its own
+            // outcome and then finds the sale revoked.
+            return .revokeLocally(others: takeable.filter { CommandPhase($0) == .toSend }.map(\.id))
         }
         if let gate = gates(input) { return gate }
-        return sale.needsReconcile ? .reconcileSale : .send(paymentRequestId: nil)
+        return CommandPhase(sale) == .toSend ? .send(paymentRequestId: nil) : .reconcileSale
     }
 
     func revokesSale(_ command: OutboxCommand) -> Bool {
@@ -164,7 +167,13 @@ public struct CommandPlanner: Sendable {
         }
         switch sale.state {
         case .pending where Self.neverSent(sale):
-            return .decided(.revokeLocally(others: [sale.id]))
+            // Revoking the sale ends this command `revoked` too: only while it is itself unsent.
+            // Otherwise the sale's own task revokes it (this command is among its revokers).
+            if CommandPhase(command) == .toSend { return .decided(.revokeLocally(others: [sale.id])) }
+            return .decided(
+                .wait(
+                    until: max(input.now + 2 * Self.shortWaitMillis, sale.dueAt),
+                    reason: "waiting: sale \(sale.commandKey) to be revoked by its own task"))
         case .pending, .inFlight:
             // Twice the sale's own short wait, so a sale and its follow-up held by two workers
             // do not keep missing each other: the sale is looked at again first.
