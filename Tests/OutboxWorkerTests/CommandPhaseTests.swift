@@ -26,7 +26,7 @@ struct CommandPhaseTests {
     static let inquire = PlanDecision.inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0)
     static let wait = PlanDecision.wait(until: t0, reason: "waiting: test")
     static let revoke = PlanDecision.revokeLocally(others: [2])
-    static func finish(_ outcome: FinalOutcome) -> PlanDecision { .finish(InboxOutcome(outcome, reason: "test")) }
+    static func finish(_ outcome: FinalOutcome) -> PlanDecision { .finish(InboxOutcome(outcome)) }
 
     /// (phase, kind, decision, permitted). Every money rule of the phase table is one row.
     static let table: [(CommandPhase, CommandKind, PlanDecision, Bool)] = [

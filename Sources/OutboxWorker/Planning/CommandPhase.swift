@@ -74,7 +74,7 @@ public enum CommandPhase: Sendable, Hashable {
     }
 
     /// The inbox reason of a command whose planned decision its phase forbids.
-    public static let violationReason = "lifecycle_violation"
+    public static let violationReason = InboxReason.lifecycleViolation
 
     /// `decision` when the phase of `command` permits it; otherwise the command ends `dead` with
     /// reason ``violationReason`` and nothing is executed (a planner defect must never send,

@@ -24,7 +24,7 @@ public struct CommandPlanner: Sendable {
         let command = input.command
         if let unreadable = UnreadableRowRule.decide(command) { return unreadable }
         guard let kind = command.kind else {
-            return .finish(InboxOutcome(.failed, reason: "validation", message: "unknown kind \(command.kindName)"))
+            return .finish(InboxOutcome(.failed, reason: .validation, message: "unknown kind \(command.kindName)"))
         }
         if let unresolved = unknownOutcome(input, kind: kind) { return unresolved }
         switch kind.role {
@@ -61,14 +61,14 @@ public struct CommandPlanner: Sendable {
         case .none:
             return .finish(
                 InboxOutcome(
-                    .dead, reason: "outcome_unknown",
+                    .dead, reason: .outcomeUnknown,
                     message: "an earlier send may have reached Paywall, which does not deduplicate \(kind.rawValue): "
                         + "not resent; check at Paywall before queuing it again"))
         case .alreadyDoneAnswer:
             if let deadline = configuration.deadline(of: command), input.now > deadline {
                 return .finish(
                     InboxOutcome(
-                        .dead, reason: "outcome_unknown",
+                        .dead, reason: .outcomeUnknown,
                         message: "an earlier send may have reached Paywall and its deadline (\(isoTime(deadline))) has "
                             + "passed: not resent late; check at Paywall"))
             }
@@ -86,7 +86,7 @@ public struct CommandPlanner: Sendable {
         if CommandPhase(command) == .toSend, let deadline = configuration.deadline(of: command), input.now > deadline {
             return .finish(
                 InboxOutcome(
-                    .expired, reason: "deadline_passed",
+                    .expired, reason: .deadlinePassed,
                     message: "not delivered before its deadline (\(isoTime(deadline))); never sent"))
         }
         if let notBefore = command.notBefore, input.now < notBefore {
@@ -159,7 +159,7 @@ public struct CommandPlanner: Sendable {
             return .decided(
                 .finish(
                     InboxOutcome(
-                        .failed, reason: "sale_not_found",
+                        .failed, reason: .saleNotFound,
                         message: "no sale with MerchantUniqueCode \(command.saleKey ?? "?") in this outbox")))
         }
         if let paymentRequestId = sale.paywallPaymentRequestId {
@@ -185,13 +185,13 @@ public struct CommandPlanner: Sendable {
             return .decided(
                 .finish(
                     InboxOutcome(
-                        .failed, reason: "sale_dead",
+                        .failed, reason: .saleDead,
                         message: "the sale ended dead; whether Paywall has it is unconfirmed: inspect it before acting")))
         case .failed, .expired, .revoked, .discarded, .succeeded:
             return .decided(
                 .finish(
                     InboxOutcome(
-                        .failed, reason: "nothing_to_\(verb)",
+                        .failed, reason: verb == "cancel" ? .nothingToCancel : .nothingToRollBack,
                         message: "the sale ended \(sale.state.rawValue) without a payment: nothing to \(verb.replacingOccurrences(of: "_", with: " "))")))
         }
     }
@@ -247,7 +247,7 @@ public struct CommandPlanner: Sendable {
                 // The cancel it would revoke never took effect: there is nothing to roll back.
                 return .finish(
                     InboxOutcome(
-                        .failed, reason: "nothing_to_roll_back",
+                        .failed, reason: .nothingToRollBack,
                         message: "the cancel it revokes (#\(revoked.id)) ended \(revoked.state.rawValue) without taking effect"))
             }
             if let revoked, !revoked.state.isFinal {
