@@ -1,4 +1,5 @@
 import OutboxModel
+import Synchronization
 import Testing
 
 @testable import OutboxWorker
@@ -46,7 +47,14 @@ import Testing
     @Test func aFailureWhileRampingPausesWithTheFailuresCounted() {
         var b = breaker()
         b.record(.unavailable(reason: "x"), now: t0, jitter: 0)
-        b.record(.unavailable(reason: "x"), now: t0 + 1, jitter: 0)
+        // Its probe fails too: two failures.
+        guard case .none(let probeAt) = b.allowance(now: t0) else {
+            Issue.record("not paused")
+            return
+        }
+        #expect(b.allowance(now: probeAt) == .probe)
+        b.probeStarted()
+        b.record(.unavailable(reason: "x"), now: probeAt, jitter: 0)
         b.record(.reachable, now: t0 + 100_000, jitter: 0)
         b.record(.unavailable(reason: "y"), now: t0 + 100_001, jitter: 0)
         guard case .open(let until, _, _, let failures) = b.state else {
@@ -99,5 +107,23 @@ import Testing
         #expect(adopted)
         b.resumeAdopted()
         #expect(b.allowance(now: t0 + 1) == .limited(CircuitBreaker.Ramp().inFlight))
+    }
+
+    /// An operator sees a pause once, however many in-flight sends fail with it, and its end.
+    @Test func aPauseIsAnnouncedOnceAndItsEndToo() {
+        let told = Mutex<[DispatchState.Announcement]>([])
+        let state = DispatchState(breaker: breaker(), announcer: { a in told.withLock { $0.append(a) } })
+        for offset in 0..<8 { state.record(.unavailable(reason: "connection closed"), now: t0 + Int64(offset)) }
+        state.record(nil, now: t0 + 10)
+        state.record(.reachable, now: t0 + 5_000)
+        state.record(.reachable, now: t0 + 5_001)
+        let announcements = told.withLock { $0 }
+        #expect(announcements.count == 2, "\(announcements)")
+        guard case .paused(let reason, _) = announcements.first else {
+            Issue.record("no pause announced: \(announcements)")
+            return
+        }
+        #expect(reason == "connection closed")
+        #expect(announcements.last == .resumed)
     }
 }

@@ -193,10 +193,33 @@ struct CircuitBreakerTests {
         #expect(breaker.view == .closed)
     }
 
-    @Test("the pause grows to its cap and no further")
+    @Test("each failed probe doubles the pause, up to its cap and no further")
     func capped() {
         var breaker = CircuitBreaker(backoff: Backoff(baseMillis: 1_000, factor: 2, capMillis: 8_000))
-        for _ in 0..<10 { breaker.record(.unavailable(reason: "x"), now: t0, jitter: 1) }
-        #expect(breaker.allowance(now: t0) == .none(until: t0 + 8_000))
+        var now = t0
+        breaker.record(.unavailable(reason: "x"), now: now, jitter: 1)
+        var pauses: [Int64] = []
+        for _ in 0..<6 {
+            guard case .none(let until) = breaker.allowance(now: now) else {
+                Issue.record("expected a pause")
+                return
+            }
+            pauses.append(until - now)
+            now = until
+            #expect(breaker.allowance(now: now) == .probe)
+            breaker.probeStarted()
+            breaker.record(.unavailable(reason: "x"), now: now, jitter: 1)
+        }
+        #expect(pauses == [1_000, 2_000, 4_000, 8_000, 8_000, 8_000])
+    }
+
+    @Test("failures of the sends already in flight when the pause began do not lengthen it")
+    func inFlightFailuresAreOneOutage() {
+        var breaker = CircuitBreaker(backoff: Backoff(baseMillis: 1_000, factor: 2, capMillis: 60_000))
+        breaker.record(.unavailable(reason: "connection closed"), now: t0, jitter: 1)
+        // Seven more of the eight sends in flight fail a moment later.
+        for offset in 1...7 { breaker.record(.unavailable(reason: "connection closed"), now: t0 + Int64(offset), jitter: 1) }
+        #expect(breaker.allowance(now: t0 + 10) == .none(until: t0 + 1_000), "the first probe stays 1 s out")
+        #expect(breaker.allowance(now: t0 + 1_000) == .probe)
     }
 }

@@ -126,6 +126,11 @@ public struct CircuitBreaker: Sendable, Hashable {
                 state = remaining > 1 ? .ramping(remaining: remaining - 1, failures: failures) : .closed
             }
         case .unavailable(let reason):
+            // Already paused: this failure is one of the sends that were in flight when the
+            // pause began (none starts while it lasts), so the same outage: its probe time
+            // stands. Only a failed probe (half-open) lengthens the pause. (Counting each of
+            // eight in-flight failures as a failed probe pushed the first probe ~50 s out.)
+            if case .open = state { return }
             let (since, failures): (EpochMillis, Int) =
                 switch state {
                 case .closed: (now, 0)

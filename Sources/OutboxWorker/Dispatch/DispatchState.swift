@@ -28,13 +28,29 @@ final class DispatchState: Sendable {
         case resumed(answeredAt: EpochMillis)
     }
 
+    /// A change of dispatch an operator should see in the log (called outside the lock).
+    enum Announcement: Sendable, Hashable {
+        /// This worker's own failure paused dispatch.
+        case paused(reason: String, probeAt: EpochMillis)
+        /// Another worker's published pause paused it.
+        case adopted(reason: String, probeAt: EpochMillis)
+        /// Paywall answered again (this worker's probe, or the publishing worker's).
+        case resumed
+    }
+
     let value: Mutex<Value>
     /// Where breaker changes go (the database, for the other workers); called outside the lock.
     let publisher: @Sendable (PausePublication) -> Void
+    /// Where pauses and resumptions are told (the log); called outside the lock.
+    let announcer: @Sendable (Announcement) -> Void
 
-    init(breaker: CircuitBreaker, publisher: @escaping @Sendable (PausePublication) -> Void = { _ in }) {
+    init(
+        breaker: CircuitBreaker, publisher: @escaping @Sendable (PausePublication) -> Void = { _ in },
+        announcer: @escaping @Sendable (Announcement) -> Void = { _ in }
+    ) {
         value = Mutex(Value(breaker: breaker))
         self.publisher = publisher
+        self.announcer = announcer
     }
 
     var breakerView: BreakerView { value.withLock { $0.breaker.view } }
@@ -56,7 +72,7 @@ final class DispatchState: Sendable {
             if fresh { return }
         }
         let shared = try store.sharedDispatch(now: now)
-        value.withLock {
+        let announcement: Announcement? = value.withLock {
             $0.holdsReadAt = now
             for (name, until) in shared.holds {
                 if let credentials = CredentialKind(rawValue: name) {
@@ -66,12 +82,20 @@ final class DispatchState: Sendable {
             if let pause = shared.pause {
                 let adopted = $0.breaker.adopt(
                     .init(reason: pause.reason, since: pause.since, probeAt: pause.probeAt), now: now)
-                if adopted { $0.pauseAdopted = true }
+                if adopted {
+                    $0.pauseAdopted = true
+                    if case .open(let until, _, _, _) = $0.breaker.state {
+                        return .adopted(reason: pause.reason, probeAt: until)
+                    }
+                }
             } else if $0.pauseAdopted {
                 $0.pauseAdopted = false
                 $0.breaker.resumeAdopted()
+                return .resumed
             }
+            return nil
         }
+        if let announcement { announcer(announcement) }
     }
 
     /// Extends the hold on `credentials` to `until` (never shortens it).
@@ -82,7 +106,14 @@ final class DispatchState: Sendable {
     /// Applies what an outcome said about Paywall, and hands what the other workers should
     /// learn of it (a pause, its end) to the publisher.
     func record(_ signal: BreakerSignal?, now: EpochMillis) {
-        if let publication = change(signal, now: now) { publisher(publication) }
+        let wasPaused = value.withLock { $0.breaker.isPaused }
+        guard let publication = change(signal, now: now) else { return }
+        publisher(publication)
+        switch publication {
+        case .paused(let pause, _) where !wasPaused: announcer(.paused(reason: pause.reason, probeAt: pause.probeAt))
+        case .resumed: announcer(.resumed)
+        case .paused: break
+        }
     }
 
     /// The breaker change itself (under the lock), and what it means for the other workers.
@@ -120,6 +151,22 @@ final class DispatchState: Sendable {
             }
         } catch {
             logger.error("Could not share the dispatch pause with other workers", metadata: ["outbox.error": "\(error)"])
+        }
+    }
+
+    /// Logs a pause or its end at notice level: a pause is something an operator must see.
+    static func announce(_ announcement: Announcement, logger: Logger) {
+        switch announcement {
+        case .paused(let reason, let probeAt):
+            logger.notice(
+                "Dispatch paused: Paywall cannot be used; no new sends until a probe gets an answer",
+                metadata: ["outbox.pause.reason": "\(reason)", "outbox.pause.probe_at": "\(isoTime(probeAt))"])
+        case .adopted(let reason, let probeAt):
+            logger.notice(
+                "Dispatch paused: another worker on this database found Paywall unusable",
+                metadata: ["outbox.pause.reason": "\(reason)", "outbox.pause.probe_at": "\(isoTime(probeAt))"])
+        case .resumed:
+            logger.notice("Dispatch resumed: Paywall answers again")
         }
     }
 }

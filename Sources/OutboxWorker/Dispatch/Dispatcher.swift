@@ -23,7 +23,8 @@ struct Dispatcher {
         let logger = worker.logger
         let state = DispatchState(
             breaker: CircuitBreaker(backoff: configuration.breakerBackoff),
-            publisher: { DispatchState.publish($0, to: store, worker: owner, logger: logger) })
+            publisher: { DispatchState.publish($0, to: store, worker: owner, logger: logger) },
+            announcer: { DispatchState.announce($0, logger: logger) })
         let processor = CommandProcessor(worker: worker, state: state)
         let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         let watcher = ChangeWatcher(databasePath: configuration.store.path)
