@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OutboxModel
 import OutboxStore
 import OutboxWorker
 import PaywallClient
@@ -150,6 +151,7 @@ struct WorkerRunner {
                 "outbox.worker": .string(settings.configuration.workerID),
                 "config.db": .string(settings.configuration.store.path),
                 "process.pid": "\(ProcessInfo.processInfo.processIdentifier)",
+                "process.version": .string(OutboxVersion.current),
             ])
         let logger = self.logger
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Result<Void, any Error>?.self) { tasks in
