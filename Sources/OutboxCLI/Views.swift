@@ -248,6 +248,8 @@ public struct ActionJSON: Codable, Sendable, Hashable {
     public var inserted: Bool?
     public var purge: PurgeResultJSON?
     public var migration: MigrationJSON?
+    /// A retry or discard by filter.
+    public var bulk: BulkResultJSON?
 
     public init(action: String, done: Bool) {
         self.action = action
@@ -270,4 +272,22 @@ public struct MigrationJSON: Codable, Sendable, Hashable {
     public var to: Int
     public var applied: [Int]
     public var dry_run: Bool
+}
+
+/// `outbox retry` / `outbox discard` by filter, `--json`.
+public struct BulkResultJSON: Codable, Sendable, Hashable {
+    public struct Entry: Codable, Sendable, Hashable {
+        public var id: Int64
+        public var reason: String
+    }
+    public var dry_run: Bool
+    /// Commands the filters matched and the repair would act on.
+    public var matched: Int
+    /// With --dry-run: the matched ids; otherwise the ids repaired.
+    public var ids: [Int64]
+    /// Discard: matched by the filters but left alone because they may have reached Paywall or
+    /// a worker holds them.
+    public var left_alone: [Entry]
+    /// Changed by a worker between the selection and the repair, and so not repaired.
+    public var skipped: [Entry]
 }
