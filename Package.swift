@@ -159,6 +159,8 @@ let package = Package(
                 "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel", "OutboxTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The planner against its phase table on random commands (CommandPhaseTests).
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         // The `worker` executable: configuration loading (library side) and the built binary end to end.

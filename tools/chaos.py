@@ -1217,8 +1217,11 @@ def main() -> int:
                  sale_counts, approvals, wall)
         report, timeline, info = analyse(producer, requests, payments, sale_counts, approvals, db, cfg, windows,
                                          end_ms, request_log.gaps)
-        return summarise(report, timeline, info, producer, workers, requests, cfg, rates, seconds, commands, args,
-                         wall, request_log, tmp)
+        status = summarise(report, timeline, info, producer, workers, requests, cfg, rates, seconds, commands, args,
+                           wall, request_log, tmp)
+        if status != 0:
+            args.keep = True  # a failed run keeps its database, worker logs and simulator dumps
+        return status
     except Exception as error:
         print(f"chaos: the run failed: {error!r} (temp dir {tmp})", file=sys.stderr)
         args.keep = True
@@ -1374,7 +1377,7 @@ def summarise(report, timeline, info, producer, workers, requests, cfg, rates, s
                     p(timeline(key))
                 shown += 1
             if len(real) > 2:
-                where = os.path.join(tmp, "violations.txt") if args.keep else "rerun with --keep for violations.txt"
+                where = os.path.join(tmp, "violations.txt")  # kept: a failed run keeps its directory
                 p(f"  ... and {len(real) - shown} more ({where})")
     text = "\n".join(out)
     print(text)

@@ -332,7 +332,7 @@ public enum Render {
             inbox: detail.inbox.map { row in
                 InboxJSON(
                     id: row.id, generation: row.generation, event: row.event, outcome: row.outcome?.outcome.rawValue,
-                    reason: row.outcome?.reason, error_code: row.outcome?.errorCode, message: row.outcome?.message,
+                    reason: row.outcome?.reason?.rawValue, error_code: row.outcome?.errorCode, message: row.outcome?.message,
                     client_message: row.outcome?.clientMessage, payment_request_id: row.outcome?.paymentRequestId,
                     payment_request_activity_id: row.outcome?.paymentRequestActivityId,
                     terminal_pair_id: row.outcome?.terminalPairId, payment_status_id: row.outcome?.paymentStatusId,

@@ -15,7 +15,7 @@ public struct WorkerReport: Sendable, Hashable {
     /// How it ended.
     public var outcome: FinalOutcome
     /// Why, in a word.
-    public var reason: String?
+    public var reason: InboxReason?
     /// The PaymentRequestId, when known.
     public var paymentRequestId: String?
     /// Paywall's message or the worker's explanation.

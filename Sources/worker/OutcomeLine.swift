@@ -26,7 +26,7 @@ enum OutcomeLine {
             line += "  status \(PaymentStatus.describe(status))"
         }
         if report.outcome != .succeeded {
-            let why = [report.reason, report.message].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            let why = [report.reason?.rawValue, report.message].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             if !why.isEmpty { line += "  \(why.replacingOccurrences(of: "\n", with: " "))" }
         }
         return line

@@ -59,10 +59,10 @@ struct BulkRepairTests {
     @Test("retry by filter: dry run counts; sales need an explicit --deadline; each retry audited")
     func retry() async throws {
         let deadSale = try Sample.deadSale(store, now: now).id  // attempts_exhausted, last send unknown
-        let expiredPair = try make(Self.pairRequest(), finish: InboxOutcome(.expired, reason: "deadline_passed", message: "too late"))
+        let expiredPair = try make(Self.pairRequest(), finish: InboxOutcome(.expired, reason: .deadlinePassed, message: "too late"))
         let deadPair = try make(
             Self.pairRequest(), attempts: ["transient"],
-            finish: InboxOutcome(.dead, reason: "attempts_exhausted", message: "HTTP 503"))
+            finish: InboxOutcome(.dead, reason: .attemptsExhausted, message: "HTTP 503"))
         let pending = try store.enqueue(Sample.sale()).id
 
         // Dry run: the count and the list, a note that sales need --deadline; nothing changes.

@@ -160,7 +160,7 @@ struct SendMarkTests {
             worker: "a", now: 1_002)
         let revoke = CommandUpdate(
             commandID: sale, precondition: .neverSent,
-            next: .finish(InboxOutcome(.revoked, reason: "revoked_locally")))
+            next: .finish(InboxOutcome(.revoked, reason: .revokedLocally)))
         #expect(try store.record([revoke], worker: "b", now: 1_003) == false)
         #expect(try store.command(id: sale)?.state == .pending)
     }

@@ -47,7 +47,7 @@ struct ExamplesTests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.split(separator: "\n").count == 1 && first.stdout.contains(#""outcome": "succeeded""#))
         try store.record(
-            [CommandUpdate(commandID: cancel.id, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.failed, reason: "x")))],
+            [CommandUpdate(commandID: cancel.id, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.failed, reason: .rejected)))],
             worker: "w", now: 2)
         let second = try run("/usr/bin/env", ["python3", consumer, database.path, cursorFile])
         #expect(second.stdout.split(separator: "\n").count == 1 && second.stdout.contains(#""outcome": "failed""#))

@@ -65,7 +65,7 @@ struct QueryTests {
         let ids = try (0..<4).map { _ in try store.enqueue(Sample.sale()).id }
         _ = try store.claim(owner: "w1", now: 0, limit: 2, leaseMillis: 5_000)
         try store.record(
-            [CommandUpdate(commandID: ids[0], precondition: .leasedBy("w1"), next: .finish(InboxOutcome(.dead, reason: "attempts_exhausted")))],
+            [CommandUpdate(commandID: ids[0], precondition: .leasedBy("w1"), next: .finish(InboxOutcome(.dead, reason: .attemptsExhausted)))],
             worker: "w1", now: 1_000)
         try store.record(
             [CommandUpdate(commandID: ids[1], precondition: .leasedBy("w1"), next: .reschedule(dueAt: 9_000, needsReconcile: true, lastError: "timeout"))],

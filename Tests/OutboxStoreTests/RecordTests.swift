@@ -65,8 +65,8 @@ struct RecordTests {
         }
         #expect(try store.claim(owner: "w", now: 0, limit: 5, leaseMillis: 1_000).map(\.id) == [rollbackID])
         let revoke = [
-            CommandUpdate(commandID: saleID, precondition: .pendingUnleased, next: .finish(InboxOutcome(.revoked, reason: "revoked_locally"))),
-            CommandUpdate(commandID: rollbackID, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.revoked, reason: "revoked_locally"))),
+            CommandUpdate(commandID: saleID, precondition: .pendingUnleased, next: .finish(InboxOutcome(.revoked, reason: .revokedLocally))),
+            CommandUpdate(commandID: rollbackID, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.revoked, reason: .revokedLocally))),
         ]
         // Meanwhile another worker claims the sale: the revocation must not apply.
         _ = try store.pool.write {

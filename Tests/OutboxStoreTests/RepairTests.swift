@@ -16,7 +16,7 @@ private func finish(
         let last = index == attempts.count - 1
         let next: CommandUpdate.Next =
             last
-            ? .finish(InboxOutcome(outcome, reason: "attempts_exhausted"))
+            ? .finish(InboxOutcome(outcome, reason: .attemptsExhausted))
             : .reschedule(dueAt: now, needsReconcile: attempt == "unknown", lastError: attempt)
         #expect(
             try store.record(
@@ -127,7 +127,7 @@ struct RepairTests {
         #expect(command.state == .discarded && command.finishedAt == 7_000)
         let inbox = try store.inbox(after: 0)
         #expect(inbox.count == 1 && inbox[0].id == result.inboxID)
-        #expect(inbox[0].outcome?.outcome == .discarded && inbox[0].outcome?.reason == "operator")
+        #expect(inbox[0].outcome?.outcome == .discarded && inbox[0].outcome?.reason == .operator)
         #expect(inbox[0].outcome?.message == "discarded by operator" && inbox[0].commandKey == sale.commandKey)
         let audit = try #require(try auditRows(store).first)
         #expect(audit.action == "discard" && audit.outboxID == id && audit.detail?.contains("duplicate") == true)

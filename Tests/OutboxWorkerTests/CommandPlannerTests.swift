@@ -38,7 +38,7 @@ struct CommandPlannerTests {
                 Issue.record("expected expiry, got \(decision)")
                 return
             }
-            #expect(outcome.outcome == .expired && outcome.reason == "deadline_passed")
+            #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed)
         } else {
             #expect(decision == .send(paymentRequestId: nil))
         }
@@ -148,7 +148,7 @@ struct CommandPlannerTests {
             Issue.record("expected finish, got \(decision)")
             return
         }
-        #expect(outcome.outcome == .failed && outcome.reason == "nothing_to_cancel")
+        #expect(outcome.outcome == .failed && outcome.reason == .nothingToCancel)
     }
 
     @Test("a cancel of a dead sale is not told 'nothing to cancel': the sale's fate is unconfirmed")
@@ -158,7 +158,7 @@ struct CommandPlannerTests {
             Issue.record("expected finish")
             return
         }
-        #expect(outcome.reason == "sale_dead")
+        #expect(outcome.reason == .saleDead)
     }
 
     @Test("a cancel whose sale is not in the outbox waits a while, then fails clearly")
@@ -172,7 +172,7 @@ struct CommandPlannerTests {
             Issue.record("expected finish")
             return
         }
-        #expect(outcome.reason == "sale_not_found")
+        #expect(outcome.reason == .saleNotFound)
     }
 
     // MARK: Sale rollbacks
@@ -309,7 +309,7 @@ struct UnreadableRowRuleTests {
             Issue.record("expected a finish, got \(String(describing: decision))")
             return
         }
-        #expect(outcome.outcome == expected && outcome.reason == "unreadable_row")
+        #expect(outcome.outcome == expected && outcome.reason == .unreadableRow)
         for column in columns { #expect(outcome.message?.contains(column) == true) }
     }
 
@@ -323,7 +323,7 @@ struct UnreadableRowRuleTests {
             Issue.record("expected a finish, got \(decision)")
             return
         }
-        #expect(outcome.reason == "unreadable_row")
+        #expect(outcome.reason == .unreadableRow)
     }
 }
 
@@ -360,7 +360,7 @@ struct CancelRollbackNothingTests {
             Issue.record("expected a finish, got \(decision)")
             return
         }
-        #expect(outcome.outcome == .failed && outcome.reason == "nothing_to_roll_back")
+        #expect(outcome.outcome == .failed && outcome.reason == .nothingToRollBack)
     }
 
     @Test("a row whose reconcile mark is unreadable counts as possibly sent")

@@ -72,7 +72,7 @@ struct InvalidPayloadWorkerTests {
         for (name, _, key, _, _, says) in commands {
             let row = try #require(outcomes.first { $0.commandKey == key }, "\(name): no outcome")
             let outcome = try #require(row.outcome)
-            #expect(outcome.outcome == .failed && outcome.reason == "validation", "\(name): \(outcome)")
+            #expect(outcome.outcome == .failed && outcome.reason == .validation, "\(name): \(outcome)")
             #expect(outcome.message?.hasPrefix(says) == true, "\(name): \(outcome.message ?? "no message")")
             let detail = try #require(try run.store.detail(id: row.outboxID))
             #expect(!detail.command.needsReconcile, "\(name): marked as possibly sent")
@@ -94,7 +94,7 @@ struct InvalidPayloadWorkerTests {
         try await run.run { try run.store.inbox(after: 0).filter { $0.event == "outcome" }.count == 2 }
         let outcomes = try run.store.inbox(after: 0).filter { $0.event == "outcome" }
         #expect(outcomes.first { $0.commandKey == key }?.outcome?.outcome == .succeeded)
-        #expect(outcomes.first { $0.commandKey == invalid }?.outcome?.reason == "validation")
+        #expect(outcomes.first { $0.commandKey == invalid }?.outcome?.reason == .validation)
         let sent = run.paywall.received.filter { $0.path.hasSuffix("/sale") }
         #expect(sent.count == 1 && sent.allSatisfy { $0.body.contains(#""NewPaywallField":{"x":1}"#) && $0.body.contains(key) })
     }

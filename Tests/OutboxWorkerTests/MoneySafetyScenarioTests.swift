@@ -127,7 +127,7 @@ struct MoneySafetyScenarioTests {
             "/payment/list", Array(repeating: ScriptedPaywall.status(503, retryAfter: 1), count: 4), then: ScriptedPaywall.emptyList)
         try await run.run { try run.outcome() != nil }
         let outcome = try #require(try run.outcome())
-        #expect(outcome.outcome == .expired && outcome.reason == "deadline_passed", "\(outcome)")
+        #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed, "\(outcome)")
         let sales = run.paywall.received.filter { $0.path.hasSuffix("/sale") }
         #expect(sales.count == 1 && sales.allSatisfy { $0.at <= deadline }, "a sale was sent after its deadline")
     }
@@ -160,7 +160,7 @@ struct MoneySafetyScenarioTests {
                 #"{"Result":{"Items":[{"Id":"\#(paymentID)","MerchantUniqueCode":"\#(key)","Amount":10.00,"PaymentStatusId":4}],"Pagination":{"CurrentPage":0,"PageCount":1,"PageSize":100,"TotalCount":1}},"ErrorCode":0,"Succeeded":true,"Failed":false}"#))
         try await run.run { try run.outcome() != nil }
         let outcome = try #require(try run.outcome())
-        #expect(outcome.outcome == .failed && outcome.reason == "merchant_unique_code_conflict", "\(outcome)")
+        #expect(outcome.outcome == .failed && outcome.reason == .merchantUniqueCodeConflict, "\(outcome)")
         #expect(outcome.paymentRequestId == paymentID && outcome.message?.contains("Amount 99.00 ≠ 10.00") == true)
         #expect(try run.store.find(reference: key).first?.paywallPaymentRequestId == nil)
         #expect(run.paywall.count("/sale") == 1, "a duplicate-code answer is never followed by a resend")
@@ -175,7 +175,7 @@ struct MoneySafetyScenarioTests {
         run.paywall.script("/payment/list", [], then: ScriptedPaywall.emptyList)  // the pause's probe
         try await run.run { try run.outcome() != nil }
         let outcome = try #require(try run.outcome())
-        #expect(outcome.outcome == .dead && outcome.reason == "outcome_unknown", "\(outcome)")
+        #expect(outcome.outcome == .dead && outcome.reason == .outcomeUnknown, "\(outcome)")
         #expect(run.paywall.count("/pair/async/request") == 1)
     }
 
@@ -222,7 +222,7 @@ struct MoneySafetyScenarioTests {
         run.paywall.script("/payment/activities", [], then: ScriptedPaywall.refused("Payment.Request.RequestNotFound"))
         try await run.run { try run.outcome() != nil }
         let outcome = try #require(try run.outcome())
-        #expect(outcome.outcome == .failed && outcome.reason == "payment_not_found", "\(outcome)")
+        #expect(outcome.outcome == .failed && outcome.reason == .paymentNotFound, "\(outcome)")
         #expect(run.paywall.received.count <= 2)
     }
 }

@@ -56,7 +56,7 @@ struct OutcomeInterpreterTests {
                 Issue.record("expected finish")
                 continue
             }
-            #expect(outcome.outcome == .succeeded && outcome.reason == "already_done:\(reason.rawValue)")
+            #expect(outcome.outcome == .succeeded && outcome.reason == .alreadyDone(reason.rawValue) && outcome.reason?.rawValue == "already_done:\(reason.rawValue)")
         }
     }
 
@@ -90,12 +90,12 @@ struct OutcomeInterpreterTests {
             Issue.record("expected dead after max attempts")
             return
         }
-        #expect(byAttempts.outcome == .dead && byAttempts.reason == "attempts_exhausted")
+        #expect(byAttempts.outcome == .dead && byAttempts.reason == .attemptsExhausted)
         guard case .finish(let byAge) = interpret(.transient(retryAfter: nil, throttled), command(1, .marketplaceApprove), now: t0 + 3_600_000).update.next else {
             Issue.record("expected dead at max age")
             return
         }
-        #expect(byAge.reason == "too_old")
+        #expect(byAge.reason == .tooOld)
     }
 
     @Test("connectivity and credential failures pause dispatch and spend no attempt")
@@ -124,7 +124,7 @@ struct OutcomeInterpreterTests {
             Issue.record("expected dead")
             return
         }
-        #expect(outcome.outcome == .dead && outcome.reason == "outcome_unknown")
+        #expect(outcome.outcome == .dead && outcome.reason == .outcomeUnknown)
     }
 
     @Test("a rejection fails the command with Paywall's words verbatim; a rollback refusal is 'not revocable'")
@@ -134,13 +134,13 @@ struct OutcomeInterpreterTests {
             Issue.record("expected finish")
             return
         }
-        #expect(outcome.outcome == .failed && outcome.reason == "rejected")
+        #expect(outcome.outcome == .failed && outcome.reason == .rejected)
         #expect(outcome.errorCode == 57 && outcome.message == "Terminal not paired" && outcome.clientMessage == "TERMINAL_NOT_PAIRED")
         guard case .finish(let rollback) = interpret(.rejected(answer(body)), command(2, .syncSaleRollback, paymentRequestId: paymentID)).update.next else {
             Issue.record("expected finish")
             return
         }
-        #expect(rollback.reason == "not_revocable")
+        #expect(rollback.reason == .notRevocable)
     }
 
     @Test("a refused resend of a sale whose first send is unconfirmed keeps reconciling, then ends 'dead: outcome_unknown', never 'failed'")
@@ -154,7 +154,7 @@ struct OutcomeInterpreterTests {
             Issue.record("expected dead")
             return
         }
-        #expect(outcome.outcome == .dead && outcome.reason == "outcome_unknown")
+        #expect(outcome.outcome == .dead && outcome.reason == .outcomeUnknown)
     }
 
     @Test("a command that fails validation ends failed with the field named and spends no attempt")
@@ -166,7 +166,7 @@ struct OutcomeInterpreterTests {
             Issue.record("expected finish")
             return
         }
-        #expect(outcome.outcome == .failed && outcome.reason == "validation" && outcome.message?.hasPrefix("DisplayCode:") == true)
+        #expect(outcome.outcome == .failed && outcome.reason == .validation && outcome.message?.hasPrefix("DisplayCode:") == true)
     }
 }
 

@@ -61,7 +61,7 @@ struct SaleReconciliationTests {
             Issue.record("expected a finish")
             return
         }
-        #expect(outcome.outcome == .expired && outcome.reason == "deadline_passed")
+        #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed)
     }
 
     @Test("a scan that does not reach back to the first send is no proof")
@@ -85,7 +85,7 @@ struct SaleReconciliationTests {
             Issue.record("expected dead")
             return
         }
-        #expect(outcome.outcome == .dead && outcome.reason == "outcome_unknown")
+        #expect(outcome.outcome == .dead && outcome.reason == .outcomeUnknown)
     }
 
     @Test("a failed lookup spends an attempt and ends dead/outcome_unknown when the budget is spent (item 6)")
@@ -105,7 +105,7 @@ struct SaleReconciliationTests {
             Issue.record("expected dead")
             return
         }
-        #expect(outcome.outcome == .dead && outcome.reason == "outcome_unknown")
+        #expect(outcome.outcome == .dead && outcome.reason == .outcomeUnknown)
         #expect(outcome.message?.contains("1 send(s)") == true)
         var old = Self.sale()
         old.createdAt = t0 - 3_600_000
@@ -128,12 +128,12 @@ struct SaleReconciliationTests {
     @Test(
         "found: succeeded only when the amount is equal as a decimal; any difference is a conflict (item 4)",
         arguments: [
-            ("22.10", "22.1", FinalOutcome.succeeded, "reconciled"),
-            ("22.10", "22.10", .succeeded, "reconciled"),
-            ("99.00", "10.00", .failed, "merchant_unique_code_conflict"),
-            ("22.10", nil, .dead, "outcome_unknown"),
-        ] as [(String, String?, FinalOutcome, String)])
-    func found(queued: String, paywall: String?, expected: FinalOutcome, reason: String) {
+            ("22.10", "22.1", FinalOutcome.succeeded, InboxReason.reconciled),
+            ("22.10", "22.10", .succeeded, .reconciled),
+            ("99.00", "10.00", .failed, .merchantUniqueCodeConflict),
+            ("22.10", nil, .dead, .outcomeUnknown),
+        ] as [(String, String?, FinalOutcome, InboxReason)])
+    func found(queued: String, paywall: String?, expected: FinalOutcome, reason: InboxReason) {
         guard case .finish(let outcome, let id) = decide(Self.sale(amount: queued), .found(Self.info(amount: paywall)), at: t0 + 3_000)
         else {
             Issue.record("expected a finish")
@@ -152,7 +152,7 @@ struct SaleReconciliationTests {
             Issue.record("expected a finish")
             return
         }
-        #expect(outcome.reason == "merchant_unique_code_conflict" && outcome.message?.contains("TerminalId") == true)
+        #expect(outcome.reason == .merchantUniqueCodeConflict && outcome.message?.contains("TerminalId") == true)
         let match = SaleMatch.compare(payload: Self.sale().payload, found: Self.info(amount: "22.1", terminalId: "x"))
         #expect(match.differences.isEmpty && match.amountCompared && match.uncompared.count == 1)
     }
@@ -179,7 +179,7 @@ struct UnknownOutcomeKindTests {
                 Issue.record("expected \(expected), got \(decision)")
                 return
             }
-            #expect(outcome.outcome == expected && outcome.reason == "outcome_unknown")
+            #expect(outcome.outcome == expected && outcome.reason == .outcomeUnknown)
         } else {
             #expect(decision == .send(paymentRequestId: nil))
         }
@@ -199,7 +199,7 @@ struct UnknownOutcomeKindTests {
         var spent = rollback
         spent.attempts = 4
         let dead = rule.decide(command: spent, outcome: busy, what: "payment inquiry", now: t0, jitter: 0.5)
-        #expect(dead.next == .finish(InboxOutcome(.dead, reason: "outcome_unknown", message: "an earlier send may have reached Paywall and it could not be confirmed (payment inquiry: \(busy)): check at Paywall")))
+        #expect(dead.next == .finish(InboxOutcome(.dead, reason: .outcomeUnknown, message: "an earlier send may have reached Paywall and it could not be confirmed (payment inquiry: \(busy)): check at Paywall")))
         let offline = rule.decide(
             command: rollback, outcome: .unavailable(PaywallProblem(code: .transport)), what: "payment inquiry", now: t0, jitter: 0.5)
         #expect(!offline.counts && offline.breaker != nil)

@@ -113,7 +113,7 @@ struct WorkerIntegrationTests {
             try await harness.eventually("rollback decided") { try harness.outcomes().count == 2 }
         }
         let rollback = try harness.outcomes()[1]
-        #expect(rollback.outcome?.outcome == .failed && rollback.outcome?.reason == "not_revocable")
+        #expect(rollback.outcome?.outcome == .failed && rollback.outcome?.reason == .notRevocable)
         #expect(await harness.simulator.receivedRequests().filter { $0.path.hasSuffix("/rollback") }.isEmpty)
     }
 
@@ -164,7 +164,7 @@ struct WorkerIntegrationTests {
             try await harness.eventually("reconciled") { try harness.outcomes().count == 1 }
         }
         let outcome = try #require(try harness.outcomes().first?.outcome)
-        #expect(outcome.outcome == .succeeded && outcome.reason == "reconciled")
+        #expect(outcome.outcome == .succeeded && outcome.reason == .reconciled)
         let count = await harness.simulator.saleRequestCount(merchantUniqueCode: sale)
         #expect(count.received == 1 && count.accepted == 1)
         #expect(outcome.paymentRequestId == (await harness.simulator.payment(merchantUniqueCode: sale))?.paymentRequestId)

@@ -80,7 +80,7 @@ struct WorkerRollbackTests {
             harness.clock.set(accepted + 10_000)
             try await harness.eventually("rollback decided") { try harness.outcomes().count == before + 1 }
             let row = try #require(try harness.outcomes().last?.outcome)
-            #expect(row.outcome == .failed && row.reason == "not_revocable", "\(row)")
+            #expect(row.outcome == .failed && row.reason == .notRevocable, "\(row)")
             #expect(row.paymentStatusId == PaymentStatus.takenByDevice.rawValue)
             #expect(row.message?.contains("11 TakenByDevice") == true, "\(row.message ?? "")")
             #expect(await Self.rollbackRequests(harness, kind).isEmpty)
@@ -99,7 +99,7 @@ struct WorkerRollbackTests {
             harness.clock.set(accepted + 10_000)
             try await harness.eventually("rollback decided") { try harness.outcomes().count == 2 }
             let row = try #require(try harness.outcomes().last?.outcome)
-            #expect(row.outcome == .failed && row.reason == "not_revocable", "\(row)")
+            #expect(row.outcome == .failed && row.reason == .notRevocable, "\(row)")
             #expect(row.clientMessage == PhysicalError.notConvenientStatusForThisOperation.rawValue)
             #expect(row.message?.contains("Payment.Async.NotConvenientStatusForThisOperation") == true)
             #expect(row.paymentStatusId == PaymentStatus.sentToDevice.rawValue)

@@ -47,8 +47,8 @@ public struct AttemptRecord: Sendable, Hashable {
 public struct InboxOutcome: Sendable, Hashable {
     /// Which final outcome.
     public var outcome: FinalOutcome
-    /// A short machine-readable reason (already_done, validation, nothing_to_cancel, ...).
-    public var reason: String?
+    /// Why it ended so (README, "Reading the inbox").
+    public var reason: InboxReason?
     /// Paywall's ErrorCode, verbatim.
     public var errorCode: Int?
     /// Paywall's Message, verbatim.
@@ -72,7 +72,7 @@ public struct InboxOutcome: Sendable, Hashable {
 
     /// Creates an outcome.
     public init(
-        _ outcome: FinalOutcome, reason: String? = nil, errorCode: Int? = nil, message: String? = nil,
+        _ outcome: FinalOutcome, reason: InboxReason? = nil, errorCode: Int? = nil, message: String? = nil,
         clientMessage: String? = nil, paymentRequestId: String? = nil, paymentRequestActivityId: String? = nil,
         terminalPairId: String? = nil, paymentStatusId: Int? = nil, result: String? = nil,
         rawResponse: String? = nil, httpStatus: Int? = nil

@@ -59,7 +59,7 @@ public struct InboxRow: Sendable, Hashable {
         let smallInt: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
         outcome = outcomeName.flatMap(FinalOutcome.init(rawValue:)).map {
             InboxOutcome(
-                $0, reason: reader.optionalText(7), errorCode: smallInt(reader.optionalInteger(8)),
+                $0, reason: reader.optionalText(7).map(InboxReason.init(rawValue:)), errorCode: smallInt(reader.optionalInteger(8)),
                 message: reader.optionalText(9), clientMessage: reader.optionalText(10),
                 paymentRequestId: reader.optionalText(11), paymentRequestActivityId: reader.optionalText(12),
                 terminalPairId: reader.optionalText(13), paymentStatusId: smallInt(reader.optionalInteger(14)),

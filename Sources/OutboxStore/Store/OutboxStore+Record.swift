@@ -112,7 +112,7 @@ extension OutboxStore {
                      WHERE id = ?
                     """
             ).execute(arguments: [
-                outcome.outcome.state.rawValue, now, outcome.outcome.rawValue, outcome.message, outcome.reason,
+                outcome.outcome.state.rawValue, now, outcome.outcome.rawValue, outcome.message, outcome.reason?.rawValue,
                 update.commandID,
             ])
             try db.cachedStatement(
@@ -125,7 +125,7 @@ extension OutboxStore {
                     """
             ).execute(arguments: [
                 update.commandID, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, outcome.outcome.rawValue,
-                outcome.reason, outcome.errorCode, outcome.message, outcome.clientMessage, outcome.paymentRequestId,
+                outcome.reason?.rawValue, outcome.errorCode, outcome.message, outcome.clientMessage, outcome.paymentRequestId,
                 outcome.paymentRequestActivityId, outcome.terminalPairId, outcome.paymentStatusId, outcome.result,
                 outcome.rawResponse, outcome.httpStatus, now,
             ])

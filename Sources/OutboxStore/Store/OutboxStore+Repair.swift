@@ -260,8 +260,11 @@ extension OutboxStore {
                 sql: """
                     INSERT INTO inbox (outbox_id, command_key, kind, generation, event, outcome, reason, message,
                                        created_at)
-                    VALUES (?, ?, ?, ?, 'outcome', 'discarded', 'operator', 'discarded by operator', ?)
-                    """, arguments: [id, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, now])
+                    VALUES (?, ?, ?, ?, 'outcome', 'discarded', ?, 'discarded by operator', ?)
+                    """,
+                arguments: [
+                    id, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, InboxReason.operator.rawValue, now,
+                ])
             let inboxID = db.lastInsertedRowID
             try Self.insertAudit(
                 db, at: now, actor: actor, action: "discard", outboxID: id,

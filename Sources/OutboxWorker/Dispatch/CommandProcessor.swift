@@ -23,10 +23,18 @@ struct CommandProcessor: Sendable {
         let decision: PlanDecision
         do {
             let context = try worker.store.planningContext(for: command)
-            decision = planner.plan(
+            let planned = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
                     owner: owner))
+            // The command's phase bounds what may happen to it (CommandPhase): a decision it
+            // forbids is not carried out.
+            decision = CommandPhase.guarded(planned, for: command)
+            if decision != planned {
+                logger.critical(
+                    "The planner chose what the command's phase forbids; ending it dead for an operator",
+                    metadata: ["outbox.decision": "\(planned.name)", "outbox.phase": "\(CommandPhase(command).name)"])
+            }
         } catch {
             logger.error("Could not read the command's context; giving it back", metadata: ["outbox.error": "\(error)"])
             _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
@@ -136,11 +144,11 @@ struct CommandProcessor: Sendable {
                 let outcome =
                     command.needsReconcile
                     ? InboxOutcome(
-                        .dead, reason: "outcome_unknown",
+                        .dead, reason: .outcomeUnknown,
                         message: "its deadline passed before it could be sent again; an earlier send may have "
                             + "reached Paywall: check at Paywall")
                     : InboxOutcome(
-                        .expired, reason: "deadline_passed",
+                        .expired, reason: .deadlinePassed,
                         message: "not sent: its deadline passed (at \(isoTime(at))) before the request could leave")
                 record(
                     [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
@@ -246,7 +254,7 @@ struct CommandProcessor: Sendable {
             case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
             }
             logger.info(
-                "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason ?? "")"])
+                "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason?.rawValue ?? "")"])
             record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
@@ -355,7 +363,7 @@ struct CommandProcessor: Sendable {
             let now = worker.clock.now()
             state.record(.reachable, now: now)
             var outcome = inboxOutcome(
-                .failed, reason: "payment_not_found", answer,
+                .failed, reason: .paymentNotFound, answer,
                 message: "Paywall has no payment \(paymentRequestId): nothing to roll back")
             outcome.paymentRequestId = paymentRequestId
             record(
@@ -450,13 +458,13 @@ struct CommandProcessor: Sendable {
         case .alreadyRolledBack(let statusId):
             update = finish(
                 InboxOutcome(
-                    .succeeded, reason: "already_rolled_back",
+                    .succeeded, reason: .alreadyRolledBack,
                     message: "status \(PaymentStatus.describe(statusId)): already rolled back",
                     paymentRequestId: paymentRequestId, paymentStatusId: statusId))
         case .notRevocable(let why, let statusId):
             var outcome =
-                refusal.map { inboxOutcome(.failed, reason: "not_revocable", $0, message: why) }
-                ?? InboxOutcome(.failed, reason: "not_revocable", message: why)
+                refusal.map { inboxOutcome(.failed, reason: .notRevocable, $0, message: why) }
+                ?? InboxOutcome(.failed, reason: .notRevocable, message: why)
             outcome.paymentRequestId = paymentRequestId
             outcome.paymentStatusId = statusId
             update = finish(outcome)
@@ -497,7 +505,7 @@ struct CommandProcessor: Sendable {
     func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) {
         let now = worker.clock.now()
         let outcome = InboxOutcome(
-            .revoked, reason: "revoked_locally", message: "withdrawn before it was sent: never sent to Paywall")
+            .revoked, reason: .revokedLocally, message: "withdrawn before it was sent: never sent to Paywall")
         var group = [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))]
         // The others must still be certainly unsent when the group commits (another worker may
         // have claimed and sent one since it was planned): else nothing is recorded.

@@ -24,7 +24,7 @@ public struct CommandPlanner: Sendable {
         let command = input.command
         if let unreadable = UnreadableRowRule.decide(command) { return unreadable }
         guard let kind = command.kind else {
-            return .finish(InboxOutcome(.failed, reason: "validation", message: "unknown kind \(command.kindName)"))
+            return .finish(InboxOutcome(.failed, reason: .validation, message: "unknown kind \(command.kindName)"))
         }
         if let unresolved = unknownOutcome(input, kind: kind) { return unresolved }
         switch kind.role {
@@ -54,21 +54,21 @@ public struct CommandPlanner: Sendable {
     /// Sales reconcile through the payment list (``SaleReconciliation``). Nil: plan as usual.
     func unknownOutcome(_ input: PlanInput, kind: CommandKind) -> PlanDecision? {
         let command = input.command
-        guard command.needsReconcile else { return nil }
+        guard case .outcomeUnknown = CommandPhase(command) else { return nil }
         switch kind.unknownOutcomeResolution {
         case .paymentList, .inquiry:
             return nil
         case .none:
             return .finish(
                 InboxOutcome(
-                    .dead, reason: "outcome_unknown",
+                    .dead, reason: .outcomeUnknown,
                     message: "an earlier send may have reached Paywall, which does not deduplicate \(kind.rawValue): "
                         + "not resent; check at Paywall before queuing it again"))
         case .alreadyDoneAnswer:
             if let deadline = configuration.deadline(of: command), input.now > deadline {
                 return .finish(
                     InboxOutcome(
-                        .dead, reason: "outcome_unknown",
+                        .dead, reason: .outcomeUnknown,
                         message: "an earlier send may have reached Paywall and its deadline (\(isoTime(deadline))) has "
                             + "passed: not resent late; check at Paywall"))
             }
@@ -82,11 +82,11 @@ public struct CommandPlanner: Sendable {
     func gates(_ input: PlanInput) -> PlanDecision? {
         let command = input.command
         // A command that may already be at Paywall is never "expired": that would hide a
-        // payment that happened. Only commands that certainly never arrived expire.
-        if !command.needsReconcile, let deadline = configuration.deadline(of: command), input.now > deadline {
+        // payment that happened. Only commands that certainly never arrived (phase to send) expire.
+        if CommandPhase(command) == .toSend, let deadline = configuration.deadline(of: command), input.now > deadline {
             return .finish(
                 InboxOutcome(
-                    .expired, reason: "deadline_passed",
+                    .expired, reason: .deadlinePassed,
                     message: "not delivered before its deadline (\(isoTime(deadline))); never sent"))
         }
         if let notBefore = command.notBefore, input.now < notBefore {
@@ -122,10 +122,13 @@ public struct CommandPlanner: Sendable {
             if takeable.count < revokers.count {
                 return .wait(until: input.now + Self.shortWaitMillis, reason: "waiting: revocation in progress")
             }
-            return .revokeLocally(others: takeable.map(\.id))
+            // A follow-up that may itself have reached Paywall (it cannot have, with its sale
+            // never sent, but its row says so) is not ended with the sale: it resolves its own
+            // outcome and then finds the sale revoked.
+            return .revokeLocally(others: takeable.filter { CommandPhase($0) == .toSend }.map(\.id))
         }
         if let gate = gates(input) { return gate }
-        return sale.needsReconcile ? .reconcileSale : .send(paymentRequestId: nil)
+        return CommandPhase(sale) == .toSend ? .send(paymentRequestId: nil) : .reconcileSale
     }
 
     func revokesSale(_ command: OutboxCommand) -> Bool {
@@ -156,7 +159,7 @@ public struct CommandPlanner: Sendable {
             return .decided(
                 .finish(
                     InboxOutcome(
-                        .failed, reason: "sale_not_found",
+                        .failed, reason: .saleNotFound,
                         message: "no sale with MerchantUniqueCode \(command.saleKey ?? "?") in this outbox")))
         }
         if let paymentRequestId = sale.paywallPaymentRequestId {
@@ -164,7 +167,13 @@ public struct CommandPlanner: Sendable {
         }
         switch sale.state {
         case .pending where Self.neverSent(sale):
-            return .decided(.revokeLocally(others: [sale.id]))
+            // Revoking the sale ends this command `revoked` too: only while it is itself unsent.
+            // Otherwise the sale's own task revokes it (this command is among its revokers).
+            if CommandPhase(command) == .toSend { return .decided(.revokeLocally(others: [sale.id])) }
+            return .decided(
+                .wait(
+                    until: max(input.now + 2 * Self.shortWaitMillis, sale.dueAt),
+                    reason: "waiting: sale \(sale.commandKey) to be revoked by its own task"))
         case .pending, .inFlight:
             // Twice the sale's own short wait, so a sale and its follow-up held by two workers
             // do not keep missing each other: the sale is looked at again first.
@@ -176,13 +185,13 @@ public struct CommandPlanner: Sendable {
             return .decided(
                 .finish(
                     InboxOutcome(
-                        .failed, reason: "sale_dead",
+                        .failed, reason: .saleDead,
                         message: "the sale ended dead; whether Paywall has it is unconfirmed: inspect it before acting")))
         case .failed, .expired, .revoked, .discarded, .succeeded:
             return .decided(
                 .finish(
                     InboxOutcome(
-                        .failed, reason: "nothing_to_\(verb)",
+                        .failed, reason: verb == "cancel" ? .nothingToCancel : .nothingToRollBack,
                         message: "the sale ended \(sale.state.rawValue) without a payment: nothing to \(verb.replacingOccurrences(of: "_", with: " "))")))
         }
     }
@@ -238,7 +247,7 @@ public struct CommandPlanner: Sendable {
                 // The cancel it would revoke never took effect: there is nothing to roll back.
                 return .finish(
                     InboxOutcome(
-                        .failed, reason: "nothing_to_roll_back",
+                        .failed, reason: .nothingToRollBack,
                         message: "the cancel it revokes (#\(revoked.id)) ended \(revoked.state.rawValue) without taking effect"))
             }
             if let revoked, !revoked.state.isFinal {

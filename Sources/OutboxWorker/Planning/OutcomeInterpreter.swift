@@ -75,7 +75,7 @@ public struct OutcomeInterpreter: Sendable {
         case .alreadyDone(let reason, let answer):
             return Interpretation(
                 update: update(
-                    counts: true, learned: answer, .finish(inboxOutcome(.succeeded, reason: "already_done:\(reason.rawValue)", answer))),
+                    counts: true, learned: answer, .finish(inboxOutcome(.succeeded, reason: .alreadyDone(reason.rawValue), answer))),
                 breaker: .reachable)
 
         case .transient(let retryAfter, let problem):
@@ -114,7 +114,7 @@ public struct OutcomeInterpreter: Sendable {
                         counts: true,
                         .finish(
                             InboxOutcome(
-                                .dead, reason: "outcome_unknown",
+                                .dead, reason: .outcomeUnknown,
                                 message: "no answer after \(attemptsAfter) attempts; Paywall may have done it: \(problem)"))),
                     breaker: nil)
             }
@@ -140,7 +140,7 @@ public struct OutcomeInterpreter: Sendable {
                             counts: true,
                             .finish(
                                 inboxOutcome(
-                                    .dead, reason: "outcome_unknown", answer,
+                                    .dead, reason: .outcomeUnknown, answer,
                                     message: "Paywall may have this sale; it could not be confirmed: check before charging again"))),
                         breaker: .reachable)
                 }
@@ -152,7 +152,7 @@ public struct OutcomeInterpreter: Sendable {
                             needsReconcile: true, lastError: "resend refused while reconciling: \(answer.summary)")),
                     breaker: .reachable)
             }
-            let reason = command.kind == .syncSaleRollback || command.kind == .syncCancelRollback ? "not_revocable" : "rejected"
+            let reason = command.kind == .syncSaleRollback || command.kind == .syncCancelRollback ? InboxReason.notRevocable : .rejected
             return Interpretation(
                 update: update(counts: true, .finish(inboxOutcome(.failed, reason: reason, answer))), breaker: .reachable)
 
@@ -185,7 +185,7 @@ public struct OutcomeInterpreter: Sendable {
                     counts: false,
                     .finish(
                         InboxOutcome(
-                            .failed, reason: "validation",
+                            .failed, reason: .validation,
                             message: error.field.isEmpty ? error.description : "\(error.field): \(error.description)"))),
                 breaker: nil)
         }
@@ -196,10 +196,10 @@ public struct OutcomeInterpreter: Sendable {
         if command.needsReconcile && command.kind?.role == .sale { return nil }
         if attemptsAfter >= configuration.maxAttempts {
             return .finish(
-                InboxOutcome(.dead, reason: "attempts_exhausted", message: "gave up after \(attemptsAfter) attempts: \(lastError)"))
+                InboxOutcome(.dead, reason: .attemptsExhausted, message: "gave up after \(attemptsAfter) attempts: \(lastError)"))
         }
         if now - command.createdAt >= configuration.maxAgeMillis {
-            return .finish(InboxOutcome(.dead, reason: "too_old", message: "gave up at age limit: \(lastError)"))
+            return .finish(InboxOutcome(.dead, reason: .tooOld, message: "gave up at age limit: \(lastError)"))
         }
         return nil
     }
@@ -218,7 +218,7 @@ public struct OutcomeInterpreter: Sendable {
 }
 
 /// An inbox outcome carrying everything Paywall said.
-func inboxOutcome(_ outcome: FinalOutcome, reason: String?, _ answer: PaywallAnswer, message: String? = nil) -> InboxOutcome {
+func inboxOutcome(_ outcome: FinalOutcome, reason: InboxReason?, _ answer: PaywallAnswer, message: String? = nil) -> InboxOutcome {
     InboxOutcome(
         outcome, reason: reason, errorCode: answer.errorCode, message: message ?? answer.message,
         clientMessage: answer.clientMessage, paymentRequestId: answer.ids.paymentRequestId,

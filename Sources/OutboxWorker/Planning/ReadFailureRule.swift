@@ -58,9 +58,9 @@ public struct ReadFailureRule: Sendable {
         }
         let attemptsAfter = command.attempts + 1
         if configuration.budgetSpent(attemptsAfter: attemptsAfter, createdAt: command.createdAt, now: now) {
-            let reason =
+            let reason: InboxReason =
                 command.needsReconcile
-                ? "outcome_unknown" : attemptsAfter >= configuration.maxAttempts ? "attempts_exhausted" : "too_old"
+                ? .outcomeUnknown : attemptsAfter >= configuration.maxAttempts ? .attemptsExhausted : .tooOld
             let message =
                 command.needsReconcile
                 ? "an earlier send may have reached Paywall and it could not be confirmed (\(why)): check at Paywall"

@@ -70,7 +70,7 @@ public struct SaleReconciliation: Sendable {
         func dead(_ why: String) -> ReconcileStep {
             .finish(
                 InboxOutcome(
-                    .dead, reason: "outcome_unknown",
+                    .dead, reason: .outcomeUnknown,
                     message: "Paywall may have this sale; \(why) (\(known)): look it up before charging again"),
                 paymentRequestId: nil)
         }
@@ -84,7 +84,7 @@ public struct SaleReconciliation: Sendable {
             var outcome: InboxOutcome
             if !match.differences.isEmpty {
                 outcome = InboxOutcome(
-                    .failed, reason: "merchant_unique_code_conflict",
+                    .failed, reason: .merchantUniqueCodeConflict,
                     message: "Paywall's payment \(info.paymentRequestId) with this MerchantUniqueCode is another sale: "
                         + match.differences.joined(separator: "; ")
                         + (match.uncompared.isEmpty ? "" : "; not compared: " + match.uncompared.joined(separator: "; ")),
@@ -94,7 +94,7 @@ public struct SaleReconciliation: Sendable {
             }
             guard match.amountCompared else {
                 outcome = InboxOutcome(
-                    .dead, reason: "outcome_unknown",
+                    .dead, reason: .outcomeUnknown,
                     message: "Paywall has payment \(info.paymentRequestId) with this MerchantUniqueCode but it could not "
                         + "be compared with the queued sale (" + match.uncompared.joined(separator: "; ") + ")",
                     paymentRequestId: info.paymentRequestId, paymentStatusId: info.statusId,
@@ -102,7 +102,7 @@ public struct SaleReconciliation: Sendable {
                 return .finish(outcome, paymentRequestId: nil)
             }
             outcome = InboxOutcome(
-                .succeeded, reason: "reconciled",
+                .succeeded, reason: .reconciled,
                 message: "found by MerchantUniqueCode in the payment list"
                     + (match.uncompared.isEmpty ? "" : "; not compared: " + match.uncompared.joined(separator: "; ")),
                 paymentRequestId: info.paymentRequestId, paymentRequestActivityId: info.paymentRequestActivityId,
@@ -154,7 +154,7 @@ public struct SaleReconciliation: Sendable {
             if let deadline = configuration.deadline(of: command), now > deadline {
                 return .finish(
                     InboxOutcome(
-                        .expired, reason: "deadline_passed",
+                        .expired, reason: .deadlinePassed,
                         message: "not delivered before its deadline (\(isoTime(deadline))): a complete payment list "
                             + "taken \((now - lastSend) / 1000) s after the last send shows Paywall never received it"),
                     paymentRequestId: nil)

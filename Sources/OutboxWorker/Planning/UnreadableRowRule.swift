@@ -16,7 +16,7 @@ import OutboxStore
 ///   operator, the message saying that Paywall may have it.
 public enum UnreadableRowRule {
     /// The inbox reason both outcomes carry.
-    public static let reason = "unreadable_row"
+    public static let reason = InboxReason.unreadableRow
     /// Columns whose loss does not prevent reconciling a command that may have been sent.
     static let ignorableWhenSent: Set<String> = ["not_before", "deadline"]
 

@@ -51,7 +51,7 @@ enum Sample {
                         error: outcome == "transient" ? "HTTP 503 Service Unavailable" : "timed out after 30s"),
                     countsAsAttempt: true,
                     next: index == 1
-                        ? .finish(InboxOutcome(.dead, reason: "attempts_exhausted", message: "timed out after 30s"))
+                        ? .finish(InboxOutcome(.dead, reason: .attemptsExhausted, message: "timed out after 30s"))
                         : .reschedule(dueAt: now, needsReconcile: false, lastError: "HTTP 503"))],
                 worker: "worker-a", now: now)
         }
