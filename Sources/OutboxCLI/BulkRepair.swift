@@ -141,6 +141,15 @@ extension Retry {
             let matched = try store.repairCandidates(
                 filters.selection(now: now, defaultStates: [.dead, .expired, .failed]))
             var bulk = BulkReport(action: "retry", dryRun: filters.dryRun, matched: matched)
+            // A misspelt reason matches nothing, silently: say so (rows written by another version
+            // may hold other reasons, so this is a note, not a refusal).
+            if let reason = filters.reason?.trimmingCharacters(in: .whitespaces),
+                !InboxReason.documented.map(\.rawValue).contains(reason), !reason.hasPrefix("already_done:")
+            {
+                console.note(
+                    "note: '\(reason)' is not a reason this version writes; known: "
+                        + InboxReason.documented.map(\.rawValue).joined(separator: ", "))
+            }
             let sales = matched.filter { $0.kind?.role == .sale }
             // No implicit deadline for sales: 15 minutes from now would send a day of stale sales
             // to terminals whose customers have long left.

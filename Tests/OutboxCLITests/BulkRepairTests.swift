@@ -102,6 +102,11 @@ struct BulkRepairTests {
         #expect(abs((retried.deadline ?? 0) - (now + 300_000)) < 60_000)
         #expect(try store.command(id: pending)?.generation == 1, "a pending command is never retried")
 
+        // A misspelt reason matches nothing, and says it is not a known one.
+        let typo = try await outboxAsync(["retry", "--reason", "attempts_exhaustd", "--dry-run"], db: db)
+        #expect(typo.status == 0 && typo.stdout.contains("would retry 0 command(s)"))
+        #expect(typo.stderr.contains("'attempts_exhaustd' is not a reason this version writes"), "\(typo.stderr)")
+
         // Nothing old enough: nothing to do, no question asked.
         let none = try await outboxAsync(["retry", "--state", "dead", "--older-than", "1d"], db: db)
         #expect(none.status == 0 && none.stdout.contains("retried 0 command(s)"), "\(none.stdout) \(none.stderr)")
