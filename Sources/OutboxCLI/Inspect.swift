@@ -28,11 +28,40 @@ public struct Inspect: ParsableCommand {
             discussion: """
                 Counts by state and kind; the oldest unfinished command and its age; commands waiting on their sale or a rollback window; leases in flight and their owners; dead, expired and failed commands in the last 24 h; whether dispatch is paused and why; the next scheduled retry.
 
-                Example:
+                Workers: a worker writes a heartbeat every 2 s. One silent for longer than --stale-after is shown as gone with its last beat (it died, was killed, or hangs), and its last pause reason is never shown as the current state; one silent for longer than --hide-after (stopped ones too) is left out and counted.
+
+                Examples:
                   outbox inspect --db /var/lib/paywall/outbox.sqlite
+                  outbox inspect --stale-after 30s --hide-after 7d
                 """)
 
         @OptionGroup public var global: GlobalOptions
+
+        /// When a silent worker counts as gone.
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Show a worker as gone once its last heartbeat is older than this (default 10s: five heartbeats missed).",
+                valueName: "duration"))
+        public var staleAfter = DurationSpec(millis: WorkerStatusRow.staleAfterMillis)
+
+        /// When a silent worker row is left out.
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Leave out worker rows (gone or stopped) whose last heartbeat is older than this (default 24h).",
+                valueName: "duration"))
+        public var hideAfter = DurationSpec(millis: OverviewData.defaultHideAfterMillis)
+
+        public func validate() throws {
+            guard staleAfter.millis >= WorkerStatusRow.heartbeatIntervalMillis else {
+                throw ValidationError(
+                    "--stale-after must be at least 2s (a worker writes a heartbeat every 2 s; less would show live workers as gone)")
+            }
+            guard hideAfter.millis >= staleAfter.millis else {
+                throw ValidationError("--hide-after must not be shorter than --stale-after")
+            }
+        }
 
         public func run() throws { try execute(.live) }
 
@@ -48,7 +77,7 @@ public struct Inspect: ParsableCommand {
                     database: global.databasePath(environment: console.environment),
                     schemaVersion: try store.schemaVersion(), now: now, overview: overview,
                     waitingTotal: waiting.total, waiting: waiting.commands, workers: try store.workerStatuses(),
-                    troubleSince: since)
+                    troubleSince: since, staleAfterMillis: staleAfter.millis, hideAfterMillis: hideAfter.millis)
                 if global.json {
                     console.line(Render.json(Render.overviewJSON(data)))
                 } else {
@@ -188,6 +217,7 @@ public struct Inspect: ParsableCommand {
                   outbox inspect show 42
                   outbox inspect show 3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61 --json
                   outbox inspect show 3f2b8c1e --reveal
+                  outbox inspect show 42 --all     # every attempt, not the last 5
                 """)
 
         @OptionGroup public var global: GlobalOptions
@@ -199,6 +229,12 @@ public struct Inspect: ParsableCommand {
         /// Show personal data.
         @Flag(name: .long, help: "Show customer personal data unmasked.")
         public var reveal = false
+
+        /// Every attempt.
+        @Flag(
+            name: .long,
+            help: "List every attempt. Without it a history of more than 5 attempts shows counts by outcome and the last 5 (--json always lists every one).")
+        public var all = false
 
         public func validate() throws {
             guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -222,7 +258,8 @@ public struct Inspect: ParsableCommand {
                     console.line(Render.json(Render.showJSON(detail, audit: audit, reveal: reveal, now: now)))
                 } else {
                     let lines = Render.showText(
-                        detail, audit: audit, reveal: reveal, now: now, palette: Palette(enabled: global.useColor(console)))
+                        detail, audit: audit, reveal: reveal, now: now, palette: Palette(enabled: global.useColor(console)),
+                        allAttempts: all)
                     for line in lines { console.line(line) }
                 }
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OutboxModel
 
 /// `outbox`: the operator's tool for the outbox database.
 public struct OutboxRoot: ParsableCommand {
@@ -22,7 +23,7 @@ public struct OutboxRoot: ParsableCommand {
             Exit codes:
             \(ExitStatus.helpTable)
             """,
-        version: "1.0.0",
+        version: OutboxVersion.current,
         subcommands: [Inspect.self, Retry.self, Discard.self, Purge.self, Migrate.self, Enqueue.self],
         defaultSubcommand: Inspect.self
     )

@@ -13,10 +13,19 @@ public struct OverviewData: Sendable {
     public var waiting: [OutboxCommand]
     public var workers: [WorkerStatusRow]
     public var troubleSince: EpochMillis
+    /// A heartbeat older than this shows its worker as `gone` (ms; `--stale-after`).
+    public var staleAfterMillis: Int64
+    /// A worker row whose last heartbeat is older than this is left out (ms; `--hide-after`).
+    public var hideAfterMillis: Int64
+
+    /// How long a worker row stays in the overview by default: a day, so a worker that died in
+    /// the night is still seen (as `gone`, with its last beat) the next morning.
+    public static let defaultHideAfterMillis: Int64 = 86_400_000
 
     public init(
         database: String, schemaVersion: Int, now: EpochMillis, overview: QueueOverview, waitingTotal: Int,
-        waiting: [OutboxCommand], workers: [WorkerStatusRow], troubleSince: EpochMillis
+        waiting: [OutboxCommand], workers: [WorkerStatusRow], troubleSince: EpochMillis,
+        staleAfterMillis: Int64 = WorkerStatusRow.staleAfterMillis, hideAfterMillis: Int64 = defaultHideAfterMillis
     ) {
         self.database = database
         self.schemaVersion = schemaVersion
@@ -26,6 +35,19 @@ public struct OverviewData: Sendable {
         self.waiting = waiting
         self.workers = workers
         self.troubleSince = troubleSince
+        self.staleAfterMillis = staleAfterMillis
+        self.hideAfterMillis = hideAfterMillis
+    }
+
+    /// The worker rows shown: every one whose last heartbeat is at most `hideAfterMillis` old.
+    public var shownWorkers: [WorkerStatusRow] { workers.filter { now - $0.heartbeatAt <= hideAfterMillis } }
+
+    /// How many rows `hideAfterMillis` leaves out.
+    public var hiddenWorkers: Int { workers.count - shownWorkers.count }
+
+    /// What to believe about `row` now, with this overview's staleness limit.
+    public func liveness(_ row: WorkerStatusRow) -> WorkerStatusRow.Liveness {
+        row.liveness(now: now, staleAfter: staleAfterMillis)
     }
 }
 
@@ -50,14 +72,21 @@ public enum Render {
         let view = data.overview
         var totals: [String: Int] = [:]
         for count in view.counts { totals[count.state.rawValue, default: 0] += count.count }
-        let workers = data.workers.map { row in
-            OverviewJSON.Worker(
-                worker: row.worker, status: row.liveness(now: now).rawValue, reported_state: row.state,
-                heartbeat_at: Format.iso(row.heartbeatAt), started_at: Format.iso(row.startedAt),
-                pause_reason: row.pauseReason, paused_since: row.pausedSince.map(Format.iso),
-                next_probe_at: row.nextProbeAt.map(Format.iso), in_flight: row.inFlight,
-                checkpoint_at: row.checkpointAt.map(Format.iso), wal_pages: row.walPages, wal_bytes: row.walBytes,
-                db_bytes: row.databaseBytes, storage_problem: row.storageProblem)
+        let workers = data.shownWorkers.map { row in
+            // A pause is current only for a live worker that says it is paused; a gone or stopped
+            // worker's last pause reason is history (`reported_pause_reason`).
+            let status = data.liveness(row)
+            let current = status == .paused
+            return OverviewJSON.Worker(
+                worker: row.worker, status: status.rawValue, reported_state: row.state,
+                heartbeat_at: Format.iso(row.heartbeatAt), heartbeat_age_ms: now - row.heartbeatAt,
+                started_at: Format.iso(row.startedAt),
+                pause_reason: current ? row.pauseReason : nil,
+                paused_since: current ? row.pausedSince.map(Format.iso) : nil,
+                next_probe_at: current ? row.nextProbeAt.map(Format.iso) : nil, reported_pause_reason: row.pauseReason,
+                in_flight: row.inFlight, checkpoint_at: row.checkpointAt.map(Format.iso), wal_pages: row.walPages,
+                wal_bytes: row.walBytes, db_bytes: row.databaseBytes,
+                storage_problem: [.gone, .stopped].contains(status) ? nil : row.storageProblem)
         }
         return OverviewJSON(
             database: data.database, schema_version: data.schemaVersion, now: Format.iso(now),
@@ -86,12 +115,13 @@ public enum Render {
             last_24h: .init(
                 since: Format.iso(data.troubleSince), dead: view.recentTrouble[.dead] ?? 0,
                 expired: view.recentTrouble[.expired] ?? 0, failed: view.recentTrouble[.failed] ?? 0),
-            workers: workers, dispatch: dispatch(data))
+            workers: workers, hidden_workers: data.hiddenWorkers, stale_after_ms: data.staleAfterMillis,
+            hide_after_ms: data.hideAfterMillis, dispatch: dispatch(data))
     }
 
     /// The storage a live worker last measured, and any storage problem it reports.
     static func storageLines(_ data: OverviewData, palette: Palette) -> [String] {
-        let live = data.workers.filter { ![.gone, .stopped].contains($0.liveness(now: data.now)) }
+        let live = data.shownWorkers.filter { ![.gone, .stopped].contains(data.liveness($0)) }
         var lines: [String] = []
         for problem in Set(live.compactMap(\.storageProblem)).sorted() {
             lines.append(palette.bad("STORAGE PROBLEM") + " " + Format.fit(problem, 100))
@@ -106,11 +136,11 @@ public enum Render {
 
     /// Whether dispatch runs: paused when any live worker says so; no_worker when none is alive.
     static func dispatch(_ data: OverviewData) -> OverviewJSON.Dispatch {
-        let live = data.workers.filter {
-            let state = $0.liveness(now: data.now)
+        let live = data.shownWorkers.filter {
+            let state = data.liveness($0)
             return state == .running || state == .paused || state == .stopping
         }
-        let paused = live.filter { $0.liveness(now: data.now) == .paused }
+        let paused = live.filter { data.liveness($0) == .paused }
         if live.isEmpty { return .init(status: "no_worker", reasons: [], next_probe_at: nil) }
         if !paused.isEmpty {
             let reasons = Array(Set(paused.map { $0.pauseReason ?? "no reason given" })).sorted()
@@ -135,7 +165,7 @@ public enum Render {
         case "paused":
             lines.append(palette.bad("DISPATCH PAUSED"))
             for reason in dispatch.reasons { lines.append("  why: " + Format.fit(reason, 72)) }
-            let paused = data.workers.filter { $0.liveness(now: now) == .paused }
+            let paused = data.shownWorkers.filter { data.liveness($0) == .paused }
             if let since = paused.compactMap(\.pausedSince).min() {
                 lines.append("  since \(Format.stamp(since, now: now))")
             }
@@ -143,18 +173,33 @@ public enum Render {
                 lines.append("  next probe \(Format.stamp(probe, now: now))")
             }
         case "no_worker":
-            lines.append(palette.bad("NO WORKER RUNNING") + " (no heartbeat in the last 2 minutes)")
+            lines.append(
+                palette.bad("NO WORKER RUNNING") + " (no heartbeat in the last \(Format.duration(data.staleAfterMillis)))")
         default:
             lines.append("Dispatch: " + palette.good("running"))
         }
-        if !data.workers.isEmpty {
-            let rows = data.workers.map { row -> [String] in
-                let status = row.liveness(now: now).rawValue
-                return [row.worker, status, "\(row.inFlight)", Format.relative(row.heartbeatAt, now: now)]
+        let shown = data.shownWorkers
+        if !shown.isEmpty {
+            let rows = shown.map { row -> [String] in
+                let status = data.liveness(row)
+                // A gone or stopped worker sends nothing; when it was last heard of is what matters.
+                if status == .gone || status == .stopped {
+                    return [
+                        row.worker, status.rawValue, "-",
+                        "last \(Format.isoShort(row.heartbeatAt)) (\(Format.relative(row.heartbeatAt, now: now)))",
+                    ]
+                }
+                return [row.worker, status.rawValue, "\(row.inFlight)", Format.relative(row.heartbeatAt, now: now)]
             }
             lines += Format.table(
                 header: ["WORKER", "STATUS", "SENDING", "HEARTBEAT"], rows: rows, flexible: 0, rightAligned: [2],
                 indent: 2)
+        }
+        if data.hiddenWorkers > 0 {
+            lines.append(
+                palette.dim(
+                    "  \(data.hiddenWorkers) worker row(s) silent for over \(Format.duration(data.hideAfterMillis)) not shown "
+                        + "(--hide-after)"))
         }
         lines += storageLines(data, palette: palette)
         lines.append("")
@@ -276,6 +321,7 @@ public enum Render {
             ?? (reveal ? detail.command.payload : "(not JSON; hidden, --reveal shows it)")
         return ShowJSON(
             command: CommandJSON(detail.command, now: now), payload: payload, masked: !reveal,
+            attempt_counts: attemptCounts(detail.attempts),
             attempts: detail.attempts.map {
                 AttemptJSON(
                     id: $0.id, generation: $0.generation, worker: $0.worker, started_at: Format.iso($0.record.startedAt),
@@ -301,9 +347,20 @@ public enum Render {
             })
     }
 
-    /// One command with everything about it, 80 columns wide.
+    /// How many attempts `inspect show` lists before it summarises (the last ones are listed).
+    public static let attemptsShown = 5
+
+    /// Attempts by classification (`transient`, `unknown`, `succeeded`, ...).
+    static func attemptCounts(_ attempts: [AttemptRow]) -> [String: Int] {
+        attempts.reduce(into: [:]) { $0[$1.record.outcome, default: 0] += 1 }
+    }
+
+    /// One command with everything about it, 80 columns wide. A history longer than
+    /// ``attemptsShown`` is summarised (counts by classification, the last ones listed) unless
+    /// `allAttempts`.
     public static func showText(
-        _ detail: CommandDetail, audit: [AuditRow], reveal: Bool, now: EpochMillis, palette: Palette
+        _ detail: CommandDetail, audit: [AuditRow], reveal: Bool, now: EpochMillis, palette: Palette,
+        allAttempts: Bool = false
     ) -> [String] {
         let command = detail.command
         var lines: [String] = []
@@ -344,11 +401,29 @@ public enum Render {
         }
 
         lines.append("")
-        lines.append(palette.bold("Attempts (\(detail.attempts.count))"))
-        if !detail.attempts.isEmpty {
+        let summarised = !allAttempts && detail.attempts.count > attemptsShown
+        let listed = summarised ? Array(detail.attempts.suffix(attemptsShown)) : detail.attempts
+        if summarised {
+            lines.append(
+                palette.bold("Attempts (\(detail.attempts.count))")
+                    + ", the last \(attemptsShown) listed (--all lists every one)")
+            let counts = attemptCounts(detail.attempts).sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            lines += Format.wrap(
+                counts.map { "\($0.key) \($0.value)" }, width: width, first: "  by outcome: ", indent: 14)
+            if let first = detail.attempts.first, let last = detail.attempts.last {
+                let generations = Set(detail.attempts.map(\.generation)).count
+                lines.append(
+                    "  first \(Format.isoShort(first.record.startedAt)), last \(Format.isoShort(last.record.startedAt))"
+                        + (generations > 1 ? ", \(generations) generations" : ""))
+            }
+            lines.append("  … \(detail.attempts.count - listed.count) earlier attempt(s) not listed")
+        } else {
+            lines.append(palette.bold("Attempts (\(detail.attempts.count))"))
+        }
+        if !listed.isEmpty {
             lines += Format.table(
                 header: ["GEN", "STARTED (UTC)", "TOOK", "HTTP", "OUTCOME", "ERROR"],
-                rows: detail.attempts.map {
+                rows: listed.map {
                     [
                         "\($0.generation)", Format.isoShort($0.record.startedAt),
                         $0.record.durationMillis.map(Format.duration) ?? "-", $0.record.httpStatus.map(String.init) ?? "-",

@@ -8,21 +8,28 @@ public struct Retry: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
-        abstract: "Give a dead, expired or failed command fresh attempts.",
+        abstract: "Give a dead, expired or failed command (or every one a filter matches) fresh attempts.",
         discussion: """
             The command gets a new generation (its next outcome is a new inbox row), attempts 0, and is due at once. If its last send may have reached Paywall (a timeout, a worker that died holding it), the worker reconciles with Paywall before any resend: a sale is never blindly sent twice. The deadline is set to --deadline from now (default 15m) unless --keep-deadline. Leaves an audit entry.
+
+            By filter, instead of X: every dead, expired or failed command matching --state, --kind, --reason, --older-than and --terminal (all that are given), each retried as above with its own audit entry. --dry-run counts and lists them. A bulk retry that matches any sale needs an explicit --deadline: no default would send a day of stale sales to terminals.
 
             Examples:
               outbox retry 42
               outbox retry 3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61 --deadline 1h --yes
+              outbox retry --state dead --reason attempts_exhausted --dry-run
+              outbox retry --kind async_sale,sync_sale --terminal STORE1-TILL2 --deadline 5m --yes
             """)
 
     @OptionGroup public var global: GlobalOptions
     @OptionGroup public var confirmation: ConfirmOptions
+    @OptionGroup(title: "Bulk (instead of X)") public var filters: BulkFilterOptions
 
     /// The command.
-    @Argument(help: ArgumentHelp("Row id, command key, MerchantUniqueCode or PaymentRequestId.", valueName: "X"))
-    public var reference: String
+    @Argument(
+        help: ArgumentHelp(
+            "Row id, command key, MerchantUniqueCode or PaymentRequestId (or use the filters below).", valueName: "X"))
+    public var reference: String?
 
     /// New deadline.
     @Option(
@@ -41,6 +48,8 @@ public struct Retry: ParsableCommand {
         if deadline != nil && keepDeadline {
             throw ValidationError("use either --deadline or --keep-deadline")
         }
+        try filters.check(allowedStates: [.dead, .expired, .failed], repair: "retry")
+        try checkTarget(reference: reference, filters: filters)
     }
 
     /// A retried command's deadline when none is given: 15 minutes from now.
@@ -55,6 +64,7 @@ public struct Retry: ParsableCommand {
 
     /// Runs against `console`.
     public func execute(_ console: Console) throws {
+        guard let reference else { return try executeBulk(console) }
         try report(console, json: global.json) {
             let store = try global.openForWriting(console)
             let command = try Resolve.one(reference, in: store)
@@ -106,34 +116,50 @@ public struct Discard: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
-        abstract: "Drop a pending command: it ends with the inbox outcome \"discarded by operator\".",
+        abstract: "Drop a pending command (or every one a filter matches): it ends with the inbox outcome \"discarded by operator\".",
         discussion: """
             Only a pending command no worker holds can be discarded; one in flight is refused (a worker may be sending it right now: look again when its lease ends). A command whose last send may have reached Paywall is refused unless --force: discarding it here would not undo it at Paywall; queue a cancel or rollback instead. Leaves an audit entry.
+
+            By filter, instead of X: every pending command matching --kind, --reason, --older-than and --terminal (all that are given), each discarded as above with its own audit entry. A bulk discard never discards a command that may have been sent (marked for reconciliation, accepted by Paywall, or an unsettled send in its history) and has no --force: those are listed as left alone. --dry-run counts and lists what would go.
 
             Examples:
               outbox discard 42
               outbox discard 3f2b8c1e-6d4a-4e8b-9c1f-0a7d5e2b4c61 --note "customer left" --yes
+              outbox discard --kind async_pair_request --older-than 1h --dry-run
+              outbox discard --terminal STORE1-TILL2 --reason unreachable --note "till replaced" --yes
             """)
 
     @OptionGroup public var global: GlobalOptions
     @OptionGroup public var confirmation: ConfirmOptions
+    @OptionGroup(title: "Bulk (instead of X)") public var filters: BulkFilterOptions
 
     /// The command.
-    @Argument(help: ArgumentHelp("Row id, command key, MerchantUniqueCode or PaymentRequestId.", valueName: "X"))
-    public var reference: String
+    @Argument(
+        help: ArgumentHelp(
+            "Row id, command key, MerchantUniqueCode or PaymentRequestId (or use the filters below).", valueName: "X"))
+    public var reference: String?
 
     /// Discard even when it may have been sent.
-    @Flag(name: .long, help: "Discard even if its last send may have reached Paywall.")
+    @Flag(name: .long, help: "Discard even if its last send may have reached Paywall (one command X only).")
     public var force = false
 
     /// Why.
     @Option(name: .long, help: ArgumentHelp("Why, for the audit entry.", valueName: "text"))
     public var note: String?
 
+    public func validate() throws {
+        try filters.check(allowedStates: [.pending], repair: "discard")
+        try checkTarget(reference: reference, filters: filters)
+        if reference == nil && force {
+            throw ValidationError("--force discards one command X only; a bulk discard never discards what may have been sent")
+        }
+    }
+
     public func run() throws { try execute(.live) }
 
     /// Runs against `console`.
     public func execute(_ console: Console) throws {
+        guard let reference else { return try executeBulk(console) }
         try report(console, json: global.json) {
             let store = try global.openForWriting(console)
             let command = try Resolve.one(reference, in: store)
@@ -289,5 +315,20 @@ public struct Migrate: ParsableCommand {
                         + "schema v\(result.from) → v\(result.to)")
             }
         }
+    }
+}
+
+/// Exactly one target: a command X, or filters.
+func checkTarget(reference: String?, filters: BulkFilterOptions) throws {
+    if let reference {
+        guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("give a row id, command key, MerchantUniqueCode or PaymentRequestId")
+        }
+        guard filters.isEmpty && !filters.dryRun else {
+            throw ValidationError("give either a command X or filters (--state, --kind, --reason, --older-than, --terminal), not both")
+        }
+    } else if filters.isEmpty {
+        throw ValidationError(
+            "give a command X, or filters (--state, --kind, --reason, --older-than, --terminal) to act on every command they match")
     }
 }

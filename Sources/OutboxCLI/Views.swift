@@ -104,14 +104,20 @@ public struct OverviewJSON: Codable, Sendable, Hashable {
     }
     public struct Worker: Codable, Sendable, Hashable {
         public var worker: String
-        /// running | paused | stopping | stopped | gone (no heartbeat for 2 minutes).
+        /// running | paused | stopping | stopped | gone (no heartbeat for `stale_after_ms`).
         public var status: String
+        /// The state the worker last wrote (a gone worker's says what it was doing then).
         public var reported_state: String
         public var heartbeat_at: String
+        /// How old the last heartbeat is.
+        public var heartbeat_age_ms: Int64
         public var started_at: String
+        /// Why dispatch is paused: only while `status` is paused (never for a gone worker).
         public var pause_reason: String?
         public var paused_since: String?
         public var next_probe_at: String?
+        /// The pause reason the worker last wrote, whatever its status now.
+        public var reported_pause_reason: String?
         public var in_flight: Int
         public var checkpoint_at: String?
         public var wal_pages: Int?
@@ -140,7 +146,12 @@ public struct OverviewJSON: Codable, Sendable, Hashable {
     public var waiting: Waiting
     public var leases: [Lease]
     public var last_24h: Trouble
+    /// Worker rows silent for at most `hide_after_ms`.
     public var workers: [Worker]
+    /// Worker rows left out because their last heartbeat is older than `hide_after_ms`.
+    public var hidden_workers: Int
+    public var stale_after_ms: Int64
+    public var hide_after_ms: Int64
     public var dispatch: Dispatch
 }
 
@@ -197,6 +208,8 @@ public struct ShowJSON: Codable, Sendable, Hashable {
     /// unless --reveal.
     public var payload: String
     public var masked: Bool
+    /// Every attempt by classification (`transient`, `unknown`, ...); `attempts` lists them all.
+    public var attempt_counts: [String: Int]
     public var attempts: [AttemptJSON]
     public var related: [CommandJSON]
     public var inbox: [InboxJSON]
@@ -235,6 +248,8 @@ public struct ActionJSON: Codable, Sendable, Hashable {
     public var inserted: Bool?
     public var purge: PurgeResultJSON?
     public var migration: MigrationJSON?
+    /// A retry or discard by filter.
+    public var bulk: BulkResultJSON?
 
     public init(action: String, done: Bool) {
         self.action = action
@@ -257,4 +272,22 @@ public struct MigrationJSON: Codable, Sendable, Hashable {
     public var to: Int
     public var applied: [Int]
     public var dry_run: Bool
+}
+
+/// `outbox retry` / `outbox discard` by filter, `--json`.
+public struct BulkResultJSON: Codable, Sendable, Hashable {
+    public struct Entry: Codable, Sendable, Hashable {
+        public var id: Int64
+        public var reason: String
+    }
+    public var dry_run: Bool
+    /// Commands the filters matched and the repair would act on.
+    public var matched: Int
+    /// With --dry-run: the matched ids; otherwise the ids repaired.
+    public var ids: [Int64]
+    /// Discard: matched by the filters but left alone because they may have reached Paywall or
+    /// a worker holds them.
+    public var left_alone: [Entry]
+    /// Changed by a worker between the selection and the repair, and so not repaired.
+    public var skipped: [Entry]
 }

@@ -35,11 +35,12 @@ public struct OutboxWorker: Service {
     let clock: any WallClock
     let logger: Logger
     let onFinish: (@Sendable (WorkerReport) -> Void)?
+    let lifecycle: WorkerLifecycleHooks
 
     /// Opens (creating and migrating if needed) the database and prepares the client.
     public init(
         configuration: WorkerConfiguration, transport: any PaywallTransport, clock: any WallClock = SystemWallClock(),
-        logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil
+        logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil, lifecycle: WorkerLifecycleHooks = .none
     ) throws {
         self.configuration = configuration
         self.store = try OutboxStore(configuration.store)
@@ -50,6 +51,7 @@ public struct OutboxWorker: Service {
         logger[metadataKey: "outbox.worker"] = "\(configuration.workerID)"
         self.logger = logger
         self.onFinish = onFinish
+        self.lifecycle = lifecycle
     }
 
     /// Runs until graceful shutdown or cancellation.

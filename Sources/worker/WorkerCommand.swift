@@ -48,15 +48,17 @@ struct WorkerCommand: AsyncParsableCommand {
             Signals: the first SIGTERM or SIGINT shuts down gracefully (stop claiming, let in-flight sends \
             finish within --shutdown-grace, give back the rest, exit 0); a second one exits at once (130).
 
-            Logs: one line per event on stderr (timestamp, level, message, sorted key=value metadata); \
-            the --simulator demo prints one line per final outcome on stdout.
+            Logs: one line per event on stderr (timestamp, level, message, sorted key=value metadata), or \
+            with --log-format json one JSON object per line with the same keys; the --simulator demo \
+            prints one line per final outcome on stdout.
 
             Exit codes: 0 clean shutdown; 64 usage error (unknown flag, bad syntax, --demo without \
             --simulator); 70 runtime failure; 74 database error (cannot open or write the outbox, or its \
             file was replaced or deleted while running: restart); 78 configuration error, a missing \
             database (see --create-database) or a schema newer than this binary (an operator must act; \
             do not restart); 130 second signal (immediate exit).
-            """)
+            """,
+        version: OutboxVersion.current)
 
     // MARK: Mode
 
@@ -125,6 +127,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: Self.help(.synchronous)) var synchronous: String?
     @Option(help: Self.help(.workerID)) var workerId: String?
     @Option(help: Self.help(.logLevel)) var logLevel: String?
+    @Option(help: Self.help(.logFormat)) var logFormat: String?
 
     static func describe(_ setting: WorkerSetting) -> String {
         var text = setting.help
@@ -146,7 +149,7 @@ struct WorkerCommand: AsyncParsableCommand {
         "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
         "paywall.approve_variant": "payment|pw|self", "concurrency": "n",
         "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id",
-        "log_level": "level",
+        "log_level": "level", "log_format": "text|json",
     ]
 
     func validate() throws {
@@ -167,7 +170,7 @@ struct WorkerCommand: AsyncParsableCommand {
             (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
             (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
             (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
-            (.workerID, workerId), (.logLevel, logLevel), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
+            (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
             (.allowUnknownFields, allowUnknownFields ? "true" : nil),
         ]
         var values: [String: String] = [:]
@@ -205,7 +208,10 @@ struct WorkerCommand: AsyncParsableCommand {
         }
 
         let level = settings.logLevel
-        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level) }
+        switch settings.logFormat {
+        case .text: LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level) }
+        case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        }
         let logger = Logger(label: "worker")
         logger.info("Worker configuration", metadata: settings.summaryMetadata)
         for warning in settings.warnings {

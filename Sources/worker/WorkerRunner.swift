@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OutboxModel
 import OutboxStore
 import OutboxWorker
 import PaywallClient
@@ -31,6 +32,8 @@ struct WorkerRunner {
     let exitWhenIdle: Bool
     let createDatabase: Bool
     let logger: Logger
+    /// systemd's notification socket, when `NOTIFY_SOCKET` names one (`Type=notify`).
+    let notifier: SystemdNotifier? = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
 
     func run() async -> Int32 {
         var settings = settings
@@ -90,7 +93,8 @@ struct WorkerRunner {
                 onFinish = { @Sendable report in OutcomeLine.print(report) }
             }
             worker = try OutboxWorker(
-                configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish)
+                configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish,
+                lifecycle: notifier?.hooks ?? .none)
             store = try OutboxStore(settings.configuration.store)
         } catch {
             logger.critical(
@@ -150,8 +154,19 @@ struct WorkerRunner {
                 "outbox.worker": .string(settings.configuration.workerID),
                 "config.db": .string(settings.configuration.store.path),
                 "process.pid": "\(ProcessInfo.processInfo.processIdentifier)",
+                "process.version": .string(OutboxVersion.current),
             ])
+        if let notifier {
+            logger.info(
+                "Notifying systemd",
+                metadata: [
+                    "systemd.notify_socket": .string(notifier.socketName),
+                    "systemd.watchdog_interval": .string(
+                        notifier.watchdogIntervalMillis.map { DurationText.format(millis: $0) } ?? "off"),
+                ])
+        }
         let logger = self.logger
+        let notifier = self.notifier
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Result<Void, any Error>?.self) { tasks in
             tasks.addTask {
                 // First signal: graceful shutdown. Second: exit at once.
@@ -159,6 +174,7 @@ struct WorkerRunner {
                 for await signal in signals {
                     received += 1
                     if received == 1 {
+                        notifier?.sendOnce("STOPPING=1")
                         logger.notice(
                             "Signal received: shutting down gracefully (send it again to exit at once)",
                             metadata: ["process.signal": "\(signal)"])
@@ -188,6 +204,8 @@ struct WorkerRunner {
             }
             return result
         }
+        // However the group ended (a signal, --exit-when-idle, a failure), the service is going.
+        notifier?.sendOnce("STOPPING=1")
         switch outcome {
         case .success:
             logger.notice("Worker stopped")

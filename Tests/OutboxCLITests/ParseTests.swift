@@ -117,6 +117,33 @@ struct ParseTests {
         #expect(parseFails(["discard"]))
     }
 
+    @Test("retry and discard by filter: exactly one of X or filters; states the repair allows; no bulk --force")
+    func bulk() throws {
+        let retry = try parse(
+            ["retry", "--state", "dead,expired", "--kind", "async_sale", "--reason", "attempts_exhausted",
+             "--older-than", "2h", "--terminal", "T1", "--deadline", "5m", "--dry-run"], as: Retry.self)
+        #expect(retry.reference == nil && retry.filters.dryRun)
+        let selection = retry.filters.selection(now: 10_000_000, defaultStates: [.dead, .expired, .failed])
+        #expect(selection.states == [.dead, .expired] && selection.kinds == ["async_sale"])
+        #expect(selection.reason == "attempts_exhausted" && selection.terminal == "T1")
+        let twoHoursBefore: EpochMillis = 10_000_000 - 7_200_000
+        #expect(selection.createdBefore == twoHoursBefore)
+        let everyDead = try parse(["retry", "--terminal", "T1"], as: Retry.self)
+        #expect(everyDead.filters.selection(now: 0, defaultStates: [.dead, .expired, .failed]).states == [.dead, .expired, .failed])
+        #expect(parseFails(["retry", "--state", "pending"]))
+        #expect(parseFails(["retry", "42", "--kind", "async_sale"]))
+        #expect(parseFails(["retry", "42", "--dry-run"]))
+        #expect(parseFails(["retry", "--dry-run"]))
+        #expect(parseFails(["retry", "--kind", "no_such_kind"]))
+        #expect(parseFails(["retry", "--reason", " "]))
+
+        let discard = try parse(["discard", "--kind", "async_pair_request", "--older-than", "1h", "--yes"], as: Discard.self)
+        #expect(discard.reference == nil && discard.filters.selection(now: 0, defaultStates: [.pending]).states == [.pending])
+        #expect(parseFails(["discard", "--state", "dead"]))
+        #expect(parseFails(["discard", "--kind", "async_sale", "--force"]))
+        #expect(parseFails(["discard", "42", "--terminal", "T1"]))
+    }
+
     @Test("purge: --older-than is required; --dry-run, --include-inbox")
     func purge() throws {
         let purge = try parse(["purge", "--older-than", "30d", "--dry-run", "--include-inbox"], as: Purge.self)

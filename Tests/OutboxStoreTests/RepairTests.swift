@@ -295,8 +295,11 @@ struct RepairTests {
         }
         let rows = try store.workerStatuses()
         #expect(rows.map(\.worker) == ["a", "b"])
-        #expect(rows[0].liveness(now: 150_000) == .paused && rows[0].pauseReason == "unreachable: connection refused")
-        #expect(rows[1].liveness(now: 150_000) == .gone)
+        #expect(rows[0].liveness(now: 105_000) == .paused && rows[0].pauseReason == "unreachable: connection refused")
+        #expect(rows[1].liveness(now: 105_000) == .gone)
+        // Five heartbeats missed: gone (the default); a longer limit can be asked for.
+        #expect(rows[0].liveness(now: 100_000 + WorkerStatusRow.staleAfterMillis + 1) == .gone)
+        #expect(rows[0].liveness(now: 150_000, staleAfter: 120_000) == .paused)
 
         let sale = Sample.sale()
         _ = try store.enqueue(sale)

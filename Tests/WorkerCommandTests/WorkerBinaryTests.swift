@@ -111,6 +111,16 @@ func temporaryDirectory() throws -> URL {
         #expect(FileManager.default.isExecutableFile(atPath: BuiltProducts.path("worker")), "\(BuiltProducts.path("worker"))")
     }
 
+    @Test func workerAndOutboxPrintTheSameVersion() async throws {
+        var printed: [String] = []
+        for name in ["worker", "outbox"] {
+            let binary = try WorkerProcess(["--version"], executable: BuiltProducts.path(name))
+            #expect(await binary.waitForExit() == 0, "\(name): \(binary.stderr)")
+            printed.append(binary.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        #expect(printed == [OutboxVersion.current, OutboxVersion.current])
+    }
+
     @Test func badConfigurationExits78NamingTheSettingWithoutSecrets() async throws {
         let worker = try WorkerProcess(
             ["--db", "/tmp/never-created.sqlite", "--physical-base-url", "http://physical.example.com"],
@@ -156,7 +166,7 @@ func temporaryDirectory() throws -> URL {
             "OUTBOX_BACKOFF_FACTOR", "OUTBOX_BACKOFF_CAP", "OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_AGE",
             "OUTBOX_DEADLINE_SYNC_SALE", "OUTBOX_ROLLBACK_MARGIN", "PAYWALL_REQUEST_TIMEOUT", "PAYWALL_CONNECT_TIMEOUT",
             "PAYWALL_APPROVE_VARIANT", "OUTBOX_SYNCHRONOUS", "OUTBOX_WORKER_ID",
-            "OUTBOX_LOG_LEVEL", "OUTBOX_CONFIG", "OUTBOX_ALLOW_INSECURE_HTTP", "OUTBOX_SHUTDOWN_GRACE",
+            "OUTBOX_LOG_LEVEL", "OUTBOX_LOG_FORMAT", "OUTBOX_CONFIG", "OUTBOX_ALLOW_INSECURE_HTTP", "OUTBOX_SHUTDOWN_GRACE",
         ] {
             #expect(help.contains(name), "--help does not mention \(name)")
         }

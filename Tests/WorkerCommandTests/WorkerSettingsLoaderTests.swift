@@ -121,6 +121,7 @@ func refusal(
                 "lease": "90s", "backoff.base": "250ms", "backoff.factor": "3",
                 "backoff.cap": "5m", "max_attempts": "7", "max_age": "2d", "rollback_margin": "2s",
                 "shutdown_grace": "20s", "synchronous": "full", "worker_id": "till-1", "log_level": "debug",
+                "log_format": "json",
             ])
         let c = settings.configuration
         #expect(c.store.path == "/tmp/outbox-test.sqlite")
@@ -138,6 +139,24 @@ func refusal(
         #expect(c.shutdownGraceMillis == 20_000)
         #expect(c.workerID == "till-1")
         #expect(settings.logLevel == .debug)
+        #expect(settings.logFormat == .json)
+        #expect(settings.summary.contains { $0.key == "log_format" && $0.value == "json" && $0.origin == .flag("--log-format") })
+    }
+
+    @Test func logFormatComesFromTheEnvironmentOrTheFileLikeEveryOtherSetting() throws {
+        var environment = validEnvironment
+        environment["OUTBOX_LOG_FORMAT"] = "JSON"
+        #expect(try load(environment: environment).logFormat == .json)
+        let fromFile = try load(file: #"{"log_format": "json"}"#)
+        #expect(fromFile.logFormat == .json)
+        let origin = try #require(fromFile.origins["log_format"])
+        guard case .file(let key, _) = origin else {
+            Issue.record("log_format came from \(origin), not the file")
+            return
+        }
+        #expect(key == "log_format")
+        // A flag wins over the environment, as for every setting.
+        #expect(try load(flags: ["log_format": "text"], environment: environment).logFormat == .text)
     }
 
     @Test func defaults() throws {
@@ -149,6 +168,7 @@ func refusal(
         #expect(c.deadlines == WorkerConfiguration.defaultDeadlines)
         #expect(c.store.synchronous == .normal)
         #expect(settings.logLevel == .info)
+        #expect(settings.logFormat == .text)
         #expect(!settings.allowInsecureHTTP)
         #expect(c.paywall.unknownFields == .refuse)
     }
@@ -250,6 +270,7 @@ func refusal(
         ("OUTBOX_SYNCHRONOUS", "off", "synchronous"),
         ("OUTBOX_WORKER_ID", "two words", "worker_id"),
         ("OUTBOX_LOG_LEVEL", "loud", "log_level"),
+        ("OUTBOX_LOG_FORMAT", "logfmt", "log_format"),
         ("OUTBOX_ALLOW_INSECURE_HTTP", "maybe", "allow_insecure_http"),
         ("PAYWALL_CONNECT_TIMEOUT", "31s", "paywall.connect_timeout"),  // longer than the request timeout
         ("PAYWALL_REQUEST_TIMEOUT", "0s", "paywall.request_timeout"),

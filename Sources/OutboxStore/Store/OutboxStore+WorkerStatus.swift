@@ -44,8 +44,12 @@ public struct WorkerStatusRow: Sendable, Hashable {
     /// What about storage needs an operator, while it lasts (schema 5).
     public var storageProblem: String? = nil
 
-    /// A heartbeat older than this (2 minutes) means the worker is gone.
-    public static let staleAfterMillis: Int64 = 120_000
+    /// How often a running worker writes its heartbeat (ms).
+    public static let heartbeatIntervalMillis: Int64 = 2_000
+
+    /// A heartbeat older than this (10 s: five heartbeats missed) means the worker is gone: it
+    /// died, was killed, or its loop hangs. The default of `outbox inspect --stale-after`.
+    public static let staleAfterMillis: Int64 = 5 * heartbeatIntervalMillis
 
     /// The state to show at `now`: `gone` when the heartbeat is stale (unless it said it stopped).
     public func liveness(now: EpochMillis, staleAfter: Int64 = staleAfterMillis) -> Liveness {

@@ -170,6 +170,12 @@ extension WorkerSetting {
     public static let logLevel = WorkerSetting(
         key: "log_level", flag: "log-level", defaultText: "info",
         help: "trace, debug, info, notice, warning, error or critical.", example: "debug")
+    /// Log format.
+    public static let logFormat = WorkerSetting(
+        key: "log_format", flag: "log-format", defaultText: "text",
+        help:
+            "Log lines on stderr: text (timestamp level \"message\" key=value ..., one line per event) or json (one JSON object per line: timestamp, level, message, label and the same metadata keys).",
+        example: "json")
     /// Insecure HTTP.
     public static let allowInsecureHTTP = WorkerSetting(
         key: "allow_insecure_http", flag: "allow-insecure-http", defaultText: "false",
@@ -200,7 +206,7 @@ extension WorkerSetting {
         database, physicalBaseURL, paymentBaseURL, privateAPIKey, privateAPIClient, publicAPIKey, publicAPIClient,
         connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
         backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, shutdownGrace, synchronous, workerID, logLevel,
-        allowInsecureHTTP, allowUnknownFields,
+        logFormat, allowInsecureHTTP, allowUnknownFields,
     ]
 
     /// Every setting including one deadline per kind.

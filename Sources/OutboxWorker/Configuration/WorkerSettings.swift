@@ -44,6 +44,14 @@ public struct SimulatorTarget: Sendable {
     public static let placeholderBaseURL = "http://127.0.0.1:0"
 }
 
+/// How the `worker` executable writes its log lines on stderr (setting `log_format`).
+public enum WorkerLogFormat: String, Sendable, Hashable, CaseIterable {
+    /// `timestamp level "message" key=value ...`, one line per event (the default).
+    case text
+    /// One JSON object per line with the same keys, for log aggregators.
+    case json
+}
+
 /// The `worker` executable's resolved settings: the ``WorkerConfiguration`` plus what only the
 /// executable uses (log level, mode), and where every value came from.
 public struct WorkerSettings: Sendable {
@@ -51,6 +59,8 @@ public struct WorkerSettings: Sendable {
     public var configuration: WorkerConfiguration
     /// The log level.
     public var logLevel: Logger.Level
+    /// The log line format.
+    public var logFormat: WorkerLogFormat = .text
     /// Whether http:// base addresses were allowed.
     public var allowInsecureHTTP: Bool
     /// Whether the worker talks to the in-process simulator.
@@ -100,6 +110,7 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.synchronous.key: c.store.synchronous.rawValue.lowercased(),
             WorkerSetting.workerID.key: c.workerID,
             WorkerSetting.logLevel.key: logLevel.rawValue,
+            WorkerSetting.logFormat.key: logFormat.rawValue,
             WorkerSetting.allowInsecureHTTP.key: "\(allowInsecureHTTP)",
             WorkerSetting.allowUnknownFields.key: "\(p.unknownFields == .passThrough)",
         ]

@@ -158,6 +158,9 @@ private struct LoadState {
             )
         }
         let logLevel: Logger.Level = choice(.logLevel, default: .info) { Logger.Level(rawValue: $0.lowercased()) }
+        let logFormat: WorkerLogFormat = choice(.logFormat, default: .text) {
+            WorkerLogFormat(rawValue: $0.lowercased())
+        }
         let dbPath: String
         if let (text, origin) = value(.database) {
             dbPath = text
@@ -251,7 +254,7 @@ private struct LoadState {
             shutdownGraceMillis: shutdownGrace)
         configuration.landingGraceMillis = landingGrace
         return WorkerSettings(
-            configuration: configuration, logLevel: logLevel, allowInsecureHTTP: allowInsecure,
+            configuration: configuration, logLevel: logLevel, logFormat: logFormat, allowInsecureHTTP: allowInsecure,
             simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings)
     }
 
@@ -434,6 +437,7 @@ private struct LoadState {
     static let choices: [String: String] = [
         WorkerSetting.logLevel.key: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "),
         WorkerSetting.synchronous.key: "normal, full",
+        WorkerSetting.logFormat.key: WorkerLogFormat.allCases.map(\.rawValue).joined(separator: ", "),
         WorkerSetting.approveVariant.key: MarketplaceApproveVariant.allCases.map(\.rawValue).joined(separator: ", "),
     ]
 

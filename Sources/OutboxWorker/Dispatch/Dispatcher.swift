@@ -7,12 +7,15 @@ import ServiceLifecycle
 
 /// The worker's one loop: wakes on database changes (inotify) or its idle tick, claims what is
 /// due up to the concurrency limit, runs each claimed command in a bounded task group, and does
-/// the housekeeping (expired leases, lease extension, heartbeat, WAL checkpoint).
+/// the housekeeping (expired leases, lease extension, heartbeat, WAL checkpoint). It tells the
+/// supervisor through ``WorkerLifecycleHooks``: ready before its first claim, stopping when
+/// shutdown begins, and a watchdog ping handled by the loop itself, so a loop that hangs (not
+/// one that is paused) stops pinging.
 struct Dispatcher {
     let worker: OutboxWorker
 
     enum Event: Sendable {
-        case wake, tick, done, stop, graceOver
+        case wake, tick, done, stop, graceOver, watchdog
     }
 
     func run() async throws {
@@ -38,6 +41,7 @@ struct Dispatcher {
                 "outbox.concurrency": "\(configuration.concurrency)", "outbox.db": "\(configuration.store.path)",
                 "outbox.change_notifications": "\(watcher != nil)",
             ])
+        worker.lifecycle.ready()
 
         // A condition the worker must stop on (exit 74 through the store error): its database
         // file replaced or deleted, or writes failing for longer than `writeFailureLimit`.
@@ -51,6 +55,15 @@ struct Dispatcher {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: tick)
                         continuation.yield(.tick)
+                    }
+                }
+                if let watchdog = worker.lifecycle.watchdog {
+                    // Only a request: the ping itself is sent when the loop takes the event.
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: watchdog.interval)
+                            continuation.yield(.watchdog)
+                        }
                     }
                 }
                 var stopping = false
@@ -124,7 +137,11 @@ struct Dispatcher {
                         }
                     case .wake:
                         break
+                    case .watchdog:
+                        worker.lifecycle.watchdog?.ping()
+                        continue loop
                     case .stop:
+                        worker.lifecycle.stopping()
                         stopping = true
                         house.beat(status: "stopping", force: true)
                         worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running)"])

@@ -172,7 +172,8 @@ struct Housekeeping {
             beat.state != lastState || beat.pauseReason != lastPauseReason || beat.storageProblem != lastStorageProblem
         // Every 2 s by the monotonic clock (a wall clock stepped back must not silence it).
         let monotonic = ContinuousClock.now
-        guard force || changed || lastBeat.map({ monotonic - $0 >= .seconds(2) }) ?? true else { return }
+        let interval = Duration.milliseconds(WorkerStatusRow.heartbeatIntervalMillis)
+        guard force || changed || lastBeat.map({ monotonic - $0 >= interval }) ?? true else { return }
         lastBeat = monotonic
         lastState = beat.state
         lastPauseReason = beat.pauseReason

@@ -113,3 +113,16 @@ func outbox(_ arguments: [String], db: String?, input: String? = nil, environmen
 func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     try JSONDecoder().decode(type, from: Data(text.utf8))
 }
+
+/// ``outbox(_:db:input:environment:)`` on a thread of its own: a test waiting for the binary
+/// must not hold one of the few cooperative threads (two on a 2-core machine) that the worker
+/// tests in the same test process need to make progress.
+func outboxAsync(_ arguments: [String], db: String?, input: String? = nil, environment: [String: String]? = nil)
+    async throws -> Ran
+{
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try outbox(arguments, db: db, input: input, environment: environment) })
+        }
+    }
+}
