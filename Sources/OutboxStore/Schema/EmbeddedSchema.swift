@@ -593,6 +593,24 @@ BEGIN
     SELECT RAISE(IGNORE);
 END;
 
+-- `id` is SQLite's to assign. Written by a producer, it could name another command's row (with
+-- INSERT OR REPLACE that row was deleted without a trace: the row fuzz test found a queued
+-- command replaced this way), or put a follow-up out of order (commands on one payment go in
+-- id order). In a BEFORE INSERT trigger SQLite shows an id the statement did not set as -1;
+-- any other value was written by the statement and is refused, and -1 itself is refused once
+-- stored (AFTER INSERT: assigned ids are positive). A non-integer id stays SQLite's own
+-- "datatype mismatch", raised before any trigger runs.
+CREATE TRIGGER outbox_refuse_id_insert BEFORE INSERT ON outbox
+WHEN NEW.id IS NOT -1
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: id is assigned by SQLite; a producer never writes it');
+END;
+CREATE TRIGGER outbox_refuse_id_after_insert AFTER INSERT ON outbox
+WHEN NEW.id <= 0
+BEGIN
+    SELECT RAISE(ABORT, 'outbox: id is assigned by SQLite; a producer never writes it');
+END;
+
 -- Backward steps of the wall clock that a worker applied to the stored schedules (due times,
 -- holds), so that several workers noticing the same step move them back once, not once each.
 -- A step of about the same size (within 1 s) applied within 10 s of wall time is the same step.

@@ -26,7 +26,8 @@ enum RefusalCheck {
         // with ON CONFLICT DO NOTHING to make that harmless), and an `id` a producer should never
         // write.
         if message == "UNIQUE constraint failed: outbox.command_key" && keyTaken { return nil }
-        if row.value("id") != nil && (message == "UNIQUE constraint failed: outbox.id" || message == "datatype mismatch") {
+        // A non-integer id: SQLite refuses it before any trigger runs (schema 5 refuses the rest).
+        if row.value("id") != nil && message == "datatype mismatch" {
             return nil
         }
         return "refused without an outbox: message (\(result.name ?? "?")): \(message)"

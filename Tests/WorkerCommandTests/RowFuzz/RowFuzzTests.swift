@@ -109,6 +109,32 @@ struct RowFuzzTests {
         await database.finish()
     }
 
+    /// An explicit `id`: with INSERT OR REPLACE it named another command's row, which SQLite
+    /// deleted (the worker run found a queued command replaced so); schema 5 refuses any id a
+    /// statement writes, -1 and 0 included, whatever the conflict clause.
+    @Test("an id written by a producer is refused, and the row it names is untouched", arguments: InsertVerb.allCases)
+    func explicitIdIsRefused(verb: InsertVerb) async throws {
+        let database = try FuzzDatabase()
+        let (writer, store) = (database.writer, database.store)
+        var rng = FuzzSeed.rng(2)
+        let first = try #require(try await writer.write([FuzzRows.controlSale(&rng)])[0].id)
+        let before = try #require(try store.command(id: first))
+        var rows: [FuzzRow] = []
+        for id in [first, first + 1, -1, 0] {
+            var row = FuzzRows.controlSale(&rng)
+            row.verb = verb
+            row.columns.insert(("id", .integer(id)), at: 0)
+            rows.append(row)
+        }
+        let results = try await writer.write(rows)
+        for result in results {
+            #expect(!result.ok && result.error == "outbox: id is assigned by SQLite; a producer never writes it", "\(result)")
+        }
+        #expect(try store.command(id: first) == before)
+        #expect(try store.list(CommandFilter(limit: 10)).count == 1)
+        await database.finish()
+    }
+
     /// A NUL after the GUID: GLOB and length() read text only up to a NUL; the UNIQUE index's
     /// NOCASE comparison also stops there but counts the lengths, so `K`, `K\0` and `K\0x` are
     /// three keys to SQLite, and one to every reader that stops at the NUL (GRDB, the worker).
