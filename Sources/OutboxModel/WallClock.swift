@@ -7,6 +7,16 @@ public typealias EpochMillis = Int64
 public protocol WallClock: Sendable {
     /// The current time in milliseconds since the Unix epoch.
     func now() -> EpochMillis
+
+    /// Time elapsed as a monotonic clock measures it (ms from any fixed origin), which a step of
+    /// the wall clock does not move: the worker compares the two to notice a step. nil (the
+    /// default): the process's monotonic clock (`ContinuousClock`). A test clock that can step
+    /// gives its own, so a step it makes is noticed like a real one.
+    func monotonicMillis() -> Int64?
+}
+
+extension WallClock {
+    public func monotonicMillis() -> Int64? { nil }
 }
 
 /// The real clock.
@@ -27,4 +37,6 @@ public struct FixedWallClock: WallClock {
     public init(_ millis: EpochMillis) { self.millis = millis }
     /// `millis`.
     public func now() -> EpochMillis { millis }
+    /// No time passes for a stopped clock, so it never looks like a step.
+    public func monotonicMillis() -> Int64? { 0 }
 }

@@ -27,7 +27,7 @@ struct Housekeeping {
     let origin = ContinuousClock.now
     /// The wall clock and the monotonic clock at the last tick, to notice the wall clock stepping.
     var lastWall: EpochMillis?
-    var lastMonotonic = ContinuousClock.now
+    var lastMonotonic: Int64 = 0
     /// Since when (monotonic) housekeeping writes have been failing without a success between.
     var failingSince: ContinuousClock.Instant?
     /// How long writes may keep failing (disk full, a size limit) before the worker exits 74.
@@ -38,6 +38,9 @@ struct Housekeeping {
         self.state = state
         self.startedAt = startedAt
         self.storage = StorageWatch(policy: worker.configuration.storage)
+        // The first reading is the start, so a step before the first tick is noticed too.
+        self.lastWall = startedAt
+        self.lastMonotonic = worker.clock.monotonicMillis() ?? 0
     }
 
     /// What about storage needs an operator now, for worker_status.
@@ -47,21 +50,27 @@ struct Housekeeping {
     /// stored future time back by the step (``OutboxStore/shiftSchedules(backBy:now:)``) and the
     /// breaker's probe time too, so nothing waits for the length of the step.
     mutating func noticeClockStep(now: EpochMillis) {
-        let monotonic = ContinuousClock.now
-        defer {
-            lastWall = now
-            lastMonotonic = monotonic
+        // The wall clock's own monotonic partner: the process's for the system clock, a test
+        // clock's own for a clock that steps when the test says.
+        let monotonic = worker.clock.monotonicMillis() ?? (ContinuousClock.now - origin).wholeMilliseconds
+        guard let previous = lastWall,
+            let back = ClockStep.backward(lastWall: previous, now: now, elapsedMillis: monotonic - lastMonotonic)
+        else {
+            (lastWall, lastMonotonic) = (now, monotonic)
+            return
         }
-        // Only the system clock flows with the monotonic one (a test's manual clock does not).
-        guard let lastWall, worker.clock is SystemWallClock else { return }
-        let elapsed = monotonic - lastMonotonic
-        guard
-            let back = ClockStep.backward(
-                lastWall: lastWall, now: now,
-                elapsedMillis: elapsed.wholeMilliseconds)
-        else { return }
         worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
-        _ = try? worker.store.shiftSchedules(backBy: back, now: now, by: worker.configuration.workerID)
+        do {
+            _ = try worker.store.shiftSchedules(backBy: back, now: now, by: worker.configuration.workerID)
+        } catch {
+            // Keep the old reading: the next tick sees the same step and tries again (a step
+            // forgotten here would leave every due time ahead by its length).
+            worker.logger.error(
+                "Could not move stored due times back after a clock step; trying again",
+                metadata: ["outbox.error": "\(error)"])
+            return
+        }
+        (lastWall, lastMonotonic) = (now, monotonic)
         state.value.withLock {
             $0.breaker.shift(backBy: back)
             $0.holds = $0.holds.mapValues { $0 - back }

@@ -5,6 +5,8 @@ import OutboxModel
 public final class ManualWallClock: WallClock, @unchecked Sendable {
     private let lock = NSLock()
     private var current: EpochMillis
+    /// Forward movement only: what a monotonic clock would have measured.
+    private var elapsed: Int64 = 0
 
     /// Creates a clock reading `start`.
     public init(start: EpochMillis = 1_767_225_600_000) {
@@ -16,13 +18,25 @@ public final class ManualWallClock: WallClock, @unchecked Sendable {
         lock.withLock { current }
     }
 
-    /// Moves the clock forward by `millis`.
+    /// Moves the clock by `millis`: forward as time passing, backward (negative) as a step of
+    /// the wall clock (NTP, a VM resumed), which ``monotonicMillis()`` does not follow.
     public func advance(by millis: EpochMillis) {
-        lock.withLock { current += millis }
+        lock.withLock {
+            current += millis
+            if millis > 0 { elapsed += millis }
+        }
+    }
+
+    /// Forward movement so far: time that passed, steps back left out.
+    public func monotonicMillis() -> Int64? {
+        lock.withLock { elapsed }
     }
 
     /// Sets the clock (never backwards).
     public func set(_ millis: EpochMillis) {
-        lock.withLock { current = max(current, millis) }
+        lock.withLock {
+            elapsed += max(0, millis - current)
+            current = max(current, millis)
+        }
     }
 }
