@@ -177,7 +177,7 @@ struct EndToEndTests {
             #expect(queued.status == 0, "\(queued.stderr)")
             keys.append(queued.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         drainer.process.waitUntilExit()
         #expect(drainer.process.terminationStatus == 0)
         let done = try store.list(CommandFilter(terminal: "E2E", limit: 10))
