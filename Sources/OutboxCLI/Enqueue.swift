@@ -138,7 +138,7 @@ func queue(
                 throw CLIError(
                     .refused,
                     "a different command is already queued under \(draft.commandKey) (#\(id)): \(difference) differ; "
-                        + "nothing changed (use a new key)")
+                        + "nothing changed; the queued command stands (outbox inspect show \(draft.commandKey))")
             }
             inserted = false
             if !global.json { console.note("already queued as #\(id); nothing changed") }

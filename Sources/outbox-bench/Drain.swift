@@ -21,7 +21,7 @@ struct Drain: ParsableCommand {
     @Option(help: "Give up (exit 3) this many seconds after --stop-file appears if work is still left.")
     var maxSeconds = 120
     @Option(help: "Give up (exit 3) after this many seconds in all, so a test run that dies leaves nothing behind.")
-    var lifetimeSeconds = 900
+    var lifetimeSeconds = 300
 
     func run() throws {
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))

@@ -20,7 +20,7 @@ final class Child {
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.start(process)
     }
 
     /// Reads until a line equal to `marker` arrives; returns the lines before it, or nil when

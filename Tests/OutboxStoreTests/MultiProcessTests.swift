@@ -72,7 +72,7 @@ struct MultiProcessTests {
         process.arguments = ["hold", "--db", database.path, "--owner", "doomed", "--count", "4", "--lease-ms", "60000"]
         let out = Pipe()
         process.standardOutput = out
-        try process.run()
+        try ChildProcess.start(process)
         var text = ""
         while !text.contains("ready\n") {
             let chunk = out.fileHandleForReading.availableData

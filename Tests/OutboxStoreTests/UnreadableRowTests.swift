@@ -48,6 +48,27 @@ struct UnreadableRowTests {
         }
     }
 
+    @Test("a payload holding a NUL (stored before schema 5) is a defect, never read as the text before it")
+    func nulInsidePayload() throws {
+        let store = try TestDatabase().open()
+        let id = try store.write { db -> Int64 in
+            for trigger in try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox' AND name LIKE '%insert%'")
+            {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (command_key, kind, payload)
+                    VALUES ('0f000000-0000-4000-8000-0000000000aa', 'marketplace_approve', '{"PaymentId":1}' || char(0) || 'junk')
+                    """)
+            return db.lastInsertedRowID
+        }
+        let command = try #require(try store.command(id: id))
+        #expect(command.defects.map(\.column) == ["payload"])
+        #expect(command.defects.first?.problem == "TEXT of 20 bytes with a NUL character")
+    }
+
     @Test("a clean row has no defects")
     func cleanRow() throws {
         let store = try TestDatabase().open()

@@ -168,6 +168,18 @@ struct OutcomeInterpreterTests {
         }
         #expect(outcome.outcome == .failed && outcome.reason == .validation && outcome.message?.hasPrefix("DisplayCode:") == true)
     }
+
+    @Test("a command whose earlier send may have landed and that fails validation now ends dead, never failed")
+    func validationAfterAPossibleSend() {
+        let error = PaywallClient.ValidationError(code: .tooLong, field: "DisplayCode", description: "longer than 25 characters")
+        let result = interpret(.invalid(error), command(1, .asyncCancel, paymentRequestId: paymentID, needsReconcile: true))
+        guard case .finish(let outcome) = result.update.next else {
+            Issue.record("expected finish")
+            return
+        }
+        #expect(outcome.outcome == .dead && outcome.reason == .outcomeUnknown, "\(outcome)")
+        #expect(outcome.message?.contains("DisplayCode") == true)
+    }
 }
 
 @Suite("Breaker: pausing dispatch")

@@ -22,7 +22,7 @@ import Testing
         // Wait without blocking a cooperative thread: read the pipe on its own thread.
         let data: Data = try await withCheckedThrowingContinuation { continuation in
             do {
-                try process.run()
+                try ChildProcess.start(process)
             } catch {
                 continuation.resume(throwing: error)
                 return

@@ -26,7 +26,7 @@ final class WorkerProcess: @unchecked Sendable {
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.start(process)
         // One reader thread per pipe, until end of file: every byte is appended before the
         // reader says it is done, so nothing written before exit can be missed (a readability
         // handler could still hold its last chunk when the test read the text).

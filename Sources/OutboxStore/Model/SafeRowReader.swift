@@ -67,6 +67,13 @@ struct SafeRowReader {
         if case .string(let name) = value(storageClass).storage { type = name } else { type = "null" }
         switch (type, value(index).storage) {
         case ("text", .blob(let bytes)):
+            // A NUL: SQLite's text functions and GRDB's text reads stop there, so what was
+            // checked, shown or sent before may have been only the part before it (schema 5
+            // refuses it at INSERT; older rows may hold one).
+            if bytes.contains(0) {
+                note(index, "TEXT of \(bytes.count) bytes with a NUL character")
+                return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if let text = String(validating: bytes, as: UTF8.self) { return text }
             note(index, "TEXT of \(bytes.count) bytes that is not UTF-8")
             return String(decoding: bytes, as: UTF8.self)

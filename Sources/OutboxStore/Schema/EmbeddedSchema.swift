@@ -579,13 +579,16 @@ END;
 --   * the same command again (same kind, payload byte for byte, sale_key, payment_request_id)
 --     changes nothing, and no error: a producer retrying after its own crash is harmless, with
 --     any statement (not_before, deadline and created_at of the first row stay);
---   * a different command under a key already used is refused.
+--   * a different command under a key already used is refused. The message sends the producer
+--     to the queued command, never to a new key: for a sale a new key is a new
+--     MerchantUniqueCode, so a producer that rebuilt the same sale's JSON differently (key
+--     order, `22.1` for `22.10`) and requeued it under a new key would charge the customer twice.
 -- Rows whose key or payload is not text are left to the validation messages.
 CREATE TRIGGER outbox_one_command_per_key BEFORE INSERT ON outbox
 WHEN typeof(NEW.command_key) = 'text' AND typeof(NEW.payload) = 'text'
  AND EXISTS (SELECT 1 FROM outbox WHERE command_key = NEW.command_key)
 BEGIN
-    SELECT RAISE(ABORT, 'outbox: command_key is already queued for a different command (kind, payload, sale_key or payment_request_id differ); use a new key')
+    SELECT RAISE(ABORT, 'outbox: command_key is already queued for a different command (kind, payload, sale_key or payment_request_id differ); the queued one stands: look it up, never re-queue a sale under a new MerchantUniqueCode')
      WHERE EXISTS (SELECT 1 FROM outbox
                     WHERE command_key = NEW.command_key
                       AND (kind IS NOT NEW.kind OR payload IS NOT NEW.payload

@@ -180,13 +180,23 @@ public struct OutcomeInterpreter: Sendable {
                 breaker: .unavailable(reason: "\(problem)"))
 
         case .invalid(let error):
+            let what = error.field.isEmpty ? error.description : "\(error.field): \(error.description)"
+            // Refused before sending; but if an earlier send may have reached Paywall (a row
+            // sent by an older version whose payload this one reads differently), "failed" could
+            // hide a payment: dead, for an operator to look up.
+            if CommandPhase(command) != .toSend {
+                return Interpretation(
+                    update: update(
+                        counts: false,
+                        .finish(
+                            InboxOutcome(
+                                .dead, reason: .outcomeUnknown,
+                                message: "cannot be sent again as it is (\(what)), and an earlier send may have reached "
+                                    + "Paywall: look it up before acting"))),
+                    breaker: nil)
+            }
             return Interpretation(
-                update: update(
-                    counts: false,
-                    .finish(
-                        InboxOutcome(
-                            .failed, reason: .validation,
-                            message: error.field.isEmpty ? error.description : "\(error.field): \(error.description)"))),
+                update: update(counts: false, .finish(InboxOutcome(.failed, reason: .validation, message: what))),
                 breaker: nil)
         }
     }

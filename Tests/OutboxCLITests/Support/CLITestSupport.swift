@@ -86,7 +86,7 @@ func run(_ executable: String, _ arguments: [String], input: String? = nil, envi
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inPipe
-    try process.run()
+    try ChildProcess.start(process)
     if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
     try inPipe.fileHandleForWriting.close()
     // Read both pipes concurrently so a large stderr cannot block the child.

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxTestSupport
 import OutboxModel
 import Testing
 
@@ -56,7 +57,7 @@ func run(_ executable: String, _ arguments: [String], input: String? = nil) thro
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inPipe
-    try process.run()
+    try ChildProcess.start(process)
     if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
     try inPipe.fileHandleForWriting.close()
     let outData = out.fileHandleForReading.readDataToEndOfFile()

@@ -30,7 +30,7 @@ final class Child: @unchecked Sendable {
             guard let self, !data.isEmpty else { return }
             self.lock.withLock { self.outText += String(decoding: data, as: UTF8.self) }
         }
-        try process.run()
+        try ChildProcess.start(process)
     }
 
     var stderr: String { lock.withLock { errText } }

@@ -23,7 +23,7 @@ final class RowWriter: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        try ChildProcess.start(process)
         let handle = errors.fileHandleForReading
         Thread.detachNewThread { [self] in
             while true {
