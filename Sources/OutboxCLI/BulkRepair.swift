@@ -103,6 +103,27 @@ struct BulkReport {
     var done: [Int64] = []
     var skipped: [(id: Int64, why: String)] = []
 
+    /// Runs the single-command repair on each matched command; one refused by the store (a
+    /// worker took it, it changed since the selection) is skipped with the store's reason.
+    mutating func repairEach(_ repair: (OutboxCommand) throws -> Int64) rethrows {
+        for command in matched {
+            do {
+                done.append(try repair(command))
+            } catch let error as RepairError {
+                skipped.append((command.id, error.message))
+            }
+        }
+    }
+
+    /// The report on stdout: JSON for scripts, lines otherwise.
+    func print(to console: Console, json: Bool, now: EpochMillis) {
+        if json {
+            console.line(Render.json(self.json()))
+        } else {
+            for line in lines(now: now) { console.line(line) }
+        }
+    }
+
     func json() -> ActionJSON {
         var json = ActionJSON(action: action, done: !dryRun)
         json.bulk = BulkResultJSON(
@@ -170,21 +191,13 @@ extension Retry {
                     "Retry \(matched.count) command(s) (\(BulkFilterOptions.byKind(matched))), \(deadlineText). "
                         + "Those whose last send may have reached Paywall reconcile before any resend.")
                 try confirm("Retry \(matched.count) command(s)?", options: confirmation, console: console)
-                for command in matched {
-                    do {
-                        let result = try store.retry(
-                            id: command.id, actor: console.actor, now: console.clock.now(), deadline: change, note: note)
-                        bulk.done.append(result.id)
-                    } catch let error as RepairError {
-                        bulk.skipped.append((command.id, error.message))
-                    }
+                try bulk.repairEach { command in
+                    try store.retry(
+                        id: command.id, actor: console.actor, now: console.clock.now(), deadline: change, note: note
+                    ).id
                 }
             }
-            if global.json {
-                console.line(Render.json(bulk.json()))
-            } else {
-                for line in bulk.lines(now: now) { console.line(line) }
-            }
+            bulk.print(to: console, json: global.json, now: now)
         }
     }
 }
@@ -215,23 +228,15 @@ extension Discard {
                         + "each ends \"discarded by operator\" in the inbox."
                         + (left.isEmpty ? "" : " \(left.count) that may have been sent are left alone."))
                 try confirm("Discard \(matched.count) command(s)?", options: confirmation, console: console)
-                for command in matched {
-                    do {
-                        // Never forced: a command that may have reached Paywall is refused by the
-                        // store as well (it may have been claimed and sent since the selection).
-                        let result = try store.discard(
-                            id: command.id, actor: console.actor, now: console.clock.now(), force: false, note: note)
-                        bulk.done.append(result.id)
-                    } catch let error as RepairError {
-                        bulk.skipped.append((command.id, error.message))
-                    }
+                try bulk.repairEach { command in
+                    // Never forced: a command that may have reached Paywall is refused by the
+                    // store as well (it may have been claimed and sent since the selection).
+                    try store.discard(
+                        id: command.id, actor: console.actor, now: console.clock.now(), force: false, note: note
+                    ).id
                 }
             }
-            if global.json {
-                console.line(Render.json(bulk.json()))
-            } else {
-                for line in bulk.lines(now: now) { console.line(line) }
-            }
+            bulk.print(to: console, json: global.json, now: now)
         }
     }
 }

@@ -34,10 +34,7 @@ struct JSONLogHandler: LogHandler {
     static let fixedKeys: Set<String> = ["timestamp", "level", "message", "label"]
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let own = event.metadata { merged.merge(own) { _, new in new } }
-        if let error = event.error { merged["error"] = .string("\(error)") }
+        let merged = StructuredLogHandler.merged(metadata, provider: metadataProvider, event: event)
         StructuredLogHandler.write(
             Self.line(
                 timestamp: StructuredLogHandler.timestamp(), level: event.level, message: event.message.description,

@@ -24,16 +24,25 @@ struct StructuredLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let own = event.metadata { merged.merge(own) { _, new in new } }
-        if let error = event.error { merged["error"] = .string("\(error)") }
+        let merged = Self.merged(metadata, provider: metadataProvider, event: event)
         var line = "\(Self.timestamp()) \(event.level.rawValue) \(Self.quoted(event.message.description, always: true))"
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += " \(key)=\(Self.quoted(Self.render(value), always: false))"
         }
         line += "\n"
         Self.write(line)
+    }
+
+    /// What an event logs: the handler's metadata, then the provider's, then the event's own
+    /// (later wins), and its error under `error`. Both formats (text and JSON) log this.
+    static func merged(
+        _ metadata: Logger.Metadata, provider: Logger.MetadataProvider?, event: LogEvent
+    ) -> Logger.Metadata {
+        var merged = metadata
+        if let provided = provider?.get() { merged.merge(provided) { _, new in new } }
+        if let own = event.metadata { merged.merge(own) { _, new in new } }
+        if let error = event.error { merged["error"] = .string("\(error)") }
+        return merged
     }
 
     static func render(_ value: Logger.Metadata.Value) -> String {
