@@ -24,6 +24,23 @@ public struct WorkerReport: Sendable, Hashable {
     public var paymentStatusId: Int? = nil
 }
 
+/// A payment status the worker told the merchant (a `payment_status` inbox row), for callers
+/// that want to show it (the demo).
+public struct PaymentStatusReport: Sendable, Hashable {
+    /// The outbox row id of the command whose activity it is.
+    public var commandID: Int64
+    /// Its command key.
+    public var commandKey: String
+    /// Its kind name.
+    public var kind: String
+    /// The payment.
+    public var paymentRequestId: String
+    /// The activity.
+    public var activity: FollowedActivity
+    /// What was written.
+    public var event: PaymentStatusEvent
+}
+
 /// The long-running outbox worker: claims due commands, plans each one (a pure decision),
 /// sends through the Paywall client, and records every outcome. A ServiceLifecycle `Service`:
 /// on graceful shutdown it stops claiming, lets in-flight sends finish within
@@ -35,13 +52,16 @@ public struct OutboxWorker: Service {
     let clock: any WallClock
     let logger: Logger
     let onFinish: (@Sendable (WorkerReport) -> Void)?
+    let onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)?
     let lifecycle: WorkerLifecycleHooks
 
     /// Opens (creating and migrating if needed) the database and prepares the client.
     public init(
         configuration: WorkerConfiguration, transport: any PaywallTransport, clock: any WallClock = SystemWallClock(),
-        logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil, lifecycle: WorkerLifecycleHooks = .none
+        logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil, lifecycle: WorkerLifecycleHooks = .none,
+        onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)? = nil
     ) throws {
+        self.onPaymentStatus = onPaymentStatus
         self.configuration = configuration
         self.store = try OutboxStore(configuration.store)
         self.client = PaywallAPIClient(

@@ -14,6 +14,10 @@ struct IdleWatcher: Service {
     var waiting: [(index: Int, step: DemoStep)] = []
     var queuedIDs: [Int: Int64] = [:]
     let exitWhenIdle: Bool
+    /// The demo: "idle" also means no payment is still followed to its final status (plain
+    /// `--exit-when-idle` does not wait for them: a payment may stay open for hours, and the
+    /// next run goes on following it).
+    var waitForPayments = false
     var interval: Duration = .milliseconds(200)
 
     func run() async throws {
@@ -56,7 +60,8 @@ struct IdleWatcher: Service {
                     return
                 }
                 let unfinished = try store.list(CommandFilter(states: [.pending, .inFlight], limit: 1))
-                if unfinished.isEmpty {
+                let followed = waitForPayments ? try store.followSummary().following : 0
+                if unfinished.isEmpty, followed == 0 {
                     logger.notice("Outbox idle: every command has finished; shutting down (--exit-when-idle)")
                     return
                 }

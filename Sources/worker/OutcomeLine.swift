@@ -32,6 +32,40 @@ enum OutcomeLine {
         return line
     }
 
+    /// A payment's final status (or the horizon's unresolved row), e.g.
+    ///
+    ///     💳 paid        async_sale          3f2b8c1e…  PaymentRequestId 7e1f3a5c…  status 4 Successful (inquiry)
+    ///     💳 declined    async_sale          9a6e0d2c…  PaymentRequestId 0c4d9b1a…  status 5 Failed (callback)
+    ///
+    /// `nil` for a status that is not final: the demo shows where each payment ended.
+    static func format(_ report: PaymentStatusReport) -> String? {
+        let event = report.event
+        let words: String
+        if event.statusId == nil {
+            words = "unresolved"
+        } else if event.isFinal, let verdict = PaymentStatus.verdict(
+            activity: PaymentType(rawValue: report.activity.paymentTypeId) ?? .sale, statusId: event.statusId)
+        {
+            words = verdict
+        } else {
+            return nil
+        }
+        var line = "💳 \(pad(words, 11)) \(pad(report.kind, 20)) \(short(report.commandKey))"
+        line += "  PaymentRequestId \(short(report.paymentRequestId))"
+        if let status = event.statusId { line += "  status \(PaymentStatus.describe(status))" }
+        line += " (\(event.source.rawValue))"
+        if let message = event.message, !message.isEmpty, event.statusId != 4 {
+            line += "  \(message.replacingOccurrences(of: "\n", with: " "))"
+        }
+        return line
+    }
+
+    /// Prints a payment status line, when ``format(_:)-(PaymentStatusReport)`` gives one.
+    static func print(_ report: PaymentStatusReport) {
+        guard let line = format(report) else { return }
+        write(line)
+    }
+
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
@@ -44,7 +78,11 @@ enum OutcomeLine {
 
     /// Unbuffered, one write per line (stdout may be a pipe).
     static func print(_ report: WorkerReport) {
-        let data = Data((format(report) + "\n").utf8)
+        write(format(report))
+    }
+
+    private static func write(_ line: String) {
+        let data = Data((line + "\n").utf8)
         lock.lock()
         defer { lock.unlock() }
         FileHandle.standardOutput.write(data)

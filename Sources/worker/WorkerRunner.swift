@@ -73,8 +73,12 @@ struct WorkerRunner {
             services.append(.init(service: simulator, serviceName: "paywall-simulator"))
         }
 
+        // Sends and payment reads have their own slots; so have their connections.
+        let configuration = settings.configuration
         let transport = HTTPClientTransport(
-            configuration: settings.configuration.paywall, connectionsPerHost: settings.configuration.concurrency)
+            configuration: configuration.paywall,
+            connectionsPerHost: configuration.concurrency
+                + (configuration.follow.enabled ? configuration.follow.readSlots(concurrency: configuration.concurrency) : 0))
         let code = await run(settings: settings, services: services, transport: transport, signals: signals)
         try? await transport.shutdown()
         return code
@@ -89,12 +93,14 @@ struct WorkerRunner {
         let store: OutboxStore
         do {
             var onFinish: (@Sendable (WorkerReport) -> Void)? = nil
+            var onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)? = nil
             if settings.simulator {
                 onFinish = { @Sendable report in OutcomeLine.print(report) }
+                onPaymentStatus = { @Sendable report in OutcomeLine.print(report) }
             }
             worker = try OutboxWorker(
                 configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish,
-                lifecycle: notifier?.hooks ?? .none)
+                lifecycle: notifier?.hooks ?? .none, onPaymentStatus: onPaymentStatus)
             store = try OutboxStore(settings.configuration.store)
         } catch {
             logger.critical(
@@ -137,8 +143,8 @@ struct WorkerRunner {
             services.append(
                 .init(
                     service: IdleWatcher(
-                        store: store, logger: logger, waiting: waiting, queuedIDs: queuedIDs, exitWhenIdle: exitWhenIdle
-                    ),
+                        store: store, logger: logger, waiting: waiting, queuedIDs: queuedIDs, exitWhenIdle: exitWhenIdle,
+                        waitForPayments: demoCount != nil),
                     successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "idle-watcher"))
         }
 

@@ -12,11 +12,11 @@ struct ExamplesTests {
         return (url.path, try String(contentsOf: url, encoding: .utf8))
     }
 
-    @Test("the README shows the Python producer and consumer exactly as they are in examples/")
+    @Test("the README shows the Python producer, consumer and payments reader exactly as they are in examples/")
     func readmeShowsExamples() throws {
         let readme = try String(
             contentsOf: BuiltProducts.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        for name in ["producer.py", "consumer.py"] {
+        for name in ["producer.py", "consumer.py", "payments.py"] {
             #expect(readme.contains("```python\n" + (try Self.example(name).text) + "```"), "README copy of \(name)")
         }
     }

@@ -183,13 +183,22 @@ func temporaryDirectory() throws -> URL {
     @Test func simulatorDemoRunsToCompletion() async throws {
         let dir = try temporaryDirectory()
         let db = dir.appendingPathComponent("outbox.sqlite").path
-        let worker = try WorkerProcess(["--simulator", "--demo", "6", "--exit-when-idle", "--db", db])
+        let worker = try WorkerProcess(["--simulator", "--demo", "8", "--exit-when-idle", "--db", db])
         let status = await worker.waitForExit(timeout: .seconds(120))
         #expect(status == 0, "stderr: \(worker.stderr.suffix(3000))")
-        let lines = worker.stdout.split(separator: "\n")
-        #expect(lines.count == 6, "stdout: \(worker.stdout)")
+        // One line per command outcome, and one per payment activity's final status (💳).
+        let all = worker.stdout.split(separator: "\n")
+        let payments = all.filter { $0.hasPrefix("💳") }
+        let lines = all.filter { !$0.hasPrefix("💳") }
+        #expect(lines.count == 8, "stdout: \(worker.stdout)")
         let outcomes = ["succeeded", "failed", "expired", "revoked", "dead", "discarded"]
         #expect(lines.allSatisfy { line in outcomes.contains { line.contains($0) } })
+        // The first sale is cancelled before its terminal takes it (the sale ends 5, not paid; the
+        // cancel 4), the second rolled back, the third paid, the fourth declined by its terminal.
+        for (words, count) in [("paid", 1), ("cancelled", 1), ("rolled back", 1), ("declined", 2)] {
+            #expect(payments.filter { $0.contains(" \(words) ") }.count == count, "\(words): \(worker.stdout)")
+        }
+        #expect(payments.count == 5, "stdout: \(worker.stdout)")
         for kind in [
             "async_sale", "sync_sale", "async_cancel", "sync_sale_rollback", "async_pair_request",
             "marketplace_approve",
@@ -234,7 +243,9 @@ func temporaryDirectory() throws -> URL {
         let worker = try WorkerProcess(["--simulator", "--demo", "1"], directory: dir)
         #expect(await worker.waitForExit(timeout: .seconds(60)) == 0, "\(worker.stderr.suffix(2000))")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("outbox.sqlite").path))
-        #expect(worker.stdout.split(separator: "\n").count == 1)
+        // The sale's outcome, then where the payment ended.
+        let lines = worker.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines.last?.hasPrefix("💳 paid") == true, "\(worker.stdout)")
     }
 }
 

@@ -131,13 +131,16 @@ public struct CommandUpdate: Sendable, Hashable {
     public var acceptedAt: EpochMillis?
     /// What happens next.
     public var next: Next
+    /// The activity to follow to its final status once the command finishes (schema 006), if any.
+    public var follow: FollowStart?
 
     /// Creates an update.
     public init(
         commandID: Int64, precondition: Precondition, attempt: AttemptRecord? = nil,
         countsAsAttempt: Bool = false, paywallPaymentRequestId: String? = nil, acceptedAt: EpochMillis? = nil,
-        next: Next
+        next: Next, follow: FollowStart? = nil
     ) {
+        self.follow = follow
         self.commandID = commandID
         self.precondition = precondition
         self.attempt = attempt

@@ -38,12 +38,14 @@ public struct InboxRow: Sendable, Hashable {
     public var event: String
     /// For outcome rows, the outcome and everything Paywall said.
     public var outcome: InboxOutcome?
+    /// For payment_status rows (schema 006), the status.
+    public var paymentStatus: PaymentStatusRow?
     public var createdAt: EpochMillis
 
     static let columns = """
         id, outbox_id, command_key, kind, generation, event, outcome, reason, error_code, message, \
         client_message, payment_request_id, payment_request_activity_id, terminal_pair_id, payment_status_id, \
-        result, raw_response, http_status, created_at
+        result, raw_response, http_status, created_at, activity, status_name, source, final
         """
 
     /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
@@ -67,5 +69,36 @@ public struct InboxRow: Sendable, Hashable {
                 httpStatus: smallInt(reader.optionalInteger(17)))
         }
         createdAt = reader.optionalWorkerTime(18) ?? 0
+        if event == "payment_status" {
+            paymentStatus = PaymentStatusRow(
+                statusId: smallInt(reader.optionalInteger(14)), statusName: reader.optionalText(20),
+                activity: reader.optionalText(19).flatMap(FollowedActivity.init(rawValue:)),
+                source: reader.optionalText(21).flatMap(StatusSource.init(rawValue:)),
+                isFinal: reader.optionalInteger(22) == 1, reason: reader.optionalText(7).map(InboxReason.init(rawValue:)),
+                message: reader.optionalText(9), paymentRequestId: reader.optionalText(11),
+                paymentRequestActivityId: reader.optionalText(12))
+        }
     }
+}
+
+/// A `payment_status` inbox row's own columns (schema 006).
+public struct PaymentStatusRow: Sendable, Hashable {
+    /// `payment_status_id`; `nil` on the horizon's unresolved row.
+    public var statusId: Int?
+    /// `status_name` (S1).
+    public var statusName: String?
+    /// `activity`: sale or cancel.
+    public var activity: FollowedActivity?
+    /// `source`: inquiry, callback or horizon.
+    public var source: StatusSource?
+    /// `final`.
+    public var isFinal: Bool
+    /// `reason` (`unresolved` on the horizon's row).
+    public var reason: InboxReason?
+    /// `message`: Paywall's words, or the horizon's explanation.
+    public var message: String?
+    /// `payment_request_id`.
+    public var paymentRequestId: String?
+    /// `payment_request_activity_id`.
+    public var paymentRequestActivityId: String?
 }

@@ -64,10 +64,17 @@ public struct InboxReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// A defect in the worker: it planned something the command's phase forbids and did not do it.
     public static let lifecycleViolation = Self(rawValue: "lifecycle_violation")
 
+    // MARK: payment_status rows
+
+    /// The follow horizon passed before the activity reached a final status (schema 006): an
+    /// operator should look; a verified final status arriving later is still written.
+    public static let unresolved = Self(rawValue: "unresolved")
+
     /// Every fixed reason this version writes (``alreadyDone(_:)`` aside), for the README check.
     public static let documented: [Self] = [
         .reconciled, .alreadyRolledBack, .rejected, .validation, .merchantUniqueCodeConflict, .notRevocable,
         .nothingToCancel, .nothingToRollBack, .saleNotFound, .saleDead, .paymentNotFound, .unreadableRow,
         .deadlinePassed, .revokedLocally, .operator, .outcomeUnknown, .attemptsExhausted, .tooOld, .lifecycleViolation,
+        .unresolved,
     ]
 }

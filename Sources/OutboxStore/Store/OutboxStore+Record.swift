@@ -129,6 +129,9 @@ extension OutboxStore {
                 outcome.paymentRequestActivityId, outcome.terminalPairId, outcome.paymentStatusId, outcome.result,
                 outcome.rawResponse, outcome.httpStatus, now,
             ])
+            if let follow = update.follow {
+                try startFollow(follow, outboxId: update.commandID, generation: generation, now: now, db)
+            }
         }
         return true
     }

@@ -289,6 +289,7 @@ extension OutboxStore {
                               AND (f.sale_key = o.command_key
                                    OR (o.paywall_payment_request_id IS NOT NULL
                                        AND f.payment_request_id = o.paywall_payment_request_id)))
+           AND NOT EXISTS (SELECT 1 FROM payment_follow AS p WHERE p.outbox_id = o.id AND p.state = 'following')
         """
 
     /// Deletes finished commands older than `cutoff` with their attempt history, and their
@@ -356,6 +357,8 @@ extension OutboxStore {
                             sql: "DELETE FROM inbox WHERE outbox_id IN (\(marks))", arguments: StatementArguments(ids))
                         result.inbox += db.changesCount
                     }
+                    try db.execute(
+                        sql: "DELETE FROM payment_follow WHERE outbox_id IN (\(marks))", arguments: StatementArguments(ids))
                     try db.execute(
                         sql: "DELETE FROM outbox WHERE id IN (\(marks))", arguments: StatementArguments(ids))
                     result.commands += db.changesCount

@@ -50,6 +50,8 @@ public struct WorkerConfiguration: Sendable {
     public var idlePollMillis: Int64
     /// Checkpoint interval, WAL truncation and the WAL warning threshold (``StorageWatch``).
     public var storage = StorageWatch.Policy()
+    /// Following accepted sales and cancels to their final payment status (``FollowRule``).
+    public var follow = PaymentFollowPolicy()
 
     /// The Paywall rollback window: a revoke is refused in the first 5 s after the command.
     public static let paywallRollbackWindowMillis: Int64 = 5_000

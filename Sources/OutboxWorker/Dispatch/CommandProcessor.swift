@@ -88,7 +88,7 @@ struct CommandProcessor: Sendable {
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
-        record([interpretation.update], command: command, logger: logger)
+        record([interpretation.update], command: command, logger: logger, paymentRequestId: paymentRequestId)
     }
 
     /// The validated request for `command`, or nil after recording its refusal: an invalid
@@ -415,7 +415,7 @@ struct CommandProcessor: Sendable {
             let interpretation = interpreter.interpret(
                 outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
             state.record(interpretation.breaker, now: now)
-            record([interpretation.update], command: command, logger: logger)
+            record([interpretation.update], command: command, logger: logger, paymentRequestId: paymentRequestId)
             return
         }
         let refusedAt = worker.clock.now()
@@ -534,8 +534,23 @@ struct CommandProcessor: Sendable {
 
     // MARK: - Recording
 
-    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger) {
+    /// Records `group`; a finish of `command` that accepted a sale or cancel also starts
+    /// following its activity (``FollowRule/start(kind:outcome:paymentRequestId:now:policy:)``),
+    /// in the same transaction. `paymentRequestId`: the payment a follow-up acted on.
+    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger, paymentRequestId: String? = nil) {
         let now = worker.clock.now()
+        let group = group.map { update -> CommandUpdate in
+            guard update.commandID == command.id, update.follow == nil, case .finish(let outcome) = update.next else {
+                return update
+            }
+            var update = update
+            update.follow = FollowRule.start(
+                kind: command.kind, outcome: outcome,
+                paymentRequestId: update.paywallPaymentRequestId ?? command.paywallPaymentRequestId ?? paymentRequestId
+                    ?? command.paymentRequestId,
+                now: now, policy: worker.configuration.follow)
+            return update
+        }
         do {
             guard try worker.store.record(group, worker: owner, now: now) else {
                 logger.notice("Not recorded: the command changed meanwhile (lease lost, or revoked with its sale)")
@@ -557,6 +572,15 @@ struct CommandProcessor: Sendable {
             }
             logger.info("Command finished")
             report(command, outcome, paymentRequestId: update.paywallPaymentRequestId)
+            if outcome.outcome == .succeeded, let kind = command.kind,
+                kind == .syncSaleRollback || kind == .syncCancelRollback,
+                let payment = outcome.paymentRequestId ?? paymentRequestId ?? command.paymentRequestId
+            {
+                // The revoked activity is about to show 12: read it soon rather than at its backoff.
+                let activity: FollowedActivity = RollbackDecision.activity(of: kind) == .cancel ? .cancel : .sale
+                try? worker.store.pollSoon(
+                    paymentRequestId: payment, activity: activity, at: now + worker.configuration.follow.firstIntervalMillis)
+            }
         case .reschedule(let dueAt, let needsReconcile, let lastError):
             logger.debug(
                 "Command rescheduled",

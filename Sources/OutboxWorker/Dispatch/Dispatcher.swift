@@ -15,8 +15,14 @@ struct Dispatcher {
     let worker: OutboxWorker
 
     enum Event: Sendable {
-        case wake, tick, done, stop, graceOver, watchdog
+        case wake, tick, done, readDone, stop, graceOver, watchdog
     }
+
+    /// How often, at most, the loop looks for payment reads that are due when the last look
+    /// found none or fewer than it could take (ms): a payment's first read is due 2 s after its
+    /// command, so this costs pickup nothing that matters and keeps the look off every command's
+    /// completion.
+    static let followLook = Duration.milliseconds(200)
 
     func run() async throws {
         let configuration = worker.configuration
@@ -29,6 +35,8 @@ struct Dispatcher {
             publisher: { DispatchState.publish($0, to: store, worker: owner, logger: logger) },
             announcer: { DispatchState.announce($0, logger: logger) })
         let processor = CommandProcessor(worker: worker, state: state)
+        let follower = PaymentFollower(worker: worker, processor: processor)
+        let readSlots = configuration.follow.readSlots(concurrency: configuration.concurrency)
         let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         let watcher = ChangeWatcher(databasePath: configuration.store.path)
         watcher?.start { continuation.yield(.wake) }
@@ -68,7 +76,38 @@ struct Dispatcher {
                 }
                 var stopping = false
                 var running = 0
-                func fill() {
+                var reading = 0
+                // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
+                // still or steps back must not stop the reads).
+                var nextFollowLook = ContinuousClock.now
+                // Payment reads (FollowRule) in their own slots, never in a command's: only when
+                // the breaker lets everything through and no Retry-After hold is on, so they back
+                // off first and a burst of new commands never waits for them.
+                func fillReads() {
+                    guard !stopping, configuration.follow.enabled, reading < readSlots else { return }
+                    let now = clock.now()
+                    guard ContinuousClock.now >= nextFollowLook, case .any = state.value.withLock({ $0.breaker.allowance(now: now) }),
+                        state.heldUntil(PaymentFollower.credentials, now: now) == nil
+                    else { return }
+                    let due: [PaymentFollow]
+                    do {
+                        due = try worker.store.claimDueFollows(
+                            now: now, limit: readSlots - reading, leaseMillis: configuration.leaseMillis)
+                    } catch {
+                        worker.logger.error("Claiming payment reads failed", metadata: ["outbox.error": "\(error)"])
+                        nextFollowLook = ContinuousClock.now + Self.followLook
+                        return
+                    }
+                    if reading + due.count < readSlots { nextFollowLook = ContinuousClock.now + Self.followLook }
+                    for follow in due {
+                        reading += 1
+                        group.addTask {
+                            await follower.poll(follow)
+                            continuation.yield(.readDone)
+                        }
+                    }
+                }
+                func fillCommands() {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
@@ -121,12 +160,19 @@ struct Dispatcher {
                         if allowance == .probe { return }
                     }
                 }
+                func fill() {
+                    fillCommands()
+                    fillReads()
+                }
                 fill()
                 loop: for await event in events {
                     switch event {
                     case .done:
                         running -= 1
-                        if stopping && running == 0 { break loop }
+                        if stopping && running == 0 && reading == 0 { break loop }
+                    case .readDone:
+                        reading -= 1
+                        if stopping && running == 0 && reading == 0 { break loop }
                     case .tick:
                         if let problem = house.tick(now: clock.now()) {
                             worker.logger.critical(
@@ -145,7 +191,7 @@ struct Dispatcher {
                         stopping = true
                         house.beat(status: "stopping", force: true)
                         worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running)"])
-                        if running == 0 { break loop }
+                        if running == 0 && reading == 0 { break loop }
                         let grace = Duration.milliseconds(configuration.shutdownGraceMillis)
                         group.addTask {
                             try? await Task.sleep(for: grace)

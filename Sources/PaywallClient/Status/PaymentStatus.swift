@@ -99,6 +99,21 @@ public enum PaymentStatus: Int, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 
+    /// What a final status of an activity means to the merchant, in words: a sale's 4 `paid`,
+    /// 5 `declined`, 12 `rolled back`; a cancel's 4 `cancelled`, 5 `cancel failed`, 12
+    /// `cancel rolled back`; `nil` while not final (S1: statuses belong to an activity).
+    public static func verdict(activity: PaymentType, statusId: Int?) -> String? {
+        switch (activity, statusId.flatMap(PaymentStatus.init(rawValue:))) {
+        case (.sale, .successful): "paid"
+        case (.sale, .failed): "declined"
+        case (.sale, .rolledBack): "rolled back"
+        case (.cancel, .successful): "cancelled"
+        case (.cancel, .failed): "cancel failed"
+        case (.cancel, .rolledBack): "cancel rolled back"
+        default: nil
+        }
+    }
+
     /// `11 TakenByDevice`, or `13 (undocumented)` for a number outside the table.
     public static func describe(_ statusId: Int) -> String {
         PaymentStatus(rawValue: statusId).map { "\(statusId) \($0.name)" } ?? "\(statusId) (undocumented)"

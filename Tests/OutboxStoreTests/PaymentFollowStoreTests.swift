@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import OutboxModel
+import Testing
+
+@testable import OutboxStore
+
+/// Schema 006: a followed activity's `payment_status` inbox rows stay true whatever order reads
+/// and callbacks arrive in: one row per distinct status, none behind the progress written, one
+/// final row, nothing after it.
+@Suite("Store: following payments to their final status")
+struct PaymentFollowStoreTests {
+    struct Fixture {
+        let store: OutboxStore
+        let saleID: Int64
+        let paymentRequestId: String
+        let commandKey: String
+    }
+
+    /// A sale finished `succeeded` at t=1,000 with a follow of its sale activity: first read due
+    /// at 3,000, horizon at 100,000.
+    func acceptedSale(activityId: String? = nil) throws -> Fixture {
+        let store = try TestDatabase().open()
+        let sale = Sample.sale()
+        let id = try store.enqueue(sale).id
+        _ = try store.claim(owner: "w", now: 100, limit: 1, leaseMillis: 60_000)
+        let prid = Sample.guid()
+        let applied = try store.record(
+            [CommandUpdate(
+                commandID: id, precondition: .leasedBy("w"), paywallPaymentRequestId: prid, acceptedAt: 900,
+                next: .finish(InboxOutcome(.succeeded, paymentRequestId: prid, paymentStatusId: 2)),
+                follow: FollowStart(
+                    paymentRequestId: prid, activity: .sale, activityId: activityId, firstPollAt: 3_000,
+                    intervalMillis: 2_000, horizonAt: 100_000))],
+            worker: "w", now: 1_000)
+        #expect(applied)
+        return Fixture(store: store, saleID: id, paymentRequestId: prid, commandKey: sale.commandKey)
+    }
+
+    func event(_ status: Int, progress: Int, final: Bool = false, source: StatusSource = .inquiry) -> PaymentStatusEvent {
+        PaymentStatusEvent(statusId: status, statusName: "S\(status)", progress: progress, isFinal: final, source: source)
+    }
+
+    func statuses(_ store: OutboxStore) throws -> [Int?] {
+        try store.inbox(after: 0).filter { $0.event == "payment_status" }.map { $0.paymentStatus?.statusId }
+    }
+
+    @Test("the outcome and the follow are written together; a read is claimed only when due, and the claim moves it ahead")
+    func startAndClaim() throws {
+        let f = try acceptedSale()
+        #expect(try f.store.claimDueFollows(now: 2_999, limit: 10, leaseMillis: 60_000).isEmpty)
+        let claimed = try f.store.claimDueFollows(now: 3_000, limit: 10, leaseMillis: 60_000)
+        #expect(claimed.count == 1)
+        let follow = try #require(claimed.first)
+        #expect(follow.outboxId == f.saleID && follow.paymentRequestId == f.paymentRequestId)
+        #expect(follow.commandKey == f.commandKey && follow.activity == .sale && follow.nextPollAt == 63_000)
+        // Another worker looking at the same moment finds nothing: the claim moved it ahead.
+        #expect(try f.store.claimDueFollows(now: 3_000, limit: 10, leaseMillis: 60_000).isEmpty)
+        // A worker that died holding it only delays it.
+        #expect(try f.store.claimDueFollows(now: 63_000, limit: 10, leaseMillis: 60_000).count == 1)
+    }
+
+    @Test("a read writes each new status once, in order; the same read again writes nothing; a final status ends following")
+    func readsInOrder() throws {
+        let f = try acceptedSale()
+        let follow = try #require(try f.store.claimDueFollows(now: 3_000, limit: 1, leaseMillis: 60_000).first)
+        let first = FollowUpdate(
+            followId: follow.id, events: [event(1, progress: 1), event(2, progress: 2)],
+            next: .pollAgain(at: 7_000, intervalMillis: 4_000), polled: true)
+        #expect(try f.store.recordFollow(first, now: 3_100).map(\.statusId) == [1, 2])
+        #expect(try f.store.recordFollow(first, now: 3_200).isEmpty)
+        let again = try #require(try f.store.claimDueFollows(now: 7_000, limit: 1, leaseMillis: 60_000).first)
+        #expect(again.lastStatusId == 2 && again.progress == 2 && again.polls == 2 && again.intervalMillis == 4_000)
+        let last = FollowUpdate(
+            followId: follow.id,
+            events: [event(1, progress: 1), event(2, progress: 2), event(11, progress: 3), event(4, progress: 4, final: true)],
+            next: .pollAgain(at: 15_000, intervalMillis: 8_000), polled: true)
+        #expect(try f.store.recordFollow(last, now: 7_100).map(\.statusId) == [11, 4])
+        #expect(try statuses(f.store) == [1, 2, 11, 4])
+        let rows = try f.store.inbox(after: 0).filter { $0.event == "payment_status" }
+        #expect(rows.map { $0.paymentStatus?.isFinal } == [false, false, false, true])
+        #expect(rows.allSatisfy { $0.commandKey == f.commandKey && $0.paymentStatus?.activity == .sale })
+        #expect(rows.allSatisfy { $0.paymentStatus?.paymentRequestId == f.paymentRequestId })
+        #expect(try f.store.claimDueFollows(now: 1_000_000, limit: 1, leaseMillis: 60_000).isEmpty)
+        #expect(try f.store.follows(outboxId: f.saleID).first?.state == .final)
+    }
+
+    @Test("callbacks: duplicates and late, reordered deliveries write nothing; one final row; nothing after it")
+    func callbacksOutOfOrder() throws {
+        let f = try acceptedSale()
+        func deliver(_ status: Int, progress: Int, final: Bool = false) throws -> CallbackRecording {
+            try f.store.recordCallbackStatus(
+                paymentRequestId: f.paymentRequestId.uppercased(), activity: .sale, activityId: nil,
+                event: event(status, progress: progress, final: final, source: .callback), pollBy: 2_000, now: 1_500)
+        }
+        #expect(try deliver(11, progress: 3) == .recorded)
+        #expect(try deliver(11, progress: 3) == .duplicate)
+        #expect(try deliver(2, progress: 2) == .duplicate)  // behind: the device already has it
+        #expect(try f.store.follows(outboxId: f.saleID).first?.nextPollAt == 2_000)  // brought forward
+        #expect(try deliver(5, progress: 4, final: true) == .recorded)
+        #expect(try deliver(4, progress: 4, final: true) == .duplicate)
+        #expect(try deliver(10, progress: 2) == .duplicate)
+        #expect(try statuses(f.store) == [11, 5])
+        let rows = try f.store.inbox(after: 0).filter { $0.event == "payment_status" }
+        #expect(rows.map { $0.paymentStatus?.source } == [.callback, .callback])
+        // The cancel activity of the same payment is not followed: unknown to us.
+        #expect(
+            try f.store.recordCallbackStatus(
+                paymentRequestId: f.paymentRequestId, activity: .cancel, activityId: nil,
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 1_600) == .unknownPayment)
+        #expect(
+            try f.store.recordCallbackStatus(
+                paymentRequestId: Sample.guid(), activity: .sale, activityId: nil,
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 1_600) == .unknownPayment)
+    }
+
+    @Test("the horizon writes one unresolved row; a verified final status arriving later is still written and ends it")
+    func horizonThenFinal() throws {
+        let f = try acceptedSale()
+        let follow = try #require(try f.store.claimDueFollows(now: 3_000, limit: 1, leaseMillis: 60_000).first)
+        let unresolved = PaymentStatusEvent(
+            statusId: nil, statusName: nil, progress: 0, isFinal: false, source: .horizon, message: "no final status")
+        let update = FollowUpdate(followId: follow.id, events: [event(9, progress: 2), unresolved], next: .unresolved, polled: true)
+        #expect(try f.store.recordFollow(update, now: 100_001).count == 2)
+        #expect(try f.store.recordFollow(update, now: 100_002).isEmpty)
+        #expect(try f.store.follows(outboxId: f.saleID).first?.state == .unresolved)
+        #expect(try f.store.claimDueFollows(now: 10_000_000, limit: 1, leaseMillis: 60_000).isEmpty)
+        let rows = try f.store.inbox(after: 0).filter { $0.event == "payment_status" }
+        #expect(rows.last?.paymentStatus?.reason == .unresolved && rows.last?.paymentStatus?.statusId == nil)
+        #expect(
+            try f.store.recordCallbackStatus(
+                paymentRequestId: f.paymentRequestId, activity: .sale, activityId: nil,
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 200_000) == .recorded)
+        #expect(try statuses(f.store) == [9, nil, 4])
+        #expect(try f.store.follows(outboxId: f.saleID).first?.state == .final)
+        #expect(try f.store.followSummary().following == 0)
+    }
+
+    @Test("an activity id, once known, tells a callback for another activity of the same type apart")
+    func activityIdMatters() throws {
+        let known = Sample.guid()
+        let f = try acceptedSale(activityId: known)
+        #expect(
+            try f.store.recordCallbackStatus(
+                paymentRequestId: f.paymentRequestId, activity: .sale, activityId: Sample.guid(),
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 2_000) == .unknownPayment)
+        #expect(
+            try f.store.recordCallbackStatus(
+                paymentRequestId: f.paymentRequestId, activity: .sale, activityId: known.uppercased(),
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 2_000) == .recorded)
+    }
+
+    @Test("producers cannot write payment_follow")
+    func producersRefused() throws {
+        let database = try TestDatabase()
+        _ = try database.open()
+        let queue = try DatabaseQueue(path: database.path)
+        do {
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO payment_follow (outbox_id, generation, payment_request_id, activity_type, started_at,
+                                                    horizon_at, next_poll_at, interval_ms)
+                        VALUES (1, 1, 'x', 1, 0, 0, 0, 0)
+                        """)
+            }
+            Issue.record("a producer wrote payment_follow")
+        } catch {
+            // A producer's connection has no outbox_product_connection(): the guard fails with
+            // "no such function" (schema 003); a connection that has it gets the refusal text.
+            let text = "\(error)"
+            #expect(text.contains("no such function: outbox_product_connection") || text.contains("only the worker writes payment_follow"))
+            #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM payment_follow") } == 0)
+        }
+    }
+}
