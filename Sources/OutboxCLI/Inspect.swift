@@ -73,11 +73,13 @@ public struct Inspect: ParsableCommand {
                 let since = now - 86_400_000
                 let overview = try store.overview(now: now, troubleSince: since)
                 let waiting = try store.waitingCommands(limit: 8)
-                let data = OverviewData(
+                var data = OverviewData(
                     database: global.databasePath(environment: console.environment),
                     schemaVersion: try store.schemaVersion(), now: now, overview: overview,
                     waitingTotal: waiting.total, waiting: waiting.commands, workers: try store.workerStatuses(),
                     troubleSince: since, staleAfterMillis: staleAfter.millis, hideAfterMillis: hideAfter.millis)
+                // A database from before schema 006 has no followed payments to count.
+                data.payments = try? store.followSummary()
                 if global.json {
                     console.line(Render.json(Render.overviewJSON(data)))
                 } else {

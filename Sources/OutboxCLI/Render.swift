@@ -17,6 +17,9 @@ public struct OverviewData: Sendable {
     public var staleAfterMillis: Int64
     /// A worker row whose last heartbeat is older than this is left out (ms; `--hide-after`).
     public var hideAfterMillis: Int64
+    /// Payments followed to their final status (schema 006): how many, the oldest one's start,
+    /// how many ended unresolved; `nil` on a database without them.
+    public var payments: (following: Int, oldestStartedAt: EpochMillis?, unresolved: Int)? = nil
 
     /// How long a worker row stays in the overview by default: a day, so a worker that died in
     /// the night is still seen (as `gone`, with its last beat) the next morning.
@@ -116,7 +119,12 @@ public enum Render {
                 since: Format.iso(data.troubleSince), dead: view.recentTrouble[.dead] ?? 0,
                 expired: view.recentTrouble[.expired] ?? 0, failed: view.recentTrouble[.failed] ?? 0),
             workers: workers, hidden_workers: data.hiddenWorkers, stale_after_ms: data.staleAfterMillis,
-            hide_after_ms: data.hideAfterMillis, dispatch: dispatch(data))
+            hide_after_ms: data.hideAfterMillis, dispatch: dispatch(data),
+            payments: data.payments.map {
+                .init(
+                    following: $0.following, oldest_started_at: $0.oldestStartedAt.map(Format.iso),
+                    oldest_age_ms: $0.oldestStartedAt.map { now - $0 }, unresolved: $0.unresolved)
+            })
     }
 
     /// The storage a live worker last measured, and any storage problem it reports.
@@ -237,6 +245,16 @@ public enum Render {
         }
         lines.append(Format.fit(dueLine, width))
         lines.append("Awaiting reconciliation with Paywall: \(view.awaitingReconcile)")
+        if let payments = data.payments {
+            var line = "Payments followed to their final status: \(payments.following)"
+            if let oldest = payments.oldestStartedAt { line += ", oldest for \(Format.duration(now - oldest))" }
+            lines.append(line)
+            if payments.unresolved > 0 {
+                lines.append(
+                    palette.bad("  unresolved at the follow horizon: \(payments.unresolved)")
+                        + palette.dim(" (inbox reason 'unresolved': an operator should look)"))
+            }
+        }
         lines.append("")
 
         // Waiting on a sale or a rollback window.
@@ -332,13 +350,19 @@ public enum Render {
             inbox: detail.inbox.map { row in
                 InboxJSON(
                     id: row.id, generation: row.generation, event: row.event, outcome: row.outcome?.outcome.rawValue,
-                    reason: row.outcome?.reason?.rawValue, error_code: row.outcome?.errorCode, message: row.outcome?.message,
-                    client_message: row.outcome?.clientMessage, payment_request_id: row.outcome?.paymentRequestId,
-                    payment_request_activity_id: row.outcome?.paymentRequestActivityId,
-                    terminal_pair_id: row.outcome?.terminalPairId, payment_status_id: row.outcome?.paymentStatusId,
+                    reason: (row.outcome?.reason ?? row.paymentStatus?.reason)?.rawValue, error_code: row.outcome?.errorCode,
+                    message: row.outcome?.message ?? row.paymentStatus?.message,
+                    client_message: row.outcome?.clientMessage,
+                    payment_request_id: row.outcome?.paymentRequestId ?? row.paymentStatus?.paymentRequestId,
+                    payment_request_activity_id: row.outcome?.paymentRequestActivityId
+                        ?? row.paymentStatus?.paymentRequestActivityId,
+                    terminal_pair_id: row.outcome?.terminalPairId,
+                    payment_status_id: row.outcome?.paymentStatusId ?? row.paymentStatus?.statusId,
                     result: reveal ? row.outcome?.result : Masking.maskedText(row.outcome?.result),
                     raw_response: reveal ? row.outcome?.rawResponse : Masking.maskedText(row.outcome?.rawResponse),
-                    http_status: row.outcome?.httpStatus, created_at: Format.iso(row.createdAt))
+                    http_status: row.outcome?.httpStatus, created_at: Format.iso(row.createdAt),
+                    activity: row.paymentStatus?.activity?.rawValue, status_name: row.paymentStatus?.statusName,
+                    source: row.paymentStatus?.source?.rawValue, final: row.paymentStatus.map(\.isFinal))
             },
             audit: audit.map {
                 AuditJSON(
@@ -450,6 +474,24 @@ public enum Render {
         lines.append(palette.bold("Inbox (\(detail.inbox.count))"))
         for row in detail.inbox {
             var text = "#\(row.id) \(Format.isoShort(row.createdAt)) gen \(row.generation) \(row.event)"
+            if let status = row.paymentStatus {
+                text += " \(status.activity?.rawValue ?? "?")"
+                if let id = status.statusId {
+                    text += " \(PaymentStatus.describe(id))"
+                    if status.isFinal, let activity = status.activity,
+                        let verdict = PaymentStatus.verdict(
+                            activity: PaymentType(rawValue: activity.paymentTypeId) ?? .sale, statusId: id)
+                    {
+                        text += " final: \(verdict)"
+                    }
+                } else if let reason = status.reason {
+                    text += " \(reason)"
+                }
+                if let source = status.source { text += " (\(source.rawValue))" }
+                lines.append("  " + Format.fit(text, width - 2))
+                if let message = status.message { lines.append("    " + Format.fit(message, width - 4)) }
+                continue
+            }
             if let outcome = row.outcome {
                 text += " \(outcome.outcome.rawValue)"
                 if let reason = outcome.reason { text += " (\(reason))" }

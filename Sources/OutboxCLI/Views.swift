@@ -153,6 +153,17 @@ public struct OverviewJSON: Codable, Sendable, Hashable {
     public var stale_after_ms: Int64
     public var hide_after_ms: Int64
     public var dispatch: Dispatch
+    /// Payments followed to their final status (schema 006); absent on an older database.
+    public struct Payments: Codable, Sendable, Hashable {
+        /// Activities still followed.
+        public var following: Int
+        /// When the oldest of them began.
+        public var oldest_started_at: String?
+        public var oldest_age_ms: Int64?
+        /// Activities that reached the follow horizon without a final status.
+        public var unresolved: Int
+    }
+    public var payments: Payments?
 }
 
 /// One attempt in `inspect show --json`.
@@ -188,6 +199,14 @@ public struct InboxJSON: Codable, Sendable, Hashable {
     public var raw_response: String?
     public var http_status: Int?
     public var created_at: String
+    /// `payment_status` rows (schema 006): `sale` or `cancel`.
+    public var activity: String? = nil
+    /// `payment_status` rows: the status's S1 name.
+    public var status_name: String? = nil
+    /// `payment_status` rows: `inquiry`, `callback` or `horizon`.
+    public var source: String? = nil
+    /// `payment_status` rows: whether it is the activity's final status.
+    public var final: Bool? = nil
 }
 
 /// One audit row.

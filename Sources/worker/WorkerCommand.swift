@@ -123,6 +123,10 @@ struct WorkerCommand: AsyncParsableCommand {
     var deadline: [String] = []
     @Option(help: Self.help(.rollbackMargin)) var rollbackMargin: String?
     @Option(help: Self.help(.landingGrace)) var landingGrace: String?
+    @Option(help: Self.help(.followHorizonSale)) var followHorizonSale: String?
+    @Option(help: Self.help(.followHorizonCancel)) var followHorizonCancel: String?
+    @Option(help: Self.help(.followInterval)) var followInterval: String?
+    @Option(help: Self.help(.followIntervalCap)) var followIntervalCap: String?
     @Option(help: Self.help(.shutdownGrace)) var shutdownGrace: String?
     @Option(help: Self.help(.synchronous)) var synchronous: String?
     @Option(help: Self.help(.workerID)) var workerId: String?
@@ -169,7 +173,9 @@ struct WorkerCommand: AsyncParsableCommand {
             (.connectTimeout, connectTimeout), (.requestTimeout, requestTimeout), (.approveVariant, approveVariant),
             (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
             (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
-            (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
+            (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace),
+            (.followHorizonSale, followHorizonSale), (.followHorizonCancel, followHorizonCancel),
+            (.followInterval, followInterval), (.followIntervalCap, followIntervalCap), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
             (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
             (.allowUnknownFields, allowUnknownFields ? "true" : nil),
         ]

@@ -152,6 +152,25 @@ extension WorkerSetting {
     public static let rollbackMargin = WorkerSetting(
         key: "rollback_margin", flag: "rollback-margin", defaultText: "1500ms",
         help: "Extra wait after Paywall's 5 s rollback window before a rollback is sent.", example: "2s")
+    /// How long a sale's payment activity is followed without a final status.
+    public static let followHorizonSale = WorkerSetting(
+        key: "follow.horizon_sale", flag: "follow-horizon-sale", defaultText: "24h",
+        help: "How long an accepted sale is followed to its final payment status (paid, declined, rolled back) before the inbox says unresolved; a final status arriving later is still written.",
+        example: "48h")
+    /// The same for a cancel.
+    public static let followHorizonCancel = WorkerSetting(
+        key: "follow.horizon_cancel", flag: "follow-horizon-cancel", defaultText: "24h",
+        help: "How long an accepted cancel is followed to its final status before the inbox says unresolved.",
+        example: "48h")
+    /// The first wait and backoff step of payment status reads.
+    public static let followInterval = WorkerSetting(
+        key: "follow.interval", flag: "follow-interval", defaultText: "2s",
+        help: "Wait before the first payment status read after a sale or cancel is accepted; the wait doubles after each read up to --follow-interval-cap. 0 switches following off.",
+        example: "5s")
+    /// The largest backoff step of payment status reads.
+    public static let followIntervalCap = WorkerSetting(
+        key: "follow.interval_cap", flag: "follow-interval-cap", defaultText: "5m",
+        help: "The longest wait between two payment status reads of one payment.", example: "10m")
     /// Shutdown grace.
     public static let shutdownGrace = WorkerSetting(
         key: "shutdown_grace", flag: "shutdown-grace", defaultText: "10s",
@@ -205,7 +224,8 @@ extension WorkerSetting {
     public static let all: [WorkerSetting] = [
         database, physicalBaseURL, paymentBaseURL, privateAPIKey, privateAPIClient, publicAPIKey, publicAPIClient,
         connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
-        backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, shutdownGrace, synchronous, workerID, logLevel,
+        backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, followHorizonSale, followHorizonCancel,
+        followInterval, followIntervalCap, shutdownGrace, synchronous, workerID, logLevel,
         logFormat, allowInsecureHTTP, allowUnknownFields,
     ]
 

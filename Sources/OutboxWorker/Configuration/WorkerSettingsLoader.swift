@@ -234,6 +234,17 @@ private struct LoadState {
         let rollbackMargin = duration(.rollbackMargin, default: 1_500, minimum: 0)
         let landingGrace = duration(.landingGrace, default: 30_000, minimum: 0)
         let shutdownGrace = duration(.shutdownGrace, default: 10_000, minimum: 0)
+        let defaultFollow = PaymentFollowPolicy()
+        let followHorizonSale = duration(.followHorizonSale, default: defaultFollow.horizons[.sale]!, minimum: 1_000)
+        let followHorizonCancel = duration(.followHorizonCancel, default: defaultFollow.horizons[.cancel]!, minimum: 1_000)
+        let followInterval = duration(.followInterval, default: defaultFollow.firstIntervalMillis, minimum: 0)
+        let followIntervalCap = duration(.followIntervalCap, default: defaultFollow.capMillis, minimum: 1)
+        if followInterval > 0, followIntervalCap < followInterval {
+            problem(
+                .followIntervalCap,
+                "\(DurationText.format(millis: followIntervalCap)) is smaller than follow.interval (\(DurationText.format(millis: followInterval)))"
+            )
+        }
         var deadlines: [CommandKind: Int64] = [:]
         for kind in CommandKind.allCases {
             deadlines[kind] = duration(
@@ -253,6 +264,9 @@ private struct LoadState {
             maxAttempts: maxAttempts, maxAgeMillis: maxAge, deadlines: deadlines, rollbackMarginMillis: rollbackMargin,
             shutdownGraceMillis: shutdownGrace)
         configuration.landingGraceMillis = landingGrace
+        configuration.follow = PaymentFollowPolicy(
+            enabled: followInterval > 0, firstIntervalMillis: max(followInterval, 1), capMillis: followIntervalCap,
+            horizons: [.sale: followHorizonSale, .cancel: followHorizonCancel])
         return WorkerSettings(
             configuration: configuration, logLevel: logLevel, logFormat: logFormat, allowInsecureHTTP: allowInsecure,
             simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings)
