@@ -19,7 +19,7 @@ public struct OverviewData: Sendable {
     public var hideAfterMillis: Int64
     /// Payments followed to their final status (schema 006): how many, the oldest one's start,
     /// how many ended unresolved; `nil` on a database without them.
-    public var payments: (following: Int, oldestStartedAt: EpochMillis?, unresolved: Int)? = nil
+    public var payments: FollowSummary? = nil
 
     /// How long a worker row stays in the overview by default: a day, so a worker that died in
     /// the night is still seen (as `gone`, with its last beat) the next morning.

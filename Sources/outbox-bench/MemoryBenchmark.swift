@@ -85,7 +85,7 @@ struct MemoryBenchmark: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
-            seen += rows.count
+            seen += rows.filter { $0.event == "outcome" }.count
             cursor = rows.last?.id ?? cursor
         }
     }

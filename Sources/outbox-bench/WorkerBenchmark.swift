@@ -25,6 +25,11 @@ struct WorkerBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds to measure the CPU of an idle worker.")
     var idleSeconds = 5
 
+    @Flag(
+        help: "Follow every accepted sale's payment (terminals never finish, reads due again 1 ms after each answer): prints the status reads per second sustained during the drain. Compare the drain with a run without it."
+    )
+    var follow = false
+
     func run() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("worker-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -33,7 +38,11 @@ struct WorkerBenchmark: AsyncParsableCommand {
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         // The simulator's device clock is not needed here: no tick loop, so idle CPU is the worker's.
         let simulator = try await PaywallSimulator.start(
-            SimulatorConfiguration(seed: 1, device: DeviceSettings(defaultOutcome: .alwaysSucceed), tickIntervalMillis: 0,
+            SimulatorConfiguration(
+                seed: 1,
+                device: follow
+                    ? DeviceSettings(takeDelayMillis: 86_400_000, defaultOutcome: .alwaysSucceed)
+                    : DeviceSettings(defaultOutcome: .alwaysSucceed), tickIntervalMillis: 0,
                                    callbackHashKey: nil, requestLogLimit: 1_000_000),
             logger: quiet)
         let base = await simulator.baseURL
@@ -46,12 +55,15 @@ struct WorkerBenchmark: AsyncParsableCommand {
                 publicCredentials: PaywallCredentials(apiKey: "sim-public-key", apiClient: "sim-public-client")),
             workerID: "bench-worker")
         configuration.concurrency = concurrency
+        // Off unless --follow: then every read slot is busy all the time (the worst case).
+        configuration.follow = follow
+            ? PaymentFollowPolicy(firstIntervalMillis: 1, capMillis: 1) : PaymentFollowPolicy(enabled: false)
         let worker = try OutboxWorker(configuration: configuration, transport: transport, logger: quiet)
         // The producer: its own connection, as another process would have.
         let producer = try OutboxStore(OutboxStoreConfiguration(path: path))
         let clock = SystemWallClock()
         let task = Task { try await worker.run() }
-        print("outbox-bench worker: count=\(count) latency-samples=\(latencySamples) concurrency=\(concurrency)")
+        print("outbox-bench worker: count=\(count) latency-samples=\(latencySamples) concurrency=\(concurrency) follow=\(follow)")
 
         // Latency: one INSERT at a time, 5 ms apart; time from commit to the simulator receiving it.
         var inserted: [String: EpochMillis] = [:]
@@ -75,14 +87,27 @@ struct WorkerBenchmark: AsyncParsableCommand {
         print("  insert→send latency (ms, wall clock, ms resolution): p50 \(percentile(0.5))  p90 \(percentile(0.9))  p99 \(percentile(0.99))  max \(latencies.last ?? -1)  (n=\(latencies.count))")
 
         // Drain rate: a burst of inserts, then time until every outcome is in the inbox.
+        let readsBefore = try producer.followSummary().reads
         let start = ContinuousClock.now
         for _ in 0..<count { _ = try producer.enqueue(benchSale()) }
         let insertSeconds = seconds(since: start)
         try await waitForOutcomes(producer, latencySamples + count)
         let total = seconds(since: start)
         print(String(format: "  drain        %9.0f commands/s (%d sales inserted in %.2f s, all outcomes after %.2f s)", Double(count) / total, count, insertSeconds, total))
+        if follow {
+            let summary = try producer.followSummary()
+            print(String(format: "  follow       %9.0f status reads/s during the drain (%d reads, %d payments followed at the end, %d read slots)", Double(summary.reads - readsBefore) / total, summary.reads - readsBefore, summary.following, configuration.follow.readSlots(concurrency: concurrency)))
+        }
 
-        // Idle CPU: nothing queued; the worker waits on inotify and its idle tick.
+        // Idle CPU: nothing queued; the worker waits on inotify and its idle tick. (Not with
+        // --follow: its reads never stop.)
+        if follow {
+            task.cancel()
+            _ = try? await task.value
+            await simulator.shutdown()
+            try? await transport.shutdown()
+            return
+        }
         try await Task.sleep(for: .milliseconds(500))
         let cpuBefore = processCPUSeconds()
         let idleStart = ContinuousClock.now
@@ -98,7 +123,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
 
     func waitForOutcomes(_ store: OutboxStore, _ expected: Int) async throws {
         let deadline = ContinuousClock.now + .seconds(600)
-        while try store.inbox(after: 0, limit: 1_000_000).count < expected {
+        while try store.inbox(after: 0, limit: 1_000_000).filter({ $0.event == "outcome" }).count < expected {
             guard ContinuousClock.now < deadline else { throw ValidationError("timed out waiting for outcomes") }
             try await Task.sleep(for: .milliseconds(5))
         }

@@ -134,4 +134,76 @@ struct PaymentFollowWorkerTests {
             #expect(summary.following == 0 && summary.unresolved == 1)
         }
     }
+
+    /// Queues `count` sales and waits (real time) until the simulator has received every one;
+    /// returns the seconds it took.
+    static func burst(_ harness: WorkerHarness, count: Int) async throws -> Double {
+        let keys = (0..<count).map { _ in Payloads.key() }
+        let start = ContinuousClock.now
+        for key in keys {
+            _ = try harness.store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key)))
+        }
+        let limit = start + .seconds(120)
+        while true {
+            let received = Set(await harness.simulator.saleRequestCounts().keys.map { $0.lowercased() })
+            if keys.allSatisfy(received.contains) { break }
+            guard ContinuousClock.now < limit else {
+                Issue.record("the burst was not sent within 120 s")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    @Test("a burst of new sales is sent about as fast with 1,000 payments being followed as with none")
+    func pickupWithFollowedPayments() async throws {
+        // Reads due again 1 ms after each answer, and the clock moving: every read slot busy all
+        // the time, the worst a thousand followed payments can do.
+        let harness = try await WorkerHarness(
+            device: DeviceSettings(takeDelayMillis: 600_000, processingMillis: 1_000, defaultOutcome: .alwaysSucceed),
+            adjust: {
+                $0.concurrency = 8
+                $0.follow = PaymentFollowPolicy(firstIntervalMillis: 1, capMillis: 1)
+            })
+        defer { Task { await harness.finish() } }
+        // The same worker and simulator with following switched off: the reference.
+        let reference = try await WorkerHarness(
+            device: DeviceSettings(takeDelayMillis: 600_000, processingMillis: 1_000, defaultOutcome: .alwaysSucceed),
+            adjust: {
+                $0.concurrency = 8
+                $0.follow.enabled = false
+            })
+        defer { Task { await reference.finish() } }
+        let baseline = try await reference.withWorker { _ in try await Self.burst(reference, count: 40) }
+        #expect(try reference.store.followSummary().following == 0)
+        try await harness.withWorker { _ in
+            // A thousand accepted sales whose payments are followed, all due.
+            for _ in 0..<1_000 {
+                let key = Payloads.key()
+                _ = try harness.store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key)))
+            }
+            try await harness.eventually("the thousand sales accepted", timeout: .seconds(120)) {
+                try harness.store.followSummary().following >= 1_000
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    harness.clock.advance(by: 5)
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
+            }
+            defer { ticker.cancel() }
+            // The reads are running: polls climb.
+            let pollsBefore = try harness.store.followSummary().reads
+            try await harness.eventually("reads running") {
+                try harness.store.followSummary().reads > pollsBefore + 50
+            }
+            let loaded = try await Self.burst(harness, count: 40)
+            let pollsAfter = try harness.store.followSummary().reads
+            #expect(pollsAfter > pollsBefore + 50, "the reads were not running during the burst")
+            // Generous: a busy machine slows both the same way; starving sends would be 10× or more.
+            #expect(loaded <= baseline * 4 + 0.5, "burst of 40: \(loaded) s with 1,000 followed vs \(baseline) s without")
+        }
+    }
 }

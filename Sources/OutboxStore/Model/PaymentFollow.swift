@@ -240,3 +240,23 @@ public enum CallbackRecording: Sendable, Hashable {
     /// No followed activity of ours matches the payment and activity type.
     case unknownPayment
 }
+
+/// How many activities are followed, since when, and how they ended (``OutboxStore/followSummary()``).
+public struct FollowSummary: Sendable, Hashable {
+    /// Activities still followed.
+    public var following: Int
+    /// When the oldest of them began (ms since epoch).
+    public var oldestStartedAt: EpochMillis?
+    /// Activities that reached the horizon without a final status (and have none since).
+    public var unresolved: Int
+    /// Activities reads made for every row still in the table.
+    public var reads: Int
+
+    /// Creates a summary.
+    public init(following: Int, oldestStartedAt: EpochMillis?, unresolved: Int, reads: Int = 0) {
+        self.following = following
+        self.oldestStartedAt = oldestStartedAt
+        self.unresolved = unresolved
+        self.reads = reads
+    }
+}

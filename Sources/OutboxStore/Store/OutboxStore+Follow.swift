@@ -203,18 +203,20 @@ extension OutboxStore {
         }
     }
 
-    /// Payments being followed: how many, and when the oldest began (for the overview).
-    public func followSummary() throws -> (following: Int, oldestStartedAt: EpochMillis?, unresolved: Int) {
+    /// Payments being followed (for the overview and metrics).
+    public func followSummary() throws -> FollowSummary {
         try read { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
                     SELECT count(*) FILTER (WHERE state = 'following'),
                            min(started_at) FILTER (WHERE state = 'following'),
-                           count(*) FILTER (WHERE state = 'unresolved')
+                           count(*) FILTER (WHERE state = 'unresolved'),
+                           coalesce(sum(polls), 0)
                       FROM payment_follow
                     """)
-            return (row?[0] ?? 0, row?[1], row?[2] ?? 0)
+            return FollowSummary(
+                following: row?[0] ?? 0, oldestStartedAt: row?[1], unresolved: row?[2] ?? 0, reads: row?[3] ?? 0)
         }
     }
 

@@ -57,6 +57,10 @@ struct OutsideRig: Sendable {
             "--db", path, "--physical-base-url", standIn.baseURL, "--payment-base-url", standIn.baseURL,
             "--allow-insecure-http", "--concurrency", "\(concurrency)", "--worker-id", "bench-worker",
             "--log-level", workerLogLevel,
+            // The drain figures measure sending: payment status reads (issue 12) are off here, as
+            // the fixed-answer stand-in has no payments to follow (`outbox-bench worker
+            // --follow` measures them).
+            "--follow-interval", "0",
         ]
         guard let strace else {
             return try ChildProcess(
