@@ -58,6 +58,8 @@ let package = Package(
                 "OutboxModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                // CallbackHash / CallbackVerifier: SHA-256 and constant-time digest comparison.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The worker: plans (pure), dispatches, reconciles, records; a ServiceLifecycle Service.
@@ -95,7 +97,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
