@@ -182,6 +182,9 @@ let package = Package(
                 // The row fuzz test: random rows (PropertyBased), read back with GRDB.
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // CallbackBinaryTests post to the built worker's callback listener.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
