@@ -4,10 +4,11 @@ import PackageDescription
 // Dependencies, each for one job (see README "Dependencies"):
 // GRDB: SQLite access (system libsqlite3, WAL, busy timeout); ArgumentParser: CLI parsing;
 // swift-log: structured logging; AsyncHTTPClient: the Paywall transport; Hummingbird: the
-// built-in Paywall simulator's HTTP server; ServiceLifecycle: graceful shutdown of long-running
-// services; swift-crypto: SHA-256 of the simulator's callback Hash (house rule: hashes come from
-// swift-crypto, never by hand). Tests only: swift-property-based: the random producer rows of the
-// row fuzz test (generators, seeds, propertyCheck on Swift Testing).
+// built-in Paywall simulator's HTTP server and the worker's callback listener; ServiceLifecycle:
+// graceful shutdown of long-running services; swift-crypto: SHA-256 and the constant-time
+// comparison of the callback Hash, shared by the worker's verifier and the simulator's signer
+// (house rule: hashes come from swift-crypto, never by hand). Tests only: swift-property-based:
+// the random producer rows of the row fuzz test (generators, seeds, propertyCheck on Swift Testing).
 let package = Package(
     name: "paywall-outbox",
     platforms: [.macOS(.v14)],
@@ -58,6 +59,8 @@ let package = Package(
                 "OutboxModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                // CallbackHash / CallbackVerifier: SHA-256 and constant-time digest comparison.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The worker: plans (pure), dispatches, reconciles, records; a ServiceLifecycle Service.
@@ -69,6 +72,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // WorkerSettingsLoader: flags > environment > file through one ConfigReader.
                 .product(name: "Configuration", package: "swift-configuration"),
+                // CallbackListener: the HTTP endpoint receiving Paywall's callbacks (HummingbirdCore:
+                // its HTTP/1 idle timeout and connection limit).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // `worker`: configuration (flags, environment, file), logging, signals, `--simulator`.
@@ -95,7 +103,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -161,6 +168,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The planner against its phase table on random commands (CommandPhaseTests).
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                // CallbackListenerTests post callbacks over real HTTP on loopback.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The `worker` executable: configuration loading (library side) and the built binary end to end.
@@ -172,6 +182,9 @@ let package = Package(
                 // The row fuzz test: random rows (PropertyBased), read back with GRDB.
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // CallbackBinaryTests post to the built worker's callback listener.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -153,6 +153,28 @@ public final class PaywallSimulator: Service, Sendable {
         await core.setDevice(settings)
     }
 
+    /// Changes how callbacks are delivered (drops, duplicates, order, the `HashKeyType` written);
+    /// switching to ``CallbackOrder/inOrder`` posts whatever was held back.
+    public func setCallbackDelivery(_ settings: CallbackDeliverySettings) async throws(SimulatorError) {
+        try await core.setCallbackDelivery(settings)
+    }
+
+    /// The callback delivery settings in force.
+    public func callbackDelivery() async -> CallbackDeliverySettings {
+        await core.callbackDelivery()
+    }
+
+    /// Signs the next callbacks with `key` (`nil`: send none), e.g. the new key of a rotation.
+    public func setCallbackHashKey(_ key: String?) async {
+        await core.setCallbackHashKey(key)
+    }
+
+    /// Posts every callback held back by ``CallbackOrder/reversed`` now (each payment's newest
+    /// first), without waiting for a final status or the hold to run out.
+    public func releaseHeldCallbacks() async {
+        await core.releaseHeldCallbacks()
+    }
+
     /// Applies every device transition due by the configured clock's now (and queues their
     /// callbacks). Useful with a ``ManualWallClock``; inspection calls do it too.
     public func tick() async {

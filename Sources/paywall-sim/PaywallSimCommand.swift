@@ -73,6 +73,21 @@ struct PaywallSimCommand: AsyncParsableCommand {
     @Flag(help: "Do not send status callbacks.")
     var noCallbacks = false
 
+    @Option(help: "Share (0...1) of callbacks lost (never posted).")
+    var callbackDropRate: Double = 0
+
+    @Flag(help: "Post every callback twice.")
+    var callbackDuplicates = false
+
+    @Option(
+        help:
+            "Callback order: in_order, or reversed (a payment's callbacks held until its final status or --callback-hold, then posted newest first)."
+    )
+    var callbackOrder: String = "in_order"
+
+    @Option(help: "With --callback-order reversed: the longest hold, in seconds.")
+    var callbackHold: Double = 2
+
     @Flag(
         help:
             "Accept request keys Paywall's documented fields do not include (as a worker run with --allow-unknown-fields sends them). Without it they are refused with System.ValidationError, naming the key."
@@ -92,6 +107,18 @@ struct PaywallSimCommand: AsyncParsableCommand {
             throw ValidationError("delays must not be negative")
         }
         if let problem = faults.problem { throw ValidationError(problem) }
+        guard CallbackOrder(rawValue: callbackOrder) != nil else {
+            throw ValidationError(
+                "--callback-order must be one of \(CallbackOrder.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let problem = callbackDelivery.problem { throw ValidationError(problem) }
+    }
+
+    var callbackDelivery: CallbackDeliverySettings {
+        CallbackDeliverySettings(
+            dropRate: callbackDropRate, duplicates: callbackDuplicates,
+            order: CallbackOrder(rawValue: callbackOrder) ?? .inOrder,
+            holdMillis: callbackHold.isFinite ? Int64(max(-1, min(callbackHold, 1e7)) * 1000) : -1)
     }
 
     var faults: FaultSettings {
@@ -118,7 +145,7 @@ struct PaywallSimCommand: AsyncParsableCommand {
                 defaultOutcome: SaleOutcomeRule(rawValue: outcome) ?? .byAmount),
             terminals: terminals, faults: faults, startOffline: offline,
             callbackHashKey: noCallbacks ? nil : callbackHashKey,
-            unknownFields: allowUnknownFields ? .passThrough : .refuse)
+            unknownFields: allowUnknownFields ? .passThrough : .refuse, callbackDelivery: callbackDelivery)
         let simulator = PaywallSimulator(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

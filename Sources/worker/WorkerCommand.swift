@@ -45,6 +45,19 @@ struct WorkerCommand: AsyncParsableCommand {
                 --payment-base-url https://test-payment-api.itspaywall.com \\
                 --deadline sync_sale=120s --concurrency 16
 
+            Paywall's payment callbacks (off unless --callback-address is set): the worker listens on \
+            host:port and serves only POST on --callback-path (default /paywall/callback; everything else \
+            404). Each body's Hash is verified with a webhook hash key for its HashKeyType; keys come \
+            from OUTBOX_CALLBACK_KEYS ("7 key", comma-separated) and/or --callback-keys-file (one \
+            "HashKeyType key" line each), never from flags; configure old and new key together during a \
+            rotation. Verified callbacks are answered 200, refused ones 400 (401 for a wrong hash), and \
+            a callback that cannot be recorded now 503. A listener without any key, or a keys file that \
+            cannot be read, stops start-up with exit 78. In production put it behind your reverse proxy \
+            (TLS, only the callback path forwarded):
+
+              OUTBOX_CALLBACK_KEYS="7 $WEBHOOK_KEY" worker ... \\
+                --callback-address 127.0.0.1:8080 --callback-path /paywall/callback
+
             Signals: the first SIGTERM or SIGINT shuts down gracefully (stop claiming, let in-flight sends \
             finish within --shutdown-grace, give back the rest, exit 0); a second one exits at once (130).
 
@@ -132,6 +145,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: Self.help(.workerID)) var workerId: String?
     @Option(help: Self.help(.logLevel)) var logLevel: String?
     @Option(help: Self.help(.logFormat)) var logFormat: String?
+    @Option(help: Self.help(.callbackAddress)) var callbackAddress: String?
+    @Option(help: Self.help(.callbackPath)) var callbackPath: String?
+    @Option(help: Self.help(.callbackKeysFile)) var callbackKeysFile: String?
 
     static func describe(_ setting: WorkerSetting) -> String {
         var text = setting.help
@@ -153,7 +169,8 @@ struct WorkerCommand: AsyncParsableCommand {
         "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
         "paywall.approve_variant": "payment|pw|self", "concurrency": "n",
         "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id",
-        "log_level": "level", "log_format": "text|json",
+        "log_level": "level", "log_format": "text|json", "callback.address": "host:port", "callback.path": "path",
+        "callback.keys_file": "path",
     ]
 
     func validate() throws {
@@ -177,7 +194,8 @@ struct WorkerCommand: AsyncParsableCommand {
             (.followHorizonSale, followHorizonSale), (.followHorizonCancel, followHorizonCancel),
             (.followInterval, followInterval), (.followIntervalCap, followIntervalCap), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
             (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
-            (.allowUnknownFields, allowUnknownFields ? "true" : nil),
+            (.allowUnknownFields, allowUnknownFields ? "true" : nil), (.callbackAddress, callbackAddress),
+            (.callbackPath, callbackPath), (.callbackKeysFile, callbackKeysFile),
         ]
         var values: [String: String] = [:]
         for (setting, value) in pairs {
@@ -196,7 +214,11 @@ struct WorkerCommand: AsyncParsableCommand {
                     privateCredentials: PaywallCredentials(
                         apiKey: simulatorCredentials.privateKey, apiClient: simulatorCredentials.privateClient),
                     publicCredentials: PaywallCredentials(
-                        apiKey: simulatorCredentials.publicKey, apiClient: simulatorCredentials.publicClient))
+                        apiKey: simulatorCredentials.publicKey, apiClient: simulatorCredentials.publicClient),
+                    // The in-process simulator's signing key, so --callback-address works with it.
+                    callbackKeys: SimulatorConfiguration().callbackHashKey.map {
+                        CallbackKeys([(keyType: CallbackHash.keyType, key: $0)])
+                    } ?? CallbackKeys())
                 : nil)
         var settings: WorkerSettings
         do {

@@ -139,6 +139,14 @@ struct WorkerRunner {
         }
 
         services.append(.init(service: worker, serviceName: "outbox-worker"))
+        if let callbackConfiguration = settings.callbackListener {
+            // Listed after the worker, so graceful shutdown stops it first: no callback arrives
+            // while the worker is finishing. Until the store records callbacks (issue 12 item 3),
+            // verified ones are logged only.
+            let listener = CallbackListener(
+                configuration: callbackConfiguration, sink: LogOnlyCallbackSink(logger: logger), logger: logger)
+            services.append(.init(service: listener, serviceName: "callback-listener"))
+        }
         if exitWhenIdle || !waiting.isEmpty {
             services.append(
                 .init(

@@ -452,7 +452,8 @@ func refusal(
         for setting in WorkerSetting.allWithDeadlines where setting.isSecret {
             #expect(setting.flag == nil)
         }
-        #expect(WorkerSetting.all.filter(\.isSecret).count == 4)
+        // The four Paywall credentials and the callback keys.
+        #expect(WorkerSetting.all.filter(\.isSecret).count == 5)
     }
 
     @Test func keysAreUnique() {

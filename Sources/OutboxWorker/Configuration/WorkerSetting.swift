@@ -208,6 +208,31 @@ extension WorkerSetting {
             "Send payload keys that Paywall's documented fields do not include, untouched: the escape hatch for a field Paywall accepts that this version does not know yet. Without it such a command ends failed (reason validation, the key named: a misspelt CallbackAdress is never sent). Known fields are checked either way. Flag, or true/false in the environment or file.",
         example: "true")
 
+    /// Callback listener address.
+    public static let callbackAddress = WorkerSetting(
+        key: "callback.address", flag: "callback-address", defaultText: "off",
+        help:
+            "Receive Paywall's payment callbacks on this host:port (HTTP; in production behind your reverse proxy, which terminates TLS and forwards only the callback path). Without it the callback listener is off. Needs at least one key (callback.keys or callback.keys_file).",
+        example: "127.0.0.1:8080")
+    /// Callback listener path.
+    public static let callbackPath = WorkerSetting(
+        key: "callback.path", flag: "callback-path", defaultText: CallbackListenerConfiguration.defaultPath,
+        help:
+            "The one path the callback listener serves (POST only; every other path 404). Use it in the sales' CallbackAddress.",
+        example: "/paywall/callback")
+    /// Callback keys file.
+    public static let callbackKeysFile = WorkerSetting(
+        key: "callback.keys_file", flag: "callback-keys-file", defaultText: nil,
+        help:
+            "File of webhook hash keys, one \"HashKeyType key\" line each (7 = Physical POS Webhook Hash Key; several lines for one type during a key rotation; # comments). Keep it chmod 600.",
+        example: "/etc/paywall-outbox/callback-keys")
+    /// Callback keys (secret).
+    public static let callbackKeys = WorkerSetting(
+        key: "callback.keys", flag: nil, isSecret: true, defaultText: nil,
+        help:
+            "Webhook hash keys as \"HashKeyType key\" entries separated by commas or newlines, e.g. \"7 <old>,7 <new>\". Secret: environment or file only; added to those of callback.keys_file.",
+        example: "7 <from the Paywall panel>")
+
     /// Whether a setting is an on/off switch (a flag without a value).
     public var isSwitch: Bool { defaultText == "false" }
 
@@ -226,7 +251,7 @@ extension WorkerSetting {
         connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
         backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, followHorizonSale, followHorizonCancel,
         followInterval, followIntervalCap, shutdownGrace, synchronous, workerID, logLevel,
-        logFormat, allowInsecureHTTP, allowUnknownFields,
+        logFormat, allowInsecureHTTP, allowUnknownFields, callbackAddress, callbackPath, callbackKeysFile, callbackKeys,
     ]
 
     /// Every setting including one deadline per kind.

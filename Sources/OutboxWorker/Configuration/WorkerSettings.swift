@@ -33,11 +33,17 @@ public struct SimulatorTarget: Sendable {
     public var privateCredentials: PaywallCredentials
     /// The public pair the simulator accepts.
     public var publicCredentials: PaywallCredentials
+    /// The key the simulator signs its callbacks with: added to the callback listener's keys.
+    public var callbackKeys: CallbackKeys
 
     /// Creates a target.
-    public init(privateCredentials: PaywallCredentials, publicCredentials: PaywallCredentials) {
+    public init(
+        privateCredentials: PaywallCredentials, publicCredentials: PaywallCredentials,
+        callbackKeys: CallbackKeys = CallbackKeys()
+    ) {
         self.privateCredentials = privateCredentials
         self.publicCredentials = publicCredentials
+        self.callbackKeys = callbackKeys
     }
 
     /// The base address used until the simulator has bound its port.
@@ -71,6 +77,10 @@ public struct WorkerSettings: Sendable {
     public var origins: [String: SettingOrigin]
     /// Things worth telling the operator at start (ignored settings, unknown variables).
     public var warnings: [String]
+    /// The callback listener, `nil` when it is off (no `callback.address`).
+    public var callbackListener: CallbackListenerConfiguration? = nil
+    /// The keys file the callback keys were read from, if any.
+    public var callbackKeysFile: String? = nil
 
     /// A copy pointing both APIs at the simulator listening at `baseURL`.
     public func pointingAtSimulator(baseURL: String) -> WorkerSettings {
@@ -117,6 +127,10 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.logFormat.key: logFormat.rawValue,
             WorkerSetting.allowInsecureHTTP.key: "\(allowInsecureHTTP)",
             WorkerSetting.allowUnknownFields.key: "\(p.unknownFields == .passThrough)",
+            WorkerSetting.callbackAddress.key: callbackListener?.addressText ?? "off",
+            WorkerSetting.callbackPath.key: callbackListener?.path ?? CallbackListenerConfiguration.defaultPath,
+            WorkerSetting.callbackKeysFile.key: callbackKeysFile ?? "none",
+            WorkerSetting.callbackKeys.key: origins[WorkerSetting.callbackKeys.key] == nil ? "none" : "<redacted>",
         ]
         for kind in CommandKind.allCases {
             values[WorkerSetting.deadline(kind).key] =

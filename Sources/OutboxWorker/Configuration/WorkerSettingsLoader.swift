@@ -251,6 +251,7 @@ private struct LoadState {
                 .deadline(kind), default: WorkerConfiguration.defaultDeadlines[kind] ?? 600_000, minimum: 1_000)
         }
         let workerID = workerIdentifier()
+        let (callbackListener, callbackKeysFile) = callbackListenerSettings(simulator: simulator)
 
         guard problems.isEmpty else { throw WorkerConfigurationError(problems: problems) }
         let paywall = PaywallConfiguration(
@@ -269,7 +270,8 @@ private struct LoadState {
             horizons: [.sale: followHorizonSale, .cancel: followHorizonCancel])
         return WorkerSettings(
             configuration: configuration, logLevel: logLevel, logFormat: logFormat, allowInsecureHTTP: allowInsecure,
-            simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings)
+            simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings,
+            callbackListener: callbackListener, callbackKeysFile: callbackKeysFile)
     }
 
     // MARK: Sources
@@ -501,6 +503,96 @@ private struct LoadState {
         var normalized = text
         while normalized.hasSuffix("/") { normalized.removeLast() }
         return normalized
+    }
+
+    /// The callback listener (`nil` without `callback.address`) and the keys file read. The keys
+    /// come from `callback.keys` (environment or configuration file) and `callback.keys_file`
+    /// together (with `--simulator`, also the simulator's signing key); a listener without any
+    /// key, an unreadable keys file or a malformed entry is a problem. Keys are never quoted.
+    mutating func callbackListenerSettings(simulator: SimulatorTarget?) -> (CallbackListenerConfiguration?, String?) {
+        let address = value(.callbackAddress)
+        let path = value(.callbackPath)
+        let inline = value(.callbackKeys)
+        let file = value(.callbackKeysFile)
+        guard let (addressText, addressOrigin) = address else {
+            let set = [(WorkerSetting.callbackPath, path), (.callbackKeys, inline), (.callbackKeysFile, file)]
+                .compactMap { setting, value in value.map { "\(setting.key) (\($0.1))" } }
+            if !set.isEmpty {
+                warnings.append(
+                    "\(set.joined(separator: ", ")) set but not callback.address: the callback listener is off")
+            }
+            return (nil, nil)
+        }
+        var host = ""
+        var port = 0
+        if let parsed = CallbackListenerConfiguration.parseAddress(addressText) {
+            (host, port) = parsed
+        } else {
+            invalid(
+                .callbackAddress, addressOrigin, addressText,
+                "not host:port, e.g. \(WorkerSetting.callbackAddress.example)")
+        }
+        var pathText = CallbackListenerConfiguration.defaultPath
+        if let (text, origin) = path {
+            pathText = text
+            if let reason = CallbackListenerConfiguration.pathProblem(text) {
+                invalid(.callbackPath, origin, text, reason)
+            }
+        }
+        var keys = CallbackKeys()
+        if let (text, origin) = inline {
+            do {
+                keys = keys.merging(try CallbackKeys.parse(text))
+            } catch {
+                invalid(.callbackKeys, origin, text, "\(error) (keys not shown)")
+            }
+        }
+        var filePath: String?
+        if let (path, origin) = file {
+            filePath = path
+            if let data = FileManager.default.contents(atPath: path) {
+                if let text = String(data: data, encoding: .utf8) {
+                    do {
+                        keys = keys.merging(try CallbackKeys.parse(text))
+                    } catch {
+                        problem(
+                            .callbackKeysFile,
+                            "\(origin) \(path): line \(error.entry): \(error.message) (keys not shown)")
+                    }
+                } else {
+                    problem(.callbackKeysFile, "\(origin) \(path): not UTF-8 text")
+                }
+                if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                    let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+                {
+                    warnings.append(
+                        "\(path) holds callback keys and is readable by other users "
+                            + "(mode \(String(mode, radix: 8))); chmod 600 it")
+                }
+            } else {
+                problem(.callbackKeysFile, "\(origin) \(path): cannot read the file (missing or not readable)")
+            }
+        }
+        if let simulator, !simulator.callbackKeys.isEmpty {
+            keys = keys.merging(simulator.callbackKeys)
+            if origins[WorkerSetting.callbackKeys.key] == nil { origins[WorkerSetting.callbackKeys.key] = .simulator }
+        }
+        if keys.isEmpty && !problems.contains(where: { $0.key.hasPrefix("callback.keys") }) {
+            if inline == nil && file == nil {
+                problem(
+                    .callbackKeys,
+                    "the callback listener (callback.address from \(addressOrigin)) needs at least one key to verify callbacks: set \(WorkerSetting.callbackKeys.environmentVariable) or --callback-keys-file (lines \"HashKeyType key\", e.g. 7 for the Physical POS Webhook Hash Key)"
+                )
+            } else {
+                let sources = [inline.map { "\($0.1)" }, filePath].compactMap { $0 }.joined(separator: " and ")
+                problem(
+                    file != nil ? .callbackKeysFile : .callbackKeys,
+                    "no key in \(sources) (only blank or # entries): the callback listener needs at least one")
+            }
+        }
+        return (
+            CallbackListenerConfiguration(host: host, port: port, path: pathText, keys: keys), filePath
+        )
     }
 
     mutating func workerIdentifier() -> String {

@@ -17,8 +17,11 @@ public struct CallbackDelivery: Sendable, Hashable {
         self.at = at
     }
 
-    /// The payload of a status change of `payment`, signed with `key` (see ``CallbackHash``).
-    public static func make(for payment: SimulatedPayment, change: StatusChange, key: String) -> CallbackDelivery? {
+    /// The payload of a status change of `payment`, signed with `key` (see ``CallbackHash``) and
+    /// naming `keyType` as its `HashKeyType`.
+    public static func make(
+        for payment: SimulatedPayment, change: StatusChange, key: String, keyType: Int = CallbackHash.keyType
+    ) -> CallbackDelivery? {
         guard let url = payment.order.callbackAddress, !url.isEmpty else { return nil }
         let hash = CallbackHash.compute(
             key: key, paymentRequestId: payment.paymentRequestId,
@@ -36,7 +39,7 @@ public struct CallbackDelivery: Sendable, Hashable {
             .init("Message", change.to == .failed ? .string(payment.message ?? "") : .null),
             .init("Hash", .string(hash)),
             .init("HashFormat", .string(CallbackHash.format)),
-            .init("HashKeyType", .number(String(CallbackHash.keyType))),
+            .init("HashKeyType", .number(String(keyType))),
         ])
         return CallbackDelivery(url: url, payload: payload, at: change.at)
     }

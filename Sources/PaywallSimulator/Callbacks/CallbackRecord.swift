@@ -10,12 +10,17 @@ public struct CallbackRecord: Sendable, Hashable, Codable {
     public var responseStatus: Int?
     /// The transport error, if any.
     public var error: String?
+    /// Lost on purpose (``CallbackDeliverySettings/dropRate``): never posted.
+    public var dropped: Bool
 
     /// Creates a record.
-    public init(url: String, payload: String, responseStatus: Int? = nil, error: String? = nil) {
+    public init(
+        url: String, payload: String, responseStatus: Int? = nil, error: String? = nil, dropped: Bool = false
+    ) {
         self.url = url
         self.payload = payload
         self.responseStatus = responseStatus
         self.error = error
+        self.dropped = dropped
     }
 }

@@ -36,6 +36,23 @@ enum AdminRoutes {
         var defaultOutcome: SaleOutcomeRule?
     }
 
+    /// `POST /_sim/callbacks/settings` body: any subset of ``CallbackDeliverySettings`` fields,
+    /// plus `hashKey`, the key the next callbacks are signed with.
+    struct CallbackUpdate: Decodable {
+        var dropRate: Double?
+        var duplicates: Bool?
+        var order: CallbackOrder?
+        var holdMillis: Int64?
+        var hashKeyType: Int?
+        var hashKey: String?
+    }
+
+    struct CallbackSettingsView: Encodable {
+        var settings: CallbackDeliverySettings
+        var signing: Bool
+        var held: Int
+    }
+
     struct FaultView: Encodable {
         var settings: FaultSettings
         var script: [Fault]
@@ -49,7 +66,10 @@ enum AdminRoutes {
         "GET  /_sim/requests                 requests received on Paywall endpoints, in order (credentials redacted)",
         "GET  /_sim/payments                 every payment and its state",
         "GET  /_sim/sales                    sale requests per MerchantUniqueCode {received, processed, accepted}",
-        "GET  /_sim/callbacks                callbacks sent and what the receiver answered",
+        "GET  /_sim/callbacks                callbacks sent (or dropped) and what the receiver answered",
+        "GET  /_sim/callbacks/settings       callback delivery: dropRate, duplicates, order, holdMillis, hashKeyType; held count",
+        "POST /_sim/callbacks/settings       {dropRate, duplicates, order: in_order|reversed, holdMillis, hashKeyType, hashKey}",
+        "POST /_sim/callbacks/release        post every held-back callback now",
         "GET  /_sim/faults                   fault rates and scripted faults",
         "POST /_sim/faults                   {serverErrorRate, serviceUnavailableRate, tooManyRequestsRate, retryAfterSeconds, slowRate, slowDelayMillis, dropAfterProcessingRate, script:[...]}",
         "POST /_sim/offline                  {\"seconds\": 10} close the port for 10 s (connection refused), then reopen",
@@ -61,6 +81,12 @@ enum AdminRoutes {
         "POST /_sim/reset                    forget everything; random sequences restart from the seed",
     ])
 
+    static func callbackView(_ core: SimulatorCore) async -> CallbackSettingsView {
+        CallbackSettingsView(
+            settings: await core.callbackDelivery(), signing: await core.callbackHashKey != nil,
+            held: await core.heldCallbackCount())
+    }
+
     static func register(on router: Router<SimulatorRequestContext>, core: SimulatorCore, listener: ListenerController)
     {
         let admin = router.group("_sim")
@@ -69,6 +95,31 @@ enum AdminRoutes {
         admin.get("payments") { _, _ in HTTPBridge.json(await core.payments().map(PaymentView.init)) }
         admin.get("sales") { _, _ in HTTPBridge.json(await core.saleCounts()) }
         admin.get("callbacks") { _, _ in HTTPBridge.json(await core.callbackRecords) }
+        admin.get("callbacks/settings") { _, _ in HTTPBridge.json(await callbackView(core)) }
+        admin.post("callbacks/settings") { request, _ in
+            do {
+                var request = request
+                let update = try HTTPBridge.decode(CallbackUpdate.self, from: try await HTTPBridge.body(&request))
+                var settings = await core.callbackDelivery()
+                if let v = update.dropRate { settings.dropRate = v }
+                if let v = update.duplicates { settings.duplicates = v }
+                if let v = update.order { settings.order = v }
+                if let v = update.holdMillis { settings.holdMillis = v }
+                if let v = update.hashKeyType { settings.hashKeyType = v }
+                if let key = update.hashKey {
+                    guard !key.isEmpty else { return HTTPBridge.error("hashKey must not be empty") }
+                }
+                try await core.setCallbackDelivery(settings)
+                if let key = update.hashKey { await core.setCallbackHashKey(key) }
+                return HTTPBridge.json(await callbackView(core))
+            } catch let error as SimulatorError {
+                return HTTPBridge.error(error.description)
+            }
+        }
+        admin.post("callbacks/release") { _, _ in
+            await core.releaseHeldCallbacks()
+            return HTTPBridge.json(await callbackView(core))
+        }
         admin.get("faults") { _, _ in
             HTTPBridge.json(FaultView(settings: await core.faultSettings(), script: await core.faultScript()))
         }

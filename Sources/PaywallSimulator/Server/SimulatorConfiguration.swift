@@ -26,6 +26,8 @@ public struct SimulatorConfiguration: Sendable {
     public var tickIntervalMillis: Int64
     /// Key for the callback `Hash`; `nil` disables callbacks.
     public var callbackHashKey: String?
+    /// How callbacks are delivered: drops, duplicates, order, the `HashKeyType` written.
+    public var callbackDelivery: CallbackDeliverySettings
     /// How many received requests the log keeps (oldest dropped first).
     public var requestLogLimit: Int
     /// What request validation does with a key the catalog does not list: refuse it with
@@ -41,7 +43,8 @@ public struct SimulatorConfiguration: Sendable {
         terminals: [String: TerminalSettings] = [:], faults: FaultSettings = .none, startOffline: Bool = false,
         clock: any WallClock = SystemWallClock(), tickIntervalMillis: Int64 = 250,
         callbackHashKey: String? = "sim-webhook-hash-key", requestLogLimit: Int = 10_000,
-        unknownFields: UnknownFieldPolicy = .refuse
+        unknownFields: UnknownFieldPolicy = .refuse,
+        callbackDelivery: CallbackDeliverySettings = CallbackDeliverySettings()
     ) {
         self.host = host
         self.port = port
@@ -56,5 +59,6 @@ public struct SimulatorConfiguration: Sendable {
         self.callbackHashKey = callbackHashKey
         self.requestLogLimit = requestLogLimit
         self.unknownFields = unknownFields
+        self.callbackDelivery = callbackDelivery
     }
 }

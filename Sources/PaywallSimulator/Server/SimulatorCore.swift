@@ -13,12 +13,24 @@ actor SimulatorCore {
     private(set) var callbackRecords: [CallbackRecord] = []
     private var sequence = 0
     private let callbacks: AsyncStream<CallbackDelivery>.Continuation
+    /// The key callbacks are signed with (`nil`: none are sent).
+    private(set) var callbackHashKey: String?
+    private var scheduler: CallbackScheduler
+    private let started = ContinuousClock.now
 
     init(configuration: SimulatorConfiguration, logger: Logger, callbacks: AsyncStream<CallbackDelivery>.Continuation) {
         self.configuration = configuration
         self.logger = logger
         self.callbacks = callbacks
+        self.callbackHashKey = configuration.callbackHashKey
+        self.scheduler = CallbackScheduler(seed: configuration.seed, settings: configuration.callbackDelivery)
         (self.paywall, self.faults) = Self.fresh(configuration)
+    }
+
+    /// Real (monotonic) milliseconds since the core was created: callback holds run in real time.
+    private var monotonicMillis: Int64 {
+        let elapsed = ContinuousClock.now - started
+        return elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 
     private static func fresh(_ configuration: SimulatorConfiguration) -> (SimulatedPaywall, FaultInjector) {
@@ -106,10 +118,12 @@ actor SimulatorCore {
         requests[index].responseBody = answer?.body.serialized()
     }
 
-    /// Applies due device transitions and queues their callbacks.
+    /// Applies due device transitions and queues their callbacks (and held callbacks whose hold
+    /// has run out).
     func tick() {
         paywall.model.advance(to: now)
         flushChanges()
+        post(scheduler.due(now: monotonicMillis))
     }
 
     private func flushChanges() {
@@ -123,12 +137,61 @@ actor SimulatorCore {
                     "sim.payment.status.from": .stringConvertible(change.from?.rawValue ?? 0),
                     "sim.payment.status.to": .stringConvertible(change.to.rawValue),
                 ])
-            guard let key = configuration.callbackHashKey,
+            guard let key = callbackHashKey,
                 let payment = paywall.model.payment(id: change.paymentRequestId),
-                let delivery = CallbackDelivery.make(for: payment, change: change, key: key)
+                let delivery = CallbackDelivery.make(
+                    for: payment, change: change, key: key, keyType: scheduler.settings.hashKeyType)
             else { continue }
-            callbacks.yield(delivery)
+            let decision = scheduler.add(
+                delivery, paymentRequestId: change.paymentRequestId, final: change.to.isFinal, now: monotonicMillis)
+            if decision.dropped {
+                recordCallback(CallbackRecord(url: delivery.url, payload: delivery.payload.serialized(), dropped: true))
+                logger.debug(
+                    "simulator callback dropped on purpose",
+                    metadata: [
+                        "sim.payment.id": .string(change.paymentRequestId),
+                        "sim.payment.status.to": .stringConvertible(change.to.rawValue),
+                    ])
+            }
+            post(decision.post)
         }
+    }
+
+    private func post(_ deliveries: [CallbackDelivery]) {
+        for delivery in deliveries { callbacks.yield(delivery) }
+    }
+
+    // MARK: Callback delivery
+
+    func callbackDelivery() -> CallbackDeliverySettings { scheduler.settings }
+
+    func heldCallbackCount() -> Int { scheduler.heldCount }
+
+    func setCallbackDelivery(_ settings: CallbackDeliverySettings) throws(SimulatorError) {
+        if let problem = settings.problem {
+            throw SimulatorError(code: .invalidCallbackSettings, message: problem)
+        }
+        scheduler.settings = settings
+        // Nothing stays held once holding is off.
+        if settings.order == .inOrder { post(scheduler.releaseAll()) }
+        logger.info(
+            "simulator callback delivery changed",
+            metadata: [
+                "sim.callback.drop_rate": .stringConvertible(settings.dropRate),
+                "sim.callback.duplicates": .stringConvertible(settings.duplicates),
+                "sim.callback.order": .string(settings.order.rawValue),
+                "sim.callback.hold_ms": .stringConvertible(settings.holdMillis),
+                "sim.callback.hash_key_type": .stringConvertible(settings.hashKeyType),
+            ])
+    }
+
+    func setCallbackHashKey(_ key: String?) {
+        callbackHashKey = key
+        logger.info("simulator callback signing key changed", metadata: ["sim.callback.enabled": "\(key != nil)"])
+    }
+
+    func releaseHeldCallbacks() {
+        post(scheduler.releaseAll())
     }
 
     func closeCallbacks() {
@@ -194,6 +257,8 @@ actor SimulatorCore {
         faults.settings = rates
         requests = []
         callbackRecords = []
+        // Held callbacks are forgotten; the delivery settings and the key stay, like fault rates.
+        scheduler = CallbackScheduler(seed: configuration.seed, settings: scheduler.settings)
         sequence = 0
         logger.info("simulator reset")
     }

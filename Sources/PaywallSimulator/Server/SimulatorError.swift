@@ -10,6 +10,8 @@ public struct SimulatorError: Error, Sendable, Hashable, CustomStringConvertible
         case notRunning = "not_running"
         /// An admin request body was not understood.
         case badAdminRequest = "bad_admin_request"
+        /// Callback delivery settings out of range.
+        case invalidCallbackSettings = "invalid_callback_settings"
     }
 
     /// What went wrong.

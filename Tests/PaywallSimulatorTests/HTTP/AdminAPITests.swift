@@ -91,6 +91,31 @@ struct AdminAPITests {
         }
     }
 
+    @Test func callbackDeliveryControls() async throws {
+        try await TestSupport.withSimulator(callbackHashKey: "k1") { sim, _ in
+            let base = await sim.baseURL
+            let (status, body) = try await Self.admin(
+                .post, base + "/_sim/callbacks/settings",
+                #"{"duplicates":true,"order":"reversed","holdMillis":500,"dropRate":0.25,"hashKeyType":9,"hashKey":"k2"}"#)
+            #expect(status == 200)
+            let view = try Self.json(body)
+            #expect(view["settings"]?["duplicates"] == .bool(true))
+            #expect(view["settings"]?["order"] == .string("reversed"))
+            #expect(view["settings"]?["holdMillis"] == .number("500"))
+            #expect(view["settings"]?["hashKeyType"] == .number("9"))
+            #expect(view["signing"] == .bool(true))
+            #expect(!body.contains("k2"))
+            let settings = await sim.callbackDelivery()
+            #expect(settings == CallbackDeliverySettings(dropRate: 0.25, duplicates: true, order: .reversed, holdMillis: 500, hashKeyType: 9))
+            let refused = try await Self.admin(.post, base + "/_sim/callbacks/settings", #"{"dropRate":2}"#)
+            #expect(refused.0 == 400)
+            #expect(refused.1.contains("dropRate"))
+            let released = try await Self.admin(.post, base + "/_sim/callbacks/release")
+            #expect(try Self.json(released.1)["held"] == .number("0"))
+            #expect(try await Self.admin(.get, base + "/_sim").1.contains("/_sim/callbacks/settings"))
+        }
+    }
+
     @Test func timedOfflineOverHTTPClosesThePortThenReopensIt() async throws {
         try await TestSupport.withSimulator { sim, _ in
             let base = await sim.baseURL

@@ -1,4 +1,4 @@
-import PaywallSimulator
+import PaywallClient
 import Testing
 
 @Suite("Callback hash (S6, SHA-256 from swift-crypto)")
