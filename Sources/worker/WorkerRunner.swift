@@ -141,10 +141,11 @@ struct WorkerRunner {
         services.append(.init(service: worker, serviceName: "outbox-worker"))
         if let callbackConfiguration = settings.callbackListener {
             // Listed after the worker, so graceful shutdown stops it first: no callback arrives
-            // while the worker is finishing. Until the store records callbacks (issue 12 item 3),
-            // verified ones are logged only.
+            // while the worker is finishing. Verified callbacks become payment status hints on
+            // the followed activities (StoreCallbackSink).
             let listener = CallbackListener(
-                configuration: callbackConfiguration, sink: LogOnlyCallbackSink(logger: logger), logger: logger)
+                configuration: callbackConfiguration, sink: StoreCallbackSink(store: store, logger: logger),
+                logger: logger)
             services.append(.init(service: listener, serviceName: "callback-listener"))
         }
         if exitWhenIdle || !waiting.isEmpty {

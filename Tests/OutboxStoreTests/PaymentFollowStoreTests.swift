@@ -85,24 +85,31 @@ struct PaymentFollowStoreTests {
         #expect(try f.store.follows(outboxId: f.saleID).first?.state == .final)
     }
 
-    @Test("callbacks: duplicates and late, reordered deliveries write nothing; one final row; nothing after it")
+    @Test("callbacks: duplicates and late, reordered deliveries write nothing; a final status is confirmed by a read, never written from the callback")
     func callbacksOutOfOrder() throws {
         let f = try acceptedSale()
-        func deliver(_ status: Int, progress: Int, final: Bool = false) throws -> CallbackRecording {
+        func deliver(_ status: Int, progress: Int, final: Bool = false, pollBy: EpochMillis = 2_000) throws -> CallbackRecording {
             try f.store.recordCallbackStatus(
                 paymentRequestId: f.paymentRequestId.uppercased(), activity: .sale, activityId: nil,
-                event: event(status, progress: progress, final: final, source: .callback), pollBy: 2_000, now: 1_500)
+                event: event(status, progress: progress, final: final, source: .callback), pollBy: pollBy, now: 1_500)
         }
         #expect(try deliver(11, progress: 3) == .recorded)
         #expect(try deliver(11, progress: 3) == .duplicate)
         #expect(try deliver(2, progress: 2) == .duplicate)  // behind: the device already has it
         #expect(try f.store.follows(outboxId: f.saleID).first?.nextPollAt == 2_000)  // brought forward
-        #expect(try deliver(5, progress: 4, final: true) == .recorded)
+        // A final status: its Hash does not cover the status, so it is only a reason to read now.
+        #expect(try deliver(4, progress: 4, final: true, pollBy: 1_600) == .confirming)
+        #expect(try statuses(f.store) == [11])
+        let follow = try #require(try f.store.claimDueFollows(now: 1_600, limit: 1, leaseMillis: 60_000).first)
+        let read = FollowUpdate(
+            followId: follow.id, events: [event(2, progress: 2), event(11, progress: 3), event(5, progress: 4, final: true)],
+            next: .pollAgain(at: 9_000, intervalMillis: 4_000), polled: true)
+        #expect(try f.store.recordFollow(read, now: 1_700).map(\.statusId) == [5])  // the read's truth: declined
         #expect(try deliver(4, progress: 4, final: true) == .duplicate)
         #expect(try deliver(10, progress: 2) == .duplicate)
         #expect(try statuses(f.store) == [11, 5])
         let rows = try f.store.inbox(after: 0).filter { $0.event == "payment_status" }
-        #expect(rows.map { $0.paymentStatus?.source } == [.callback, .callback])
+        #expect(rows.map { $0.paymentStatus?.source } == [.callback, .inquiry])
         // The cancel activity of the same payment is not followed: unknown to us.
         #expect(
             try f.store.recordCallbackStatus(
@@ -127,10 +134,15 @@ struct PaymentFollowStoreTests {
         #expect(try f.store.claimDueFollows(now: 10_000_000, limit: 1, leaseMillis: 60_000).isEmpty)
         let rows = try f.store.inbox(after: 0).filter { $0.event == "payment_status" }
         #expect(rows.last?.paymentStatus?.reason == .unresolved && rows.last?.paymentStatus?.statusId == nil)
+        // A final status arriving by callback later: followed again, at once; the read confirms it.
         #expect(
             try f.store.recordCallbackStatus(
                 paymentRequestId: f.paymentRequestId, activity: .sale, activityId: nil,
-                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 200_000) == .recorded)
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 200_000, now: 200_000) == .confirming)
+        let again = try #require(try f.store.claimDueFollows(now: 200_000, limit: 1, leaseMillis: 60_000).first)
+        try f.store.recordFollow(
+            FollowUpdate(followId: again.id, events: [event(9, progress: 2), event(4, progress: 4, final: true)],
+                         next: .unresolved, polled: true), now: 200_100)
         #expect(try statuses(f.store) == [9, nil, 4])
         #expect(try f.store.follows(outboxId: f.saleID).first?.state == .final)
         #expect(try f.store.followSummary().following == 0)
@@ -147,7 +159,7 @@ struct PaymentFollowStoreTests {
         #expect(
             try f.store.recordCallbackStatus(
                 paymentRequestId: f.paymentRequestId, activity: .sale, activityId: known.uppercased(),
-                event: event(4, progress: 4, final: true, source: .callback), pollBy: 0, now: 2_000) == .recorded)
+                event: event(11, progress: 3, source: .callback), pollBy: 0, now: 2_000) == .recorded)
     }
 
     @Test("producers cannot write payment_follow")

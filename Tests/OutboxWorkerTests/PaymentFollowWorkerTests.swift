@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OutboxModel
 import OutboxStore
 import PaywallClient
@@ -204,6 +205,47 @@ struct PaymentFollowWorkerTests {
             #expect(pollsAfter > pollsBefore + 50, "the reads were not running during the burst")
             // Generous: a busy machine slows both the same way; starving sends would be 10× or more.
             #expect(loaded <= baseline * 4 + 0.5, "burst of 40: \(loaded) s with 1,000 followed vs \(baseline) s without")
+        }
+    }
+
+    @Test("reads an hour apart, callbacks on: statuses arrive by callback, each final one confirmed by a read at once; a forged callback writes nothing")
+    func callbacksFinish() async throws {
+        let harness = try await WorkerHarness(
+            device: DeviceSettings(takeDelayMillis: 2_000, processingMillis: 1_000, defaultOutcome: .byAmount),
+            adjust: { $0.follow = PaymentFollowPolicy(firstIntervalMillis: 3_600_000, capMillis: 3_600_000) })
+        defer { Task { await harness.finish() } }
+        let sink = StoreCallbackSink(
+            store: harness.store, clock: harness.clock, logger: Logger(label: "sink", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await CallbackTesting.withListener(keys: CallbackKeys([(keyType: 7, key: "sim-webhook-hash-key")]), sink: sink) {
+            listener, url in
+            try await harness.withWorker { _ in
+                let paid = Payloads.key()
+                let declined = Payloads.key()
+                for (key, amount) in [(paid, "22.10"), (declined, "9.13")] {
+                    let payload = Payloads.sale(key, amount: amount).dropLast() + #","CallbackAddress":"\#(url)"}"#
+                    _ = try harness.store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: String(payload)))
+                }
+                try await harness.eventually("both sales accepted") { try harness.outcomes().count == 2 }
+                // A forged final status for the declined sale: signed with another key, refused.
+                let sale = try #require(try harness.store.find(reference: declined).first)
+                let forged = CallbackTesting.body(
+                    key: "not-the-key", paymentRequestId: sale.paywallPaymentRequestId ?? "", statusId: 4,
+                    merchantUniqueCode: declined, amount: "9.13")
+                #expect(try await CallbackTesting.post(url, forged).status == 401)
+                // Move the device (and the simulator's callbacks) along, a second at a time.
+                try await Self.advance(harness, until: "both final") {
+                    try Self.finalStatus(harness, key: paid) != nil && Self.finalStatus(harness, key: declined) != nil
+                }
+                #expect(try Self.finalStatus(harness, key: paid) == PaymentStatus.successful.rawValue)
+                #expect(try Self.finalStatus(harness, key: declined) == PaymentStatus.failed.rawValue)
+                let rows = try Self.statusRows(harness)
+                #expect(rows.contains { $0.paymentStatus?.source == .callback }, "no status came by callback")
+                #expect(rows.filter { $0.paymentStatus?.isFinal == true }.allSatisfy { $0.paymentStatus?.source == .inquiry })
+                Self.checkShape(rows)
+                #expect(listener.counters.verified >= 4)
+                // An hour between reads: the finals came from reads the callbacks brought forward.
+                #expect(harness.clock.now() - sale.createdAt < 3_600_000)
+            }
         }
     }
 }

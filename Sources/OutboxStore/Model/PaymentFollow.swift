@@ -237,6 +237,9 @@ public enum CallbackRecording: Sendable, Hashable {
     case recorded
     /// Already written, or behind what was written (a duplicate or a late, reordered delivery).
     case duplicate
+    /// A final status: not written from the callback (its Hash does not cover the status); the
+    /// activity's next read was brought forward to confirm it.
+    case confirming
     /// No followed activity of ours matches the payment and activity type.
     case unknownPayment
 }

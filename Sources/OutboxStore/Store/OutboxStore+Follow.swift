@@ -98,9 +98,15 @@ extension OutboxStore {
     }
 
     /// Records a status a verified callback reported for the activity of type `activity` of the
-    /// payment `paymentRequestId` (its PaymentRequestActivityId when given): the followed
-    /// activity it belongs to gets the row unless it has it already, or has come further, or is
-    /// final. A status that is not final brings the next read forward to `pollBy` at the latest.
+    /// payment `paymentRequestId` (its PaymentRequestActivityId when given).
+    ///
+    /// Paywall's callback `Hash` covers PaymentRequestId, MerchantUniqueCode and Amount, not the
+    /// status (API-NOTES S6): a captured callback replayed with another `PaymentStatusId` still
+    /// verifies. So a callback is a hint. A status that is not final is written (source
+    /// `callback`) unless the activity has it already, has come further, or is final; a final
+    /// status is never written from a callback alone: the activity's next read is brought forward
+    /// to `pollBy` (and an activity that reached its horizon is followed again), and the read
+    /// writes the final status it confirms. Every callback brings the next read forward.
     public func recordCallbackStatus(
         paymentRequestId: String, activity: FollowedActivity, activityId: String?, event: PaymentStatusEvent,
         pollBy: EpochMillis, now: EpochMillis
@@ -121,9 +127,17 @@ extension OutboxStore {
                 try db.execute(sql: "UPDATE payment_follow SET activity_id = ? WHERE id = ?", arguments: [activityId, id])
             }
             guard follow.state != .final else { return .duplicate }
+            if event.isFinal {
+                try db.execute(
+                    sql: """
+                        UPDATE payment_follow SET state = 'following', next_poll_at = min(next_poll_at, ?),
+                                                  finished_at = NULL
+                         WHERE id = ?
+                        """, arguments: [pollBy, id])
+                return .confirming
+            }
             let written = try Self.writeStatuses([event], of: follow, now: now, db)
-            let state = try Self.followState(id, db)
-            if state == .following {
+            if try Self.followState(id, db) == .following {
                 try db.execute(
                     sql: "UPDATE payment_follow SET next_poll_at = min(next_poll_at, ?) WHERE id = ?",
                     arguments: [pollBy, id])
