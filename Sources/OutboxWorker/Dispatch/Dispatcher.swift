@@ -84,7 +84,10 @@ struct Dispatcher {
                 // the breaker lets everything through and no Retry-After hold is on, so they back
                 // off first and a burst of new commands never waits for them.
                 func fillReads() {
-                    guard !stopping, configuration.follow.enabled, reading < readSlots else { return }
+                    // Sends first: while every send slot is busy (a backlog is draining), one read
+                    // at a time keeps following alive without taking the database from the drain.
+                    let slots = running >= configuration.concurrency ? 1 : readSlots
+                    guard !stopping, configuration.follow.enabled, reading < slots else { return }
                     let now = clock.now()
                     guard ContinuousClock.now >= nextFollowLook, case .any = state.value.withLock({ $0.breaker.allowance(now: now) }),
                         state.heldUntil(PaymentFollower.credentials, now: now) == nil
@@ -92,13 +95,13 @@ struct Dispatcher {
                     let due: [PaymentFollow]
                     do {
                         due = try worker.store.claimDueFollows(
-                            now: now, limit: readSlots - reading, leaseMillis: configuration.leaseMillis)
+                            now: now, limit: slots - reading, leaseMillis: configuration.leaseMillis)
                     } catch {
                         worker.logger.error("Claiming payment reads failed", metadata: ["outbox.error": "\(error)"])
                         nextFollowLook = ContinuousClock.now + Self.followLook
                         return
                     }
-                    if reading + due.count < readSlots { nextFollowLook = ContinuousClock.now + Self.followLook }
+                    if reading + due.count < slots { nextFollowLook = ContinuousClock.now + Self.followLook }
                     for follow in due {
                         reading += 1
                         group.addTask {
