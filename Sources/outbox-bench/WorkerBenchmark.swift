@@ -102,6 +102,12 @@ struct WorkerBenchmark: AsyncParsableCommand {
         // Idle CPU: nothing queued; the worker waits on inotify and its idle tick. (Not with
         // --follow: its reads never stop.)
         if follow {
+            // Nothing left to send: every read slot on the followed payments.
+            let before = try producer.followSummary().reads
+            let readStart = ContinuousClock.now
+            try await Task.sleep(for: .seconds(3))
+            let reads = try producer.followSummary().reads - before
+            print(String(format: "  follow idle  %9.0f status reads/s with nothing to send (%d reads in %.1f s)", Double(reads) / seconds(since: readStart), reads, seconds(since: readStart)))
             task.cancel()
             _ = try? await task.value
             await simulator.shutdown()
