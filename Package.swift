@@ -33,6 +33,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // The worker's /metrics: swift-metrics is the instrumentation API, swift-prometheus renders
+        // it as Prometheus text (both already in the graph through Hummingbird; declared because
+        // OutboxWorker imports them).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Test targets only (WorkerCommandTests' row fuzz test).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -69,6 +74,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // WorkerSettingsLoader: flags > environment > file through one ConfigReader.
                 .product(name: "Configuration", package: "swift-configuration"),
+                // Metrics/: instruments (swift-metrics), their Prometheus text (swift-prometheus)
+                // and the loopback /metrics, /health, /ready listener (Hummingbird).
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         // `worker`: configuration (flags, environment, file), logging, signals, `--simulator`.

@@ -48,6 +48,11 @@ struct WorkerCommand: AsyncParsableCommand {
             Signals: the first SIGTERM or SIGINT shuts down gracefully (stop claiming, let in-flight sends \
             finish within --shutdown-grace, give back the rest, exit 0); a second one exits at once (130).
 
+            Metrics and health: with --metrics-address 127.0.0.1:9464 the worker serves Prometheus text at \
+            GET /metrics, liveness at GET /health (200 while the dispatch loop runs, paused or not) and \
+            readiness at GET /ready (200 when the database is open, writable and at this binary's schema), \
+            503 with a one-line reason otherwise; its own listener, off unless given (docs/monitoring.md).
+
             Logs: one line per event on stderr (timestamp, level, message, sorted key=value metadata), or \
             with --log-format json one JSON object per line with the same keys; the --simulator demo \
             prints one line per final outcome on stdout.
@@ -128,6 +133,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: Self.help(.workerID)) var workerId: String?
     @Option(help: Self.help(.logLevel)) var logLevel: String?
     @Option(help: Self.help(.logFormat)) var logFormat: String?
+    @Option(help: Self.help(.metricsAddress)) var metricsAddress: String?
 
     static func describe(_ setting: WorkerSetting) -> String {
         var text = setting.help
@@ -149,7 +155,7 @@ struct WorkerCommand: AsyncParsableCommand {
         "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
         "paywall.approve_variant": "payment|pw|self", "concurrency": "n",
         "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id",
-        "log_level": "level", "log_format": "text|json",
+        "log_level": "level", "log_format": "text|json", "metrics_address": "host:port",
     ]
 
     func validate() throws {
@@ -170,7 +176,7 @@ struct WorkerCommand: AsyncParsableCommand {
             (.concurrency, concurrency), (.lease, lease), (.backoffBase, backoffBase),
             (.backoffFactor, backoffFactor), (.backoffCap, backoffCap), (.maxAttempts, maxAttempts), (.maxAge, maxAge),
             (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
-            (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
+            (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.metricsAddress, metricsAddress), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
             (.allowUnknownFields, allowUnknownFields ? "true" : nil),
         ]
         var values: [String: String] = [:]

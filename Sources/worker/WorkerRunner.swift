@@ -94,7 +94,7 @@ struct WorkerRunner {
             }
             worker = try OutboxWorker(
                 configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish,
-                lifecycle: notifier?.hooks ?? .none)
+                lifecycle: notifier?.hooks ?? .none, metrics: settings.metricsAddress.map { _ in WorkerMetrics() })
             store = try OutboxStore(settings.configuration.store)
         } catch {
             logger.critical(
@@ -132,6 +132,13 @@ struct WorkerRunner {
             }
         }
 
+        // Before the worker: services stop in reverse order, so /health and /metrics stay up while
+        // the worker drains.
+        if let address = settings.metricsAddress,
+            let server = MonitoringServer(address: address, worker: worker, logger: logger)
+        {
+            services.append(.init(service: server, serviceName: "metrics"))
+        }
         services.append(.init(service: worker, serviceName: "outbox-worker"))
         if exitWhenIdle || !waiting.isEmpty {
             services.append(

@@ -161,6 +161,15 @@ private struct LoadState {
         let logFormat: WorkerLogFormat = choice(.logFormat, default: .text) {
             WorkerLogFormat(rawValue: $0.lowercased())
         }
+        var metricsAddress: MetricsAddress?
+        if let (text, origin) = value(.metricsAddress), text.lowercased() != "off" {
+            metricsAddress = MetricsAddress(parsing: text)
+            if metricsAddress == nil {
+                invalid(
+                    .metricsAddress, origin, text,
+                    "not an address; write host:port, [ipv6]:port or a bare port (for 127.0.0.1), e.g. 127.0.0.1:9464")
+            }
+        }
         let dbPath: String
         if let (text, origin) = value(.database) {
             dbPath = text
@@ -254,8 +263,9 @@ private struct LoadState {
             shutdownGraceMillis: shutdownGrace)
         configuration.landingGraceMillis = landingGrace
         return WorkerSettings(
-            configuration: configuration, logLevel: logLevel, logFormat: logFormat, allowInsecureHTTP: allowInsecure,
-            simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings)
+            configuration: configuration, logLevel: logLevel, logFormat: logFormat, metricsAddress: metricsAddress,
+            allowInsecureHTTP: allowInsecure, simulator: simulator != nil, configFile: sources.filePath, origins: origins,
+            warnings: warnings)
     }
 
     // MARK: Sources

@@ -29,6 +29,7 @@ struct Dispatcher {
             publisher: { DispatchState.publish($0, to: store, worker: owner, logger: logger) },
             announcer: { DispatchState.announce($0, logger: logger) })
         let processor = CommandProcessor(worker: worker, state: state)
+        worker.metrics?.watch(state)
         let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         let watcher = ChangeWatcher(databasePath: configuration.store.path)
         watcher?.start { continuation.yield(.wake) }
@@ -123,6 +124,7 @@ struct Dispatcher {
                 }
                 fill()
                 loop: for await event in events {
+                    worker.metrics?.loopTurned()
                     switch event {
                     case .done:
                         running -= 1
