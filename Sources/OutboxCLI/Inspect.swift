@@ -214,7 +214,7 @@ public struct Inspect: ParsableCommand {
                     let matches: @Sendable (OutboxCommand) -> Bool = { command in
                         (id == nil || command.id == id) && filter.matches(command)
                     }
-                    try Follow(store: store, console: console, json: global.json, matches: matches)
+                    try ListFollow(store: store, console: console, json: global.json, matches: matches)
                         .run(listing: listing, shouldStop: shouldStop)
                     return
                 }

@@ -4,7 +4,7 @@ import OutboxModel
 
 /// One poll of `outbox inspect list --follow`: the unfinished commands as they are now, and the
 /// outcomes recorded since the last poll, read in one snapshot.
-public struct FollowSnapshot: Sendable {
+public struct ListFollowSnapshot: Sendable {
     /// Pending and in-flight commands, by id.
     public var unfinished: [OutboxCommand]
     /// Outcomes written after the cursor, oldest first.
@@ -44,7 +44,7 @@ extension OutboxStore {
     /// One poll for `inspect list --follow`: unfinished commands, and outcomes after `cursor`
     /// (at most `limit`; nil: none, the cursor starts at the newest inbox row). Every part reads
     /// an index: the partial indexes of pending and leased rows, the inbox by id.
-    public func followSnapshot(afterInbox cursor: Int64?, limit: Int = 1_000) throws -> FollowSnapshot {
+    public func listFollowSnapshot(afterInbox cursor: Int64?, limit: Int = 1_000) throws -> ListFollowSnapshot {
         try read { db in
             let unfinished = try Row.fetchAll(
                 db,
@@ -56,7 +56,7 @@ extension OutboxStore {
             ).map(OutboxCommand.init(row:)).sorted { $0.id < $1.id }
             guard let cursor else {
                 let newest = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM inbox") ?? 0
-                return FollowSnapshot(unfinished: unfinished, finished: [], inboxCursor: newest)
+                return ListFollowSnapshot(unfinished: unfinished, finished: [], inboxCursor: newest)
             }
             // Every inbox row after the cursor, in order (payment status events move the cursor
             // and are not shown).
@@ -84,7 +84,7 @@ extension OutboxStore {
                 guard let command = commands[row[1] as Int64] else { return nil }
                 return FinishedCommand(inboxID: row[0], outcome: row[3] ?? "", reason: row[4], command: command)
             }
-            return FollowSnapshot(unfinished: unfinished, finished: finished, inboxCursor: max(last, cursor))
+            return ListFollowSnapshot(unfinished: unfinished, finished: finished, inboxCursor: max(last, cursor))
         }
     }
 }

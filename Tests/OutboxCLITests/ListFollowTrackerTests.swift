@@ -6,7 +6,7 @@ import Testing
 @testable import OutboxStore
 
 @Suite("CLI: inspect list --follow, what is shown and how")
-struct FollowTrackerTests {
+struct ListFollowTrackerTests {
     static func command(
         _ id: Int64, _ state: CommandState = .pending, attempts: Int = 0, generation: Int = 1,
         kind: CommandKind = .asyncPairRequest
@@ -17,21 +17,21 @@ struct FollowTrackerTests {
     }
 
     static func snapshot(_ unfinished: [OutboxCommand], finished: [(Int64, String, OutboxCommand)] = [], cursor: Int64)
-        -> FollowSnapshot
+        -> ListFollowSnapshot
     {
-        FollowSnapshot(
+        ListFollowSnapshot(
             unfinished: unfinished,
             finished: finished.map { FinishedCommand(inboxID: $0.0, outcome: $0.1, reason: nil, command: $0.2) },
             inboxCursor: cursor)
     }
 
-    static func summary(_ events: [FollowEvent]) -> [String] {
+    static func summary(_ events: [ListFollowEvent]) -> [String] {
         events.map { "\($0.change.rawValue) \($0.command.id) \($0.state)" }
     }
 
     @Test("new rows, state changes and outcomes each print once; what was there at the start does not")
     func tracker() {
-        var tracker = FollowTracker(seed: Self.snapshot([Self.command(1)], cursor: 10)) { _ in true }
+        var tracker = ListFollowTracker(seed: Self.snapshot([Self.command(1)], cursor: 10)) { _ in true }
         #expect(tracker.cursor == 10)
         // Nothing moved.
         #expect(tracker.events(in: Self.snapshot([Self.command(1)], cursor: 10)).isEmpty)
@@ -63,7 +63,7 @@ struct FollowTrackerTests {
     @Test("filters apply to the state the event shows")
     func filtered() {
         let onlyDead: @Sendable (OutboxCommand) -> Bool = { $0.state == .dead }
-        var tracker = FollowTracker(seed: Self.snapshot([], cursor: 0), matches: onlyDead)
+        var tracker = ListFollowTracker(seed: Self.snapshot([], cursor: 0), matches: onlyDead)
         let events = tracker.events(
             in: Self.snapshot(
                 [Self.command(4)],
@@ -77,14 +77,14 @@ struct FollowTrackerTests {
     func lines() throws {
         var command = Self.command(7, .pending, attempts: 2)
         command.lastError = "HTTP 503 Service Unavailable"
-        let text = Follow.textLine(FollowEvent(change: .changed, command: command), now: 1_800_000_000_000)
+        let text = ListFollow.textLine(ListFollowEvent(change: .changed, command: command), now: 1_800_000_000_000)
         #expect(text.contains("changed") && text.contains("#7") && text.contains("pending") && text.contains("try 2"))
         #expect(text.contains(command.commandKey) && text.hasSuffix("(HTTP 503 Service Unavailable)"))
-        let json = Follow.jsonLine(
-            FollowEvent(change: .finished, command: command, outcome: "dead", reason: "attempts_exhausted"),
+        let json = ListFollow.jsonLine(
+            ListFollowEvent(change: .finished, command: command, outcome: "dead", reason: "attempts_exhausted"),
             now: 1_800_000_000_000)
         #expect(!json.contains("\n"))
-        let decoded = try JSONDecoder().decode(FollowEventJSON.self, from: Data(json.utf8))
+        let decoded = try JSONDecoder().decode(ListFollowEventJSON.self, from: Data(json.utf8))
         #expect(decoded.event == "finished" && decoded.outcome == "dead" && decoded.reason == "attempts_exhausted")
         #expect(decoded.command.id == 7)
     }

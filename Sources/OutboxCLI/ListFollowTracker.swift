@@ -2,7 +2,7 @@ import OutboxModel
 import OutboxStore
 
 /// One line of `outbox inspect list --follow`.
-public struct FollowEvent: Sendable, Hashable {
+public struct ListFollowEvent: Sendable, Hashable {
     /// What happened.
     public enum Change: String, Sendable, Hashable {
         /// Already there when following began (the first listing).
@@ -35,7 +35,7 @@ public struct FollowEvent: Sendable, Hashable {
 /// a difference is one `changed` line (a command claimed and given back between two polls shows
 /// as its attempts moving). Final outcomes come from the inbox by cursor, so each is shown
 /// exactly once, even for a command queued and finished between two polls.
-public struct FollowTracker: Sendable {
+public struct ListFollowTracker: Sendable {
     struct Shown: Hashable {
         var state: CommandState
         var generation: Int
@@ -56,7 +56,7 @@ public struct FollowTracker: Sendable {
     public private(set) var cursor: Int64
 
     /// Starts from `seed` (read with no cursor): its unfinished commands are known, not shown.
-    public init(seed: FollowSnapshot, matches: @escaping @Sendable (OutboxCommand) -> Bool) {
+    public init(seed: ListFollowSnapshot, matches: @escaping @Sendable (OutboxCommand) -> Bool) {
         self.matches = matches
         cursor = seed.inboxCursor
         for command in seed.unfinished {
@@ -76,15 +76,15 @@ public struct FollowTracker: Sendable {
     /// The events between the last snapshot and `snapshot`: outcomes (in the order they were
     /// recorded), then unfinished commands that are new or moved (by id), so a command retried
     /// right after it ended shows its outcome, then its new generation.
-    public mutating func events(in snapshot: FollowSnapshot) -> [FollowEvent] {
-        var events: [FollowEvent] = []
+    public mutating func events(in snapshot: ListFollowSnapshot) -> [ListFollowEvent] {
+        var events: [ListFollowEvent] = []
         for finished in snapshot.finished {
             shown[finished.command.id] = nil
             var final = finished.command
             if let state = CommandState(rawValue: finished.outcome) { final.state = state }
             if matches(final) {
                 events.append(
-                    FollowEvent(
+                    ListFollowEvent(
                         change: .finished, command: finished.command, outcome: finished.outcome, reason: finished.reason))
             }
         }
@@ -96,7 +96,7 @@ public struct FollowTracker: Sendable {
             guard before != now else { continue }
             shown[command.id] = now
             if matches(command) {
-                events.append(FollowEvent(change: command.id > newestID && before == nil ? .new : .changed, command: command))
+                events.append(ListFollowEvent(change: command.id > newestID && before == nil ? .new : .changed, command: command))
             }
         }
         // Left the unfinished set (finished, or the row is gone): forget it.
