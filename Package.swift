@@ -34,6 +34,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // The worker's /metrics: swift-metrics is the instrumentation API, swift-prometheus renders
+        // it as Prometheus text (both already in the graph through Hummingbird; declared because
+        // OutboxWorker imports them).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Test targets only (WorkerCommandTests' row fuzz test).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -73,10 +78,14 @@ let package = Package(
                 // WorkerSettingsLoader: flags > environment > file through one ConfigReader.
                 .product(name: "Configuration", package: "swift-configuration"),
                 // CallbackListener: the HTTP endpoint receiving Paywall's callbacks (HummingbirdCore:
-                // its HTTP/1 idle timeout and connection limit).
+                // its HTTP/1 idle timeout and connection limit). Metrics/: instruments
+                // (swift-metrics), their Prometheus text (swift-prometheus) and the loopback
+                // /metrics, /health, /ready listener (Hummingbird).
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // `worker`: configuration (flags, environment, file), logging, signals, `--simulator`.

@@ -104,6 +104,9 @@ public struct Inspect: ParsableCommand {
                   outbox inspect list --state dead,expired,failed --since 24h
                   outbox inspect list --kind async_sale --terminal STORE1-TILL2 --limit 20
                   outbox inspect list --key 3f2b8c1e --json
+                  outbox inspect list --follow --kind async_sale
+
+                --follow keeps running: first the matching commands as they are now (at most --limit, oldest first), then one line per new command, state change (claimed, given back, rescheduled after an attempt, retried) and final outcome as they happen, until Ctrl-C or SIGTERM (exit 0). It looks every 500 ms, in one short read over indexes (pending and leased rows, the inbox by id), so it never slows workers. With --json each line is one JSON object: {"event": "listed|new|changed|finished", "at", "command": {...}, "outcome", "reason"}.
                 """)
 
         @OptionGroup public var global: GlobalOptions
@@ -148,6 +151,12 @@ public struct Inspect: ParsableCommand {
         @Option(name: .long, help: "At most this many rows (1-10000).")
         public var limit = 50
 
+        /// Keep printing changes.
+        @Flag(
+            name: .long,
+            help: "Keep running and print new commands, state changes and outcomes as they happen (Ctrl-C stops; one JSON object per line with --json).")
+        public var follow = false
+
         /// The parsed states.
         public var states: Set<CommandState>? {
             let names = state.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -183,20 +192,35 @@ public struct Inspect: ParsableCommand {
                 createdBefore: until?.past(now: now), keyPrefix: key, limit: limit)
         }
 
-        public func run() throws { try execute(.live) }
+        public func run() throws {
+            if follow {
+                let signals = StopSignals.install()
+                try execute(.live) { signals.received }
+            } else {
+                try execute(.live)
+            }
+        }
 
-        /// Runs against `console`.
-        public func execute(_ console: Console) throws {
+        /// Runs against `console`; with `--follow`, until `shouldStop` returns true.
+        public func execute(_ console: Console, until shouldStop: () -> Bool = { true }) throws {
             try report(console, json: global.json) {
                 let store = try global.openForReading(console)
                 let now = console.clock.now()
                 let filter = filter(now: now)
-                let commands: [OutboxCommand]
-                if let id {
-                    commands = try store.command(id: id).map { filter.matches($0) ? [$0] : [] } ?? []
-                } else {
-                    commands = try store.list(filter)
+                let id = self.id
+                func listing() throws -> [OutboxCommand] {
+                    guard let id else { return try store.list(filter) }
+                    return try store.command(id: id).map { filter.matches($0) ? [$0] : [] } ?? []
                 }
+                if follow {
+                    let matches: @Sendable (OutboxCommand) -> Bool = { command in
+                        (id == nil || command.id == id) && filter.matches(command)
+                    }
+                    try ListFollow(store: store, console: console, json: global.json, matches: matches)
+                        .run(listing: listing, shouldStop: shouldStop)
+                    return
+                }
+                let commands = try listing()
                 if global.json {
                     console.line(Render.json(Render.listJSON(commands, limit: limit, now: now)))
                 } else {

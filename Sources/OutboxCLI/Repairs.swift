@@ -199,7 +199,7 @@ public struct Purge: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Delete finished commands older than a retention, with their attempt history.",
         discussion: """
-            Deletes commands that finished (any final state) before now minus --older-than, and their attempts. Inbox rows are kept unless --include-inbox: merchant software reads the inbox by cursor and may not have reached them (inbox ids are never reused either way). A finished sale that an unfinished cancel or rollback still names is kept. Deletes in small batches so workers keep running. Leaves one audit entry.
+            Deletes commands that finished (any final state) before now minus --older-than, and their attempts. Inbox rows are kept unless --include-inbox: merchant software reads the inbox by cursor and may not have reached them (inbox ids are never reused either way). A finished sale that an unfinished cancel or rollback still names is kept. Deletes in small batches (500 commands, each its own short transaction) so workers keep running; a purge that takes longer than --progress-every reports how far it got on stderr at that interval, and the final count goes to stdout. Leaves one audit entry.
 
             Examples:
               outbox purge --older-than 30d --dry-run
@@ -221,6 +221,14 @@ public struct Purge: ParsableCommand {
     @Flag(name: .long, help: "Only count what would be deleted.")
     public var dryRun = false
 
+    /// Progress interval.
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "While deleting, report progress on stderr at most this often (default 1s; a purge shorter than that prints none).",
+            valueName: "duration"))
+    public var progressEvery = DurationSpec(millis: 1_000)
+
     public func run() throws { try execute(.live) }
 
     /// Runs against `console`.
@@ -237,9 +245,13 @@ public struct Purge: ParsableCommand {
                     "Purge \(plan.commands) command(s) finished before \(Format.iso(cutoff)), \(plan.attempts) attempt(s)"
                         + (includeInbox ? ", \(plan.inbox) inbox row(s)" : "; inbox rows kept") + ".")
                 try confirm("Purge?", options: confirmation, console: console)
+                var progress = PurgeProgress(total: plan.commands, every: .milliseconds(progressEvery.millis))
                 result = try store.purge(
                     finishedBefore: cutoff, includeInbox: includeInbox, dryRun: false, actor: console.actor,
-                    now: console.clock.now())
+                    now: console.clock.now()
+                ) { soFar in
+                    if let line = progress.line(after: soFar, at: .now) { console.note(line) }
+                }
             }
             if global.json {
                 var json = ActionJSON(action: "purge", done: !dryRun)
@@ -258,6 +270,29 @@ public struct Purge: ParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// When and what a long purge reports on stderr: at most once per `every`, never before the first
+/// `every` has passed (a quick purge prints nothing but its result).
+struct PurgeProgress {
+    let total: Int
+    let every: Duration
+    let started = ContinuousClock.now
+    var last: ContinuousClock.Instant?
+
+    init(total: Int, every: Duration) {
+        self.total = total
+        self.every = every
+    }
+
+    /// The line to print after a batch that brought the totals to `soFar`, or nil.
+    mutating func line(after soFar: PurgeResult, at now: ContinuousClock.Instant) -> String? {
+        guard now - (last ?? started) >= every else { return nil }
+        last = now
+        let share = total > 0 ? " (\(min(100, soFar.commands * 100 / total)) %)" : ""
+        return "purge: \(soFar.commands) of \(total) command(s) deleted\(share), \(soFar.attempts) attempt(s)"
+            + (soFar.inbox > 0 ? ", \(soFar.inbox) inbox row(s)" : "")
     }
 }
 

@@ -54,18 +54,26 @@ public struct OutboxWorker: Service {
     let onFinish: (@Sendable (WorkerReport) -> Void)?
     let onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)?
     let lifecycle: WorkerLifecycleHooks
+    /// Counted and served at `/metrics` when given (``MonitoringServer``); nil costs nothing.
+    let metrics: WorkerMetrics?
 
     /// Opens (creating and migrating if needed) the database and prepares the client.
     public init(
         configuration: WorkerConfiguration, transport: any PaywallTransport, clock: any WallClock = SystemWallClock(),
         logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil, lifecycle: WorkerLifecycleHooks = .none,
-        onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)? = nil
+        onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)? = nil, metrics: WorkerMetrics? = nil
     ) throws {
         self.onPaymentStatus = onPaymentStatus
         self.configuration = configuration
         self.store = try OutboxStore(configuration.store)
+        var observer: PaywallRequestObserver?
+        if let metrics {
+            observer = { operation, outcome, duration in metrics.requested(operation, outcome, duration) }
+        }
         self.client = PaywallAPIClient(
-            configuration: configuration.paywall, transport: transport, logger: logger, clock: clock)
+            configuration: configuration.paywall, transport: transport, logger: logger, clock: clock,
+            observer: observer)
+        self.metrics = metrics
         self.clock = clock
         var logger = logger
         logger[metadataKey: "outbox.worker"] = "\(configuration.workerID)"

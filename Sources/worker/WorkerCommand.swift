@@ -61,6 +61,11 @@ struct WorkerCommand: AsyncParsableCommand {
             Signals: the first SIGTERM or SIGINT shuts down gracefully (stop claiming, let in-flight sends \
             finish within --shutdown-grace, give back the rest, exit 0); a second one exits at once (130).
 
+            Metrics and health: with --metrics-address 127.0.0.1:9464 the worker serves Prometheus text at \
+            GET /metrics, liveness at GET /health (200 while the dispatch loop runs, paused or not) and \
+            readiness at GET /ready (200 when the database is open, writable and at this binary's schema), \
+            503 with a one-line reason otherwise; its own listener, off unless given (docs/monitoring.md).
+
             Logs: one line per event on stderr (timestamp, level, message, sorted key=value metadata), or \
             with --log-format json one JSON object per line with the same keys; the --simulator demo \
             prints one line per final outcome on stdout.
@@ -148,6 +153,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: Self.help(.callbackAddress)) var callbackAddress: String?
     @Option(help: Self.help(.callbackPath)) var callbackPath: String?
     @Option(help: Self.help(.callbackKeysFile)) var callbackKeysFile: String?
+    @Option(help: Self.help(.metricsAddress)) var metricsAddress: String?
 
     static func describe(_ setting: WorkerSetting) -> String {
         var text = setting.help
@@ -169,8 +175,8 @@ struct WorkerCommand: AsyncParsableCommand {
         "db": "path", "paywall.physical_base_url": "url", "paywall.payment_base_url": "url",
         "paywall.approve_variant": "payment|pw|self", "concurrency": "n",
         "backoff.factor": "x", "max_attempts": "n", "synchronous": "normal|full", "worker_id": "id",
-        "log_level": "level", "log_format": "text|json", "callback.address": "host:port", "callback.path": "path",
-        "callback.keys_file": "path",
+        "log_level": "level", "log_format": "text|json", "metrics_address": "host:port",
+        "callback.address": "host:port", "callback.path": "path", "callback.keys_file": "path",
     ]
 
     func validate() throws {
@@ -193,7 +199,8 @@ struct WorkerCommand: AsyncParsableCommand {
             (.rollbackMargin, rollbackMargin), (.landingGrace, landingGrace),
             (.followHorizonSale, followHorizonSale), (.followHorizonCancel, followHorizonCancel),
             (.followInterval, followInterval), (.followIntervalCap, followIntervalCap), (.shutdownGrace, shutdownGrace), (.synchronous, synchronous),
-            (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
+            (.workerID, workerId), (.logLevel, logLevel), (.logFormat, logFormat), (.metricsAddress, metricsAddress),
+            (.allowInsecureHTTP, allowInsecureHttp ? "true" : nil),
             (.allowUnknownFields, allowUnknownFields ? "true" : nil), (.callbackAddress, callbackAddress),
             (.callbackPath, callbackPath), (.callbackKeysFile, callbackKeysFile),
         ]

@@ -100,7 +100,8 @@ struct WorkerRunner {
             }
             worker = try OutboxWorker(
                 configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish,
-                lifecycle: notifier?.hooks ?? .none, onPaymentStatus: onPaymentStatus)
+                lifecycle: notifier?.hooks ?? .none, onPaymentStatus: onPaymentStatus,
+                metrics: settings.metricsAddress.map { _ in WorkerMetrics() })
             store = try OutboxStore(settings.configuration.store)
         } catch {
             logger.critical(
@@ -138,6 +139,13 @@ struct WorkerRunner {
             }
         }
 
+        // Before the worker: services stop in reverse order, so /health and /metrics stay up while
+        // the worker drains.
+        if let address = settings.metricsAddress,
+            let server = MonitoringServer(address: address, worker: worker, logger: logger)
+        {
+            services.append(.init(service: server, serviceName: "metrics"))
+        }
         services.append(.init(service: worker, serviceName: "outbox-worker"))
         if let callbackConfiguration = settings.callbackListener {
             // Listed after the worker, so graceful shutdown stops it first: no callback arrives

@@ -297,10 +297,11 @@ extension OutboxStore {
     /// reached them; ids are never reused either way). Deletes in batches of `batchSize`, each
     /// its own short transaction so workers are never held up; one `audit` row, written with the
     /// first batch and updated in the same transaction as every later one, always matches what
-    /// has been deleted. `dryRun` only counts, in one read transaction.
+    /// has been deleted. `dryRun` only counts, in one read transaction. `onBatch` is called after
+    /// each batch commits with the totals so far (for progress on a long purge).
     public func purge(
         finishedBefore cutoff: EpochMillis, includeInbox: Bool, dryRun: Bool, actor: String, now: EpochMillis,
-        batchSize: Int = 500
+        batchSize: Int = 500, onBatch: ((PurgeResult) -> Void)? = nil
     ) throws -> PurgeResult {
         let kept = try read { db in
             try Int.fetchOne(
@@ -378,6 +379,7 @@ extension OutboxStore {
                 }
                 return ids.count < max(batchSize, 1)
             }
+            onBatch?(result)
             if done { break }
         }
         return result

@@ -195,6 +195,12 @@ extension WorkerSetting {
         help:
             "Log lines on stderr: text (timestamp level \"message\" key=value ..., one line per event) or json (one JSON object per line: timestamp, level, message, label and the same metadata keys).",
         example: "json")
+    /// Metrics, health and readiness listener.
+    public static let metricsAddress = WorkerSetting(
+        key: "metrics_address", flag: "metrics-address", defaultText: "off",
+        help:
+            "Serve Prometheus metrics (GET /metrics), liveness (GET /health) and readiness (GET /ready) over plain HTTP on this address: host:port, [ipv6]:port, or a bare port for 127.0.0.1 (port 0: any free port, logged). Its own listener, never a public one; off unless given. See docs/monitoring.md.",
+        example: "127.0.0.1:9464")
     /// Insecure HTTP.
     public static let allowInsecureHTTP = WorkerSetting(
         key: "allow_insecure_http", flag: "allow-insecure-http", defaultText: "false",
@@ -251,7 +257,8 @@ extension WorkerSetting {
         connectTimeout, requestTimeout, approveVariant, concurrency, lease, backoffBase, backoffFactor,
         backoffCap, maxAttempts, maxAge, rollbackMargin, landingGrace, followHorizonSale, followHorizonCancel,
         followInterval, followIntervalCap, shutdownGrace, synchronous, workerID, logLevel,
-        logFormat, allowInsecureHTTP, allowUnknownFields, callbackAddress, callbackPath, callbackKeysFile, callbackKeys,
+        logFormat, metricsAddress, allowInsecureHTTP, allowUnknownFields, callbackAddress, callbackPath, callbackKeysFile,
+        callbackKeys,
     ]
 
     /// Every setting including one deadline per kind.

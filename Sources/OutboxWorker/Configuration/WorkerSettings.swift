@@ -67,6 +67,8 @@ public struct WorkerSettings: Sendable {
     public var logLevel: Logger.Level
     /// The log line format.
     public var logFormat: WorkerLogFormat = .text
+    /// Where to serve `/metrics`, `/health` and `/ready`; nil: not served.
+    public var metricsAddress: MetricsAddress? = nil
     /// Whether http:// base addresses were allowed.
     public var allowInsecureHTTP: Bool
     /// Whether the worker talks to the in-process simulator.
@@ -125,6 +127,7 @@ public struct WorkerSettings: Sendable {
             WorkerSetting.workerID.key: c.workerID,
             WorkerSetting.logLevel.key: logLevel.rawValue,
             WorkerSetting.logFormat.key: logFormat.rawValue,
+            WorkerSetting.metricsAddress.key: metricsAddress.map(\.description) ?? "off",
             WorkerSetting.allowInsecureHTTP.key: "\(allowInsecureHTTP)",
             WorkerSetting.allowUnknownFields.key: "\(p.unknownFields == .passThrough)",
             WorkerSetting.callbackAddress.key: callbackListener?.addressText ?? "off",

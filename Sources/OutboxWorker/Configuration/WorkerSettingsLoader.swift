@@ -161,6 +161,15 @@ private struct LoadState {
         let logFormat: WorkerLogFormat = choice(.logFormat, default: .text) {
             WorkerLogFormat(rawValue: $0.lowercased())
         }
+        var metricsAddress: MetricsAddress?
+        if let (text, origin) = value(.metricsAddress), text.lowercased() != "off" {
+            metricsAddress = MetricsAddress(parsing: text)
+            if metricsAddress == nil {
+                invalid(
+                    .metricsAddress, origin, text,
+                    "not an address; write host:port, [ipv6]:port or a bare port (for 127.0.0.1), e.g. 127.0.0.1:9464")
+            }
+        }
         let dbPath: String
         if let (text, origin) = value(.database) {
             dbPath = text
@@ -269,9 +278,9 @@ private struct LoadState {
             enabled: followInterval > 0, firstIntervalMillis: max(followInterval, 1), capMillis: followIntervalCap,
             horizons: [.sale: followHorizonSale, .cancel: followHorizonCancel])
         return WorkerSettings(
-            configuration: configuration, logLevel: logLevel, logFormat: logFormat, allowInsecureHTTP: allowInsecure,
-            simulator: simulator != nil, configFile: sources.filePath, origins: origins, warnings: warnings,
-            callbackListener: callbackListener, callbackKeysFile: callbackKeysFile)
+            configuration: configuration, logLevel: logLevel, logFormat: logFormat, metricsAddress: metricsAddress,
+            allowInsecureHTTP: allowInsecure, simulator: simulator != nil, configFile: sources.filePath, origins: origins,
+            warnings: warnings, callbackListener: callbackListener, callbackKeysFile: callbackKeysFile)
     }
 
     // MARK: Sources

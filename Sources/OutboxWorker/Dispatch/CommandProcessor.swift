@@ -592,6 +592,7 @@ struct CommandProcessor: Sendable {
     }
 
     func report(_ command: OutboxCommand, _ outcome: InboxOutcome, paymentRequestId: String? = nil) {
+        worker.metrics?.finished(kind: command.kindName, outcome)
         worker.onFinish?(
             WorkerReport(
                 commandID: command.id, commandKey: command.commandKey, kind: command.kindName, outcome: outcome.outcome,

@@ -37,6 +37,7 @@ struct Dispatcher {
         let processor = CommandProcessor(worker: worker, state: state)
         let follower = PaymentFollower(worker: worker, processor: processor)
         let readSlots = configuration.follow.readSlots(concurrency: configuration.concurrency)
+        worker.metrics?.watch(state)
         let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         let watcher = ChangeWatcher(databasePath: configuration.store.path)
         watcher?.start { continuation.yield(.wake) }
@@ -169,6 +170,7 @@ struct Dispatcher {
                 }
                 fill()
                 loop: for await event in events {
+                    worker.metrics?.loopTurned()
                     switch event {
                     case .done:
                         running -= 1

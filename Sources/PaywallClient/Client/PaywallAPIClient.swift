@@ -1,6 +1,11 @@
 import Logging
 import OutboxModel
 
+/// Called after each request the transport carried: which operation, how it was classified and
+/// how long it took (transport and classification). Requests refused before sending are not
+/// requests and are not reported.
+public typealias PaywallRequestObserver = @Sendable (PaywallOperation, PaywallOutcome, Duration) -> Void
+
 /// Sends outbox commands and reconciliation reads to Paywall and classifies what came back.
 ///
 /// Build (validate) → send through the ``PaywallTransport`` with the configured deadline →
@@ -12,6 +17,7 @@ public struct PaywallAPIClient: Sendable {
     private let transport: any PaywallTransport
     private let logger: Logger
     private let clock: any WallClock
+    private let observer: PaywallRequestObserver?
 
     /// Creates a client.
     ///
@@ -20,14 +26,16 @@ public struct PaywallAPIClient: Sendable {
     ///   - transport: ``HTTPClientTransport`` in production, ``InMemoryPaywallTransport`` in tests.
     ///   - logger: where to log; messages are constant, details are `paywall.*` metadata.
     ///   - clock: "now", for HTTP-date Retry-After.
+    ///   - observer: told of every request that went to the transport (the worker's metrics).
     public init(
         configuration: PaywallConfiguration, transport: any PaywallTransport, logger: Logger,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(), observer: PaywallRequestObserver? = nil
     ) {
         self.configuration = configuration
         self.transport = transport
         self.logger = logger
         self.clock = clock
+        self.observer = observer
     }
 
     /// The request builder for this configuration.
@@ -130,6 +138,7 @@ public struct PaywallAPIClient: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let outcome = classifier.classify(exchange, endpoint: endpoint, now: clock.now())
+        observer?(request.operation, outcome, elapsed)
         logger[metadataKey: "paywall.outcome"] = "\(outcome.recordName)"
         logger[metadataKey: "paywall.duration_ms"] =
             "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"

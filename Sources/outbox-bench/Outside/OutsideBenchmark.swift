@@ -124,6 +124,11 @@ struct OutsideBenchmark: AsyncParsableCommand {
     @Flag(help: "Also run the census section: count SQLite statements per command inside the worker (LD_PRELOAD, needs cc).")
     var sqlCensus = false
 
+    @Flag(
+        help:
+            "Run every worker with --metrics-address 127.0.0.1:0 and scrape its /metrics once a second while it drains (the cost of metrics; Prometheus's usual interval is 15 s).")
+    var metrics = false
+
     @Option(help: "The worker binary (default: `worker` next to this executable).")
     var worker: String?
 
@@ -186,9 +191,10 @@ struct OutsideBenchmark: AsyncParsableCommand {
             }
         }
         let standIn = try await StandIn.start(delayMillis: delayMs)
-        let rig = OutsideRig(
+        var rig = OutsideRig(
             directory: scratch, standIn: standIn, python: environment, workerBinary: workerBinary,
             workerLogLevel: workerLogLevel, census: census)
+        rig.metrics = metrics
         let repeats = pick(self.repeats, 3, 1)
         let idle = pick(idleSeconds, 10, 3)
 
@@ -198,7 +204,8 @@ struct OutsideBenchmark: AsyncParsableCommand {
             "outbox-bench outside — \(ISO8601DateFormatter().string(from: Date())), \(ProcessInfo.processInfo.activeProcessorCount) cores, load average at start \(String(format: "%.2f", ProcFS.loadAverage()))",
             "worker: \(workerBinary)\(workerBinary.contains("/debug/") ? "  (DEBUG BUILD: figures are not representative)" : ""); stand-in: \(standIn.baseURL), 1 NIO thread",
             "python \(environment.pythonVersion) with SQLite \(environment.sqliteVersion); litequeue \(environment.litequeue ?? "not installed"); huey \(environment.huey ?? "not installed")",
-            "repeats \(repeats) (interleaved, medians [min–max]); worker log level \(workerLogLevel)",
+            "repeats \(repeats) (interleaved, medians [min–max]); worker log level \(workerLogLevel)"
+                + (metrics ? "; metrics ON (--metrics-address, /metrics scraped every 1 s)" : "; metrics off"),
         ]
         if !builders.isEmpty {
             report.header.append("WARNING: compilers running at start (\(builders.joined(separator: ", "))): figures are noise")

@@ -11,6 +11,8 @@ struct OutsideRig: Sendable {
     let workerBinary: String
     let workerLogLevel: String
     let census: SQLCensus?
+    /// Whether workers serve /metrics (`--metrics`: the cost of metrics on the drain).
+    var metrics = false
     /// Deadline given to every queued sale (ms from its insert): long enough that nothing expires
     /// while a large backlog drains.
     let deadlineMillis = 7_200_000
@@ -61,7 +63,7 @@ struct OutsideRig: Sendable {
             // the fixed-answer stand-in has no payments to follow (`outbox-bench worker
             // --follow` measures them).
             "--follow-interval", "0",
-        ]
+        ] + (metrics ? ["--metrics-address", "127.0.0.1:0"] : [])
         guard let strace else {
             return try ChildProcess(
                 name: "worker", executable: workerBinary, arguments: arguments, environment: environment,

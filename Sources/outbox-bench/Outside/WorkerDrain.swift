@@ -22,6 +22,8 @@ struct WorkerDrain {
     var threads: [(name: String, cpu: Double)]
     var census: SQLCensus.Reading?
     var exitStatus: Int32?
+    /// With `--metrics`: the /metrics scrapes that answered 200 during the drain.
+    var scrapes: Int? = nil
 
     var rate: Double { Double(commands) / seconds }
     var cpuPerCommandMillis: Double { 1_000 * workerCPU / Double(commands) }
@@ -41,6 +43,7 @@ struct WorkerDrain {
         let standInBefore = try await rig.standIn.cpuSeconds()
         let started = ContinuousClock.now
         let worker = try await rig.startWorker(path, concurrency: concurrency, census: census, strace: strace)
+        let scraper = rig.metrics ? MetricsScraper.start(worker: worker) : nil
         var cpuAtFirst: Double?
         var switchesAtFirst: Int?
         var censusAtFirst: SQLCensus.Reading?
@@ -58,9 +61,12 @@ struct WorkerDrain {
                 if seen >= 1_000 && rssAfter1k == nil { rssAfter1k = ProcFS.residentBytes(pid: worker.pid) }
             }
         } catch {
+            scraper?.cancel()
             await worker.stop()
             throw error
         }
+        scraper?.cancel()
+        let scrapes = await scraper?.value
         let cpuAtEnd = ProcFS.cpuSeconds(pid: worker.pid) ?? 0
         let switchesAtEnd = ProcFS.contextSwitches(pid: worker.pid)
         let rssAtEnd = ProcFS.residentBytes(pid: worker.pid)
@@ -78,6 +84,7 @@ struct WorkerDrain {
             outcomes: try rig.outcomes(path).merging(["succeeded": -baseline]) { $0 + $1 }, threads: threads,
             census: nil, exitStatus: status)
         if let censusAtEnd, let censusAtFirst { drain.census = censusAtEnd - censusAtFirst }
+        drain.scrapes = scrapes
         return drain
     }
 
@@ -88,6 +95,7 @@ struct WorkerDrain {
             format: "%d commands in %.2f s: %.0f /s, worker CPU %.2f ms/command, stand-in %.2f ms/command, max in flight %d",
             commands, seconds, rate, cpuPerCommandMillis, standInPerCommandMillis, maxInFlight)
             + ", outcomes \(counts), exit \(exitStatus.map { "\($0)" } ?? "killed")"
+            + (scrapes.map { ", /metrics scraped \($0) times" } ?? "")
     }
 }
 
