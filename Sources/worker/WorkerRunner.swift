@@ -91,6 +91,9 @@ struct WorkerRunner {
         var services = services
         let worker: OutboxWorker
         let store: OutboxStore
+        // Served on the worker's own listener when --metrics-address is given (issue 13); the
+        // callback listener counts into the same instruments.
+        let metrics = settings.metricsAddress.map { _ in WorkerMetrics() }
         do {
             var onFinish: (@Sendable (WorkerReport) -> Void)? = nil
             var onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)? = nil
@@ -100,8 +103,7 @@ struct WorkerRunner {
             }
             worker = try OutboxWorker(
                 configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish,
-                lifecycle: notifier?.hooks ?? .none, onPaymentStatus: onPaymentStatus,
-                metrics: settings.metricsAddress.map { _ in WorkerMetrics() })
+                lifecycle: notifier?.hooks ?? .none, onPaymentStatus: onPaymentStatus, metrics: metrics)
             store = try OutboxStore(settings.configuration.store)
         } catch {
             logger.critical(
@@ -153,7 +155,7 @@ struct WorkerRunner {
             // the followed activities (StoreCallbackSink).
             let listener = CallbackListener(
                 configuration: callbackConfiguration, sink: StoreCallbackSink(store: store, logger: logger),
-                logger: logger)
+                logger: logger, metrics: metrics)
             services.append(.init(service: listener, serviceName: "callback-listener"))
         }
         if exitWhenIdle || !waiting.isEmpty {

@@ -165,9 +165,11 @@ struct MetricsEndpoint {
         #expect(settled.value("outbox_wal_size_bytes") != nil)
         #expect((settled.value("outbox_dispatch_loop_age_seconds") ?? 99) < 5)
         #expect(settled.value("outbox_worker_info", ["version": OutboxVersion.current]) == 1)
-        // Issue 12's series are served, at 0.
+        // The three accepted sales are followed to their final status (the simulator's terminals
+        // take 10 s, so a slow machine may already have seen some end: at most 3; the gauge's
+        // value is checked exactly in WorkerMetricsTests). No callback listener: nothing refused.
         #expect(settled.value("outbox_callbacks_refused_total") == 0)
-        #expect(settled.value("outbox_payments_followed") == 0)
+        #expect((0...3).contains(Int(settled.value("outbox_payments_followed") ?? -1)))
         #expect(settled.value("outbox_census_failures_total") == 0)
         let body = try endpoint.get("/metrics").body
         for key in keys { #expect(!body.contains(key), "a command key in /metrics") }

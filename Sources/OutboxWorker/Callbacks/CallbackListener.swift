@@ -38,11 +38,15 @@ public final class CallbackListener: Service, Sendable {
         var waiters: [CheckedContinuation<Int?, Never>] = []
     }
 
+    /// Where received, verified and refused callbacks are counted for `/metrics`, when served.
+    let metrics: WorkerMetrics?
+
     /// Creates a listener (it binds in ``run()``).
     public init(
         configuration: CallbackListenerConfiguration, sink: any CallbackSink, clock: any WallClock = SystemWallClock(),
-        logger: Logger
+        logger: Logger, metrics: WorkerMetrics? = nil
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.verifier = CallbackVerifier(keys: configuration.keys, maximumBodyBytes: configuration.maximumBodyBytes)
         self.sink = sink
@@ -152,6 +156,7 @@ public final class CallbackListener: Service, Sendable {
             return Self.response(.methodNotAllowed)
         }
         state.withLock { $0.counters.received += 1 }
+        metrics?.callbackReceived()
         let receivedAt = clock.now()
         let body: [UInt8]
         switch await read(request) {
@@ -164,6 +169,7 @@ public final class CallbackListener: Service, Sendable {
         case .verified(let verified): callback = verified
         }
         state.withLock { $0.counters.verified += 1 }
+        metrics?.callbackVerified()
         let verified = VerifiedCallback(callback, receivedAt: receivedAt, body: String(decoding: body, as: UTF8.self))
         var metadata: Logger.Metadata = [
             "outbox.payment_request_id": .string(callback.paymentRequestId),
@@ -205,6 +211,7 @@ public final class CallbackListener: Service, Sendable {
 
     private func refuse(_ refusal: CallbackRefusal) -> Response {
         state.withLock { $0.counters.refused[refusal.code, default: 0] += 1 }
+        metrics?.callbackRefused()
         var metadata: Logger.Metadata = ["outbox.callback.refusal": .string(refusal.code.rawValue)]
         if let field = refusal.field { metadata["outbox.callback.field"] = .string(field) }
         if let id = refusal.paymentRequestId { metadata["outbox.payment_request_id"] = .string(id) }

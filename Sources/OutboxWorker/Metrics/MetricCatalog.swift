@@ -107,19 +107,19 @@ extension MetricDefinition {
     /// Callbacks received.
     public static let callbacksReceived = Self(
         name: "outbox_callbacks_received_total", kind: .counter, labels: [],
-        help: "Paywall payment callbacks received (issue 12: stays 0 until callbacks are served).")
+        help: "Paywall payment callbacks received.")
     /// Callbacks verified.
     public static let callbacksVerified = Self(
         name: "outbox_callbacks_verified_total", kind: .counter, labels: [],
-        help: "Callbacks whose Hash verified (issue 12: stays 0 until callbacks are served).")
+        help: "Callbacks whose Hash verified.")
     /// Callbacks refused.
     public static let callbacksRefused = Self(
         name: "outbox_callbacks_refused_total", kind: .counter, labels: [],
-        help: "Callbacks refused: bad Hash, unknown payment, malformed (issue 12: stays 0 until callbacks are served).")
+        help: "Callbacks refused: a Hash no configured key made, no key for its HashKeyType, a malformed or oversized body.")
     /// Payments followed.
     public static let paymentsFollowed = Self(
         name: "outbox_payments_followed", kind: .gauge, labels: [],
-        help: "Payments whose status the worker is following (issue 12: stays 0 until payments are followed).")
+        help: "Payments whose status the worker is following.")
 
     /// Every metric, in the order docs/monitoring.md lists them.
     public static let all: [MetricDefinition] = [

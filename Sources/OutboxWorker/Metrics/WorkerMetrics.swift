@@ -15,10 +15,9 @@ import Synchronization
 /// holds and leases from the dispatcher's shared state, the file sizes from the file system. With
 /// no `--metrics-address` the worker has no `WorkerMetrics` and the hooks cost nothing.
 ///
-/// **Issue 12** ("Did the customer pay?") wires the callback listener and payment following to
-/// ``callbackReceived()``, ``callbackVerified()``, ``callbackRefused()`` and
-/// ``setPaymentsFollowed(_:)``; their series are served (at 0) from now on, so dashboards and alert
-/// rules can be written before they move.
+/// The callback listener counts into ``callbackReceived()``, ``callbackVerified()`` and
+/// ``callbackRefused()``; the payments still followed are counted at each scrape
+/// (``setPaymentsFollowed(_:)``). Their series are served from the start, at 0.
 public final class WorkerMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
@@ -132,6 +131,8 @@ public final class WorkerMetrics: Sendable {
         let lagMillis = census.oldestDueSince.map { max(0, now - $0) } ?? 0
         gauge(.lag, [:]).record(Double(lagMillis) / 1_000)
         gauge(.reconcileBacklog, [:]).record(census.needsReconcile)
+        // A database from before schema 006 has no followed payments.
+        if let follows = try? store.followSummary() { setPaymentsFollowed(follows.following) }
     }
 
     private func refreshDispatch(now: EpochMillis) {

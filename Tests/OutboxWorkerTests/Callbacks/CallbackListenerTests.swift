@@ -9,6 +9,21 @@ import Testing
 struct CallbackListenerTests {
     typealias T = CallbackTesting
 
+    @Test func receivedVerifiedAndRefusedCallbacksAreCountedInTheMetrics() async throws {
+        let metrics = WorkerMetrics(version: "test")
+        let statuses: [Int] = try await T.withListener(sink: MemoryCallbackSink(), metrics: metrics) { _, url in
+            let good = try await T.post(url, T.body())
+            let forged = try await T.post(url, T.body(key: "forged"))
+            let garbage = try await T.post(url, "not json")
+            return [good.status, forged.status, garbage.status]
+        }
+        #expect(statuses == [200, 401, 400])
+        let text = metrics.registry.emitToString()
+        #expect(text.contains("outbox_callbacks_received_total 3"))
+        #expect(text.contains("outbox_callbacks_verified_total 1"))
+        #expect(text.contains("outbox_callbacks_refused_total 2"))
+    }
+
     @Test func aVerifiedCallbackReachesTheSinkOncePerDelivery() async throws {
         let sink = MemoryCallbackSink()
         let body = T.body()

@@ -23,13 +23,13 @@ enum CallbackTesting {
     /// and checks that `run()` returned.
     static func withListener<T>(
         keys: CallbackKeys = bothKeys, sink: any CallbackSink, maximumBodyBytes: Int = 65_536,
-        logs: LogCapture? = nil, _ body: (CallbackListener, String) async throws -> T
+        logs: LogCapture? = nil, metrics: WorkerMetrics? = nil, _ body: (CallbackListener, String) async throws -> T
     ) async throws -> T {
         let logger = logs?.logger ?? Logger(label: "callbacks", factory: { _ in SwiftLogNoOpLogHandler() })
         let listener = CallbackListener(
             configuration: CallbackListenerConfiguration(
                 host: "127.0.0.1", port: 0, path: path, keys: keys, maximumBodyBytes: maximumBodyBytes),
-            sink: sink, clock: ManualWallClock(start: receivedAt), logger: logger)
+            sink: sink, clock: ManualWallClock(start: receivedAt), logger: logger, metrics: metrics)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(services: [listener], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
