@@ -185,4 +185,16 @@ struct PaymentFollowStoreTests {
             #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM payment_follow") } == 0)
         }
     }
+
+    @Test("a backward clock step moves a followed payment's next read and horizon back with it")
+    func clockStepBack() throws {
+        let f = try acceptedSale()
+        // The clock stepped back an hour at what it now calls 1,000: the read due at 3,000 by the
+        // old clock is due at 1,000 (never before now), the horizon an hour earlier.
+        try f.store.shiftSchedules(backBy: 3_600_000, now: 1_000)
+        let follow = try #require(try f.store.follows(outboxId: f.saleID).first)
+        #expect(follow.nextPollAt == 1_000)
+        #expect(follow.horizonAt == 100_000 - 3_600_000)
+        #expect(try f.store.claimDueFollows(now: 1_000, limit: 1, leaseMillis: 60_000).count == 1)
+    }
 }

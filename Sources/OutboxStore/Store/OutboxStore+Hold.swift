@@ -41,7 +41,8 @@ extension OutboxStore {
 
 extension OutboxStore {
     /// After the wall clock stepped back by `millis`: every time the workers stored ahead (due
-    /// times of pending commands, Retry-After holds) moves back by the same amount, so a retry
+    /// times of pending commands, Retry-After holds, the pause's probe, followed payments' next
+    /// read and horizon) moves back by the same amount, so a retry
     /// planned "in 2 s" is not frozen for the length of the step. Returns the commands moved.
     @discardableResult
     public func shiftSchedules(backBy millis: Int64, now: EpochMillis, by worker: String? = nil) throws -> Int {
@@ -69,6 +70,11 @@ extension OutboxStore {
             try db.execute(
                 sql: "UPDATE paywall_pause SET probe_at = max(?, probe_at - ?) WHERE probe_at > ?",
                 arguments: [now, millis, now])
+            // Followed payments: the next read, and the horizon, keep their distance from now.
+            try db.execute(
+                sql: "UPDATE payment_follow SET next_poll_at = max(?, next_poll_at - ?), horizon_at = horizon_at - ? "
+                    + "WHERE state = 'following'",
+                arguments: [now, millis, millis])
             return moved
         }
     }
