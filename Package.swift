@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "PaywallSimulatorTests",
             dependencies: [
-                "PaywallSimulator", "PaywallClient", "OutboxModel",
+                "PaywallSimulator", "PaywallClient", "OutboxModel", "OutboxTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -197,4 +197,73 @@ struct PaymentFollowStoreTests {
         #expect(follow.horizonAt == 100_000 - 3_600_000)
         #expect(try f.store.claimDueFollows(now: 1_000, limit: 1, leaseMillis: 60_000).count == 1)
     }
+
+    @Test("a final callback that arrives while a read is out is not lost: the read's answer keeps the hint and does not end at the horizon")
+    func hintWhileReading() throws {
+        let f = try acceptedSale()
+        let claimed = try #require(try f.store.claimDueFollows(now: 200_000, limit: 1, leaseMillis: 60_000).first)
+        #expect(
+            try f.store.recordCallbackStatus(
+                paymentRequestId: f.paymentRequestId, activity: .sale, activityId: nil,
+                event: event(4, progress: 4, final: true, source: .callback), pollBy: 200_050, now: 200_050) == .confirming)
+        // The read left before the payment ended: no final status, and it is past the horizon.
+        var update = FollowUpdate(followId: claimed.id, events: [event(11, progress: 3)], next: .unresolved, polled: true)
+        update.claimedNextPollAt = claimed.nextPollAt
+        try f.store.recordFollow(update, now: 200_100)
+        let follow = try #require(try f.store.follows(outboxId: f.saleID).first)
+        #expect(follow.state == .following && follow.nextPollAt == 200_050)
+        #expect(try statuses(f.store).contains(nil) == false)
+    }
+
+    @Test("an operator's retry of a command whose activity is followed does not start a second follow of it")
+    func retryKeepsOneFollow() throws {
+        let f = try acceptedSale()
+        // The sale ended failed (undelivered) but followed; an operator retries it; the resend is
+        // found by its MerchantUniqueCode and finishes again with the same PaymentRequestId.
+        try f.store.write { try $0.execute(sql: "UPDATE outbox SET state = 'failed' WHERE id = ?", arguments: [f.saleID]) }
+        _ = try f.store.retry(id: f.saleID, actor: "test", now: 5_000, deadline: .at(900_000))
+        _ = try f.store.claim(owner: "w", now: 5_000, limit: 1, leaseMillis: 60_000)
+        try f.store.record(
+            [CommandUpdate(
+                commandID: f.saleID, precondition: .leasedBy("w"), paywallPaymentRequestId: f.paymentRequestId,
+                next: .finish(InboxOutcome(.succeeded, reason: .reconciled, paymentRequestId: f.paymentRequestId)),
+                follow: FollowStart(
+                    paymentRequestId: f.paymentRequestId, activity: .sale, activityId: nil, firstPollAt: 7_000,
+                    intervalMillis: 2_000, horizonAt: 100_000))],
+            worker: "w", now: 5_100)
+        #expect(try f.store.follows(outboxId: f.saleID).count == 1)
+    }
+
+    @Test("a callback's activity id is never stored: a made-up one cannot blind the follow's reads")
+    func callbackActivityIdNotStored() throws {
+        let f = try acceptedSale()
+        _ = try f.store.recordCallbackStatus(
+            paymentRequestId: f.paymentRequestId, activity: .sale, activityId: Sample.guid(),
+            event: event(2, progress: 2, source: .callback), pollBy: 0, now: 1_100)
+        #expect(try f.store.follows(outboxId: f.saleID).first?.activityId == nil)
+    }
+
+    @Test("a read that would learn an activity id another follow of the payment holds (an earlier cancel) writes nothing")
+    func earlierCancelIsNotThisOne() throws {
+        let f = try acceptedSale(activityId: "sale-activity")
+        // Pretend the sale follow is another cancel's, and a new follow of the same type learns it.
+        let store = f.store
+        let cancel = Sample.cancel(saleKey: f.commandKey)
+        let cancelID = try store.enqueue(cancel).id
+        _ = try store.claim(owner: "w", now: 2_000, limit: 5, leaseMillis: 60_000)
+        try store.record(
+            [CommandUpdate(
+                commandID: cancelID, precondition: .leasedBy("w"),
+                next: .finish(InboxOutcome(.succeeded, paymentRequestId: f.paymentRequestId)),
+                follow: FollowStart(
+                    paymentRequestId: f.paymentRequestId, activity: .sale, activityId: nil, firstPollAt: 2_000,
+                    intervalMillis: 2_000, horizonAt: 100_000))],
+            worker: "w", now: 2_000)
+        let follow = try #require(try store.follows(outboxId: cancelID).first)
+        let update = FollowUpdate(
+            followId: follow.id, events: [event(5, progress: 4, final: true)], activityId: "sale-activity",
+            next: .pollAgain(at: 6_000, intervalMillis: 4_000), polled: true)
+        #expect(try store.recordFollow(update, now: 2_100).isEmpty)
+        #expect(try store.follows(outboxId: cancelID).first?.activityId == nil)
+    }
 }

@@ -62,6 +62,11 @@ struct FollowRuleTests {
             .succeeded, reason: .alreadyDone("already_cancelled"), paymentRequestId: prid, paymentRequestActivityId: "x")
         #expect(FollowRule.start(kind: .asyncCancel, outcome: earlier, paymentRequestId: nil, now: 0, policy: policy)?.activityId == nil)
         #expect(FollowRule.start(kind: .asyncCancel, outcome: accepted, paymentRequestId: nil, now: 0, policy: policy)?.activityId == "a1")
+        #expect(FollowRule.start(kind: .asyncSale, outcome: accepted, paymentRequestId: nil, now: 0, policy: policy)?.activityId == "a1")
+        // A reconciled sale's activity id comes from the payment list: the payment's latest
+        // activity, maybe a cancel. Not taken: the first read learns the sale's.
+        let reconciled = InboxOutcome(.succeeded, reason: .reconciled, paymentRequestId: prid, paymentRequestActivityId: "c9")
+        #expect(FollowRule.start(kind: .syncSale, outcome: reconciled, paymentRequestId: nil, now: 0, policy: policy)?.activityId == nil)
         // No payment id: nothing to follow. Switched off: nothing.
         #expect(FollowRule.start(kind: .asyncSale, outcome: InboxOutcome(.succeeded), paymentRequestId: nil, now: 0, policy: policy) == nil)
         #expect(FollowRule.start(kind: .asyncCancel, outcome: InboxOutcome(.succeeded), paymentRequestId: prid, now: 0, policy: policy)?.paymentRequestId == prid)
@@ -100,6 +105,10 @@ struct FollowRuleTests {
         #expect(unknown.events.map(\.statusId) == [2] && unknown.activityId == "c2")
         let missing = FollowRule.afterRead(follow(.cancel, activityId: "zz"), page: listed, now: 0, policy: policy)
         #expect(missing.events.isEmpty)
+        // Rows without an id cannot be told apart: none are taken.
+        let json = try JSONValue.parse(#"{"Items":[{"PaymentTypeId":2,"PaymentStatusId":5},{"PaymentTypeId":2,"PaymentStatusId":2}]}"#)
+        let anonymous = FollowRule.afterRead(follow(.cancel), page: try #require(PaymentActivityPage(json)), now: 0, policy: policy)
+        #expect(anonymous.events.isEmpty)
     }
 
     @Test("the horizon: a read without a final status after it ends following with an unresolved row")

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxTestSupport
 import OutboxModel
 import OutboxStore
 import Testing
@@ -31,8 +32,10 @@ import Testing
     @Test func newerSchemaExits78() async throws {
         let path = try temporaryDirectory().appendingPathComponent("outbox.sqlite").path
         _ = try OutboxStore(OutboxStoreConfiguration(path: path))
-        let raised = try Process.run(
-            URL(fileURLWithPath: "/usr/bin/sqlite3"), arguments: [path, "PRAGMA user_version = 99;"])
+        let raised = Process()
+        raised.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        raised.arguments = [path, "PRAGMA user_version = 99;"]
+        try ChildProcess.start(raised)
         raised.waitUntilExit()
         let worker = try WorkerProcess(["--db", path], environment: Self.realPaywall)
         #expect(await worker.waitForExit() == 78, "\(worker.stderr.suffix(2000))")

@@ -216,6 +216,9 @@ public struct FollowUpdate: Sendable, Hashable {
     public var polled: Bool
     /// The error to show operators, or `nil` after a good read.
     public var lastError: String?
+    /// The follow's next read as its claim left it; a row found earlier than this when the read
+    /// is recorded was brought forward by a callback meanwhile.
+    public var claimedNextPollAt: EpochMillis?
 
     /// Creates an update.
     public init(

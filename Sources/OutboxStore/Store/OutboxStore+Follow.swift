@@ -7,16 +7,22 @@ extension OutboxStore {
     static func startFollow(_ start: FollowStart, outboxId: Int64, generation: Int, now: EpochMillis, _ db: Database)
         throws
     {
+        // An operator's retry of a command whose activity is already followed (an undelivered sale
+        // resent and found by its MerchantUniqueCode) follows the same activity: one follow, one
+        // final row.
         try db.cachedStatement(
             sql: """
                 INSERT INTO payment_follow (outbox_id, generation, payment_request_id, activity_type, activity_id,
                                             started_at, horizon_at, next_poll_at, interval_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+                 WHERE NOT EXISTS (SELECT 1 FROM payment_follow
+                                    WHERE outbox_id = ? AND payment_request_id = ? AND activity_type = ?)
                 ON CONFLICT (outbox_id, generation) DO NOTHING
                 """
         ).execute(arguments: [
             outboxId, generation, start.paymentRequestId, start.activity.paymentTypeId, start.activityId, now,
-            start.horizonAt, start.firstPollAt, start.intervalMillis,
+            start.horizonAt, start.firstPollAt, start.intervalMillis, outboxId, start.paymentRequestId,
+            start.activity.paymentTypeId,
         ])
     }
 
@@ -71,16 +77,35 @@ extension OutboxStore {
             guard let follow = try Self.follows(ids: [update.followId], db).first else { return [] }
             var written: [PaymentStatusEvent] = []
             var state = follow.state
-            if state != .final {
+            // An activity id this read would learn that another follow of the payment already holds
+            // is that one's (an earlier cancel): nothing of it is written here; ask again.
+            let learnedElsewhere =
+                try follow.activityId == nil && update.activityId.map { learned in
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM payment_follow
+                                            WHERE payment_request_id = ? AND activity_type = ? AND activity_id = ?
+                                              AND id <> ?)
+                            """, arguments: [follow.paymentRequestId, follow.activity.paymentTypeId, learned, follow.id])
+                        ?? false
+                } ?? false
+            if state != .final && !learnedElsewhere {
                 written = try Self.writeStatuses(update.events, of: follow, now: now, db)
                 state = try Self.followState(follow.id, db)
             }
-            let (nextPollAt, interval): (EpochMillis, Int64) =
+            var (nextPollAt, interval): (EpochMillis, Int64) =
                 switch update.next {
                 case .pollAgain(let at, let intervalMillis): (at, intervalMillis)
                 case .unresolved: (follow.nextPollAt, follow.intervalMillis)
                 }
-            if state == .following, case .unresolved = update.next { state = .unresolved }
+            // A callback brought the read forward while this one was out (the row's next read is
+            // earlier than the claim left it): keep that, and do not end at the horizon on a read
+            // that may predate what the callback reported.
+            let hinted = update.claimedNextPollAt.map { follow.nextPollAt < $0 } ?? false
+            if hinted { nextPollAt = min(nextPollAt, follow.nextPollAt) }
+            if state == .following, case .unresolved = update.next, !hinted, !learnedElsewhere { state = .unresolved }
+            if learnedElsewhere, case .unresolved = update.next { nextPollAt = now + interval }
             try db.cachedStatement(
                 sql: """
                     UPDATE payment_follow
@@ -90,7 +115,8 @@ extension OutboxStore {
                      WHERE id = ?
                     """
             ).execute(arguments: [
-                state.rawValue, nextPollAt, interval, update.polled ? 1 : 0, update.activityId, update.lastError,
+                state.rawValue, nextPollAt, interval, update.polled ? 1 : 0, learnedElsewhere ? nil : update.activityId,
+                update.lastError,
                 state.rawValue, now, follow.id,
             ])
             return written
@@ -123,9 +149,8 @@ extension OutboxStore {
                         """),
                 arguments: [paymentRequestId, activity.paymentTypeId, activityId, activityId, activityId])
             guard let id, let follow = try Self.follows(ids: [id], db).first else { return .unknownPayment }
-            if let activityId, follow.activityId == nil {
-                try db.execute(sql: "UPDATE payment_follow SET activity_id = ? WHERE id = ?", arguments: [activityId, id])
-            }
+            // The callback's activity id is not covered by its Hash: it matches a follow, it is
+            // never stored as the follow's (the activities read learns that).
             guard follow.state != .final else { return .duplicate }
             if event.isFinal {
                 try db.execute(
@@ -137,7 +162,9 @@ extension OutboxStore {
                 return .confirming
             }
             let written = try Self.writeStatuses([event], of: follow, now: now, db)
-            if try Self.followState(id, db) == .following {
+            // A duplicate or a stale status does not bring the read forward (a replayed capture
+            // must not turn into one Paywall read per delivery).
+            if !written.isEmpty, try Self.followState(id, db) == .following {
                 try db.execute(
                     sql: "UPDATE payment_follow SET next_poll_at = min(next_poll_at, ?) WHERE id = ?",
                     arguments: [pollBy, id])

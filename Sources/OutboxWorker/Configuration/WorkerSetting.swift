@@ -155,7 +155,7 @@ extension WorkerSetting {
     /// How long a sale's payment activity is followed without a final status.
     public static let followHorizonSale = WorkerSetting(
         key: "follow.horizon_sale", flag: "follow-horizon-sale", defaultText: "24h",
-        help: "How long an accepted sale is followed to its final payment status (paid, declined, rolled back) before the inbox says unresolved; a final status arriving later is still written.",
+        help: "How long an accepted sale is followed to its final payment status (paid, declined, rolled back) before the inbox says unresolved; a final status confirmed later (a callback brings a read) is still written.",
         example: "48h")
     /// The same for a cancel.
     public static let followHorizonCancel = WorkerSetting(

@@ -45,12 +45,15 @@ public enum FollowRule {
             .marketplaceApprove:
             return nil
         }
-        let ownActivity = outcome.reason == nil || outcome.reason == .reconciled
+        // The answer's activity id is this activity's only when the command itself was just
+        // accepted: a reconciled sale's comes from the payment list (the payment's latest
+        // activity, maybe a cancel), a cancel found "already cancelled" is an earlier cancel.
+        let ownActivity = outcome.reason == nil
         let horizon = policy.horizons[activity] ?? 86_400_000
         let (horizonAt, overflow) = now.addingReportingOverflow(horizon)
         return FollowStart(
             paymentRequestId: payment, activity: activity,
-            activityId: ownActivity || activity == .sale ? outcome.paymentRequestActivityId : nil,
+            activityId: ownActivity ? outcome.paymentRequestActivityId : nil,
             firstPollAt: now + policy.firstIntervalMillis, intervalMillis: policy.firstIntervalMillis,
             horizonAt: overflow ? .max : horizonAt)
     }
@@ -99,7 +102,8 @@ public enum FollowRule {
         if let known = follow.activityId?.lowercased() {
             return (ofType.filter { $0.id?.lowercased() == known }, nil)
         }
-        guard let latest = ofType.last?.id?.lowercased() else { return (ofType.filter { $0.id == nil }, nil) }
+        // Rows without an id cannot be told apart (two cancels' statuses could mix): none.
+        guard let latest = ofType.last?.id?.lowercased() else { return ([], nil) }
         return (ofType.filter { $0.id?.lowercased() == latest }, ofType.last?.id)
     }
 

@@ -43,7 +43,9 @@ struct PaymentFollower: Sendable {
                 follow, outcome: outcome, notBefore: processor.state.heldUntil(Self.credentials, now: after), now: after,
                 policy: policy)
         }
-        record(update, follow: follow, logger: logger)
+        var claimed = update
+        claimed.claimedNextPollAt = follow.nextPollAt
+        record(claimed, follow: follow, logger: logger)
     }
 
     func record(_ update: FollowUpdate, follow: PaymentFollow, logger: Logger) {

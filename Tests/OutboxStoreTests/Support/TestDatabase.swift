@@ -44,25 +44,40 @@ enum Sample {
 }
 
 /// Runs a process to completion, feeding `input`, and returns its status and output.
+///
+/// Input and output go through temporary files, not pipes: a pipe's end of file depends on every
+/// process holding its write end, and a child another test starts at the same moment can inherit
+/// one (seen: a sqlite3 producer waiting for the end of its input for 300 s in a full run). A
+/// file ends where it ends.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let inURL = directory.appendingPathComponent("stdin")
+    let outURL = directory.appendingPathComponent("stdout")
+    let errURL = directory.appendingPathComponent("stderr")
+    try Data((input ?? "").utf8).write(to: inURL)
+    try Data().write(to: outURL)
+    try Data().write(to: errURL)
+    let inHandle = try FileHandle(forReadingFrom: inURL)
+    let outHandle = try FileHandle(forWritingTo: outURL)
+    let errHandle = try FileHandle(forWritingTo: errURL)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    let inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
+    process.standardInput = inHandle
+    process.standardOutput = outHandle
+    process.standardError = errHandle
     try ChildProcess.start(process)
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try? inHandle.close()
+    try? outHandle.close()
+    try? errHandle.close()
+    let outData = try Data(contentsOf: outURL)
+    let errData = try Data(contentsOf: errURL)
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
 

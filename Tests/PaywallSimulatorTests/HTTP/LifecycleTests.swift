@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OutboxTestSupport
 import PaywallClient
 import PaywallSimulator
 import ServiceLifecycle
@@ -36,7 +37,7 @@ struct LifecycleTests {
         process.arguments = ["--help"]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try ChildProcess.start(process)
         process.waitUntilExit()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0)
@@ -55,7 +56,7 @@ struct LifecycleTests {
         let output = Pipe()
         process.standardError = errors
         process.standardOutput = output
-        try process.run()
+        try ChildProcess.start(process)
         defer { if process.isRunning { process.terminate() } }
         // Read stderr until the listening line names the port.
         var collected = ""
