@@ -207,7 +207,9 @@ struct PaymentFollowStoreTests {
                 paymentRequestId: f.paymentRequestId, activity: .sale, activityId: nil,
                 event: event(4, progress: 4, final: true, source: .callback), pollBy: 200_050, now: 200_050) == .confirming)
         // The read left before the payment ended: no final status, and it is past the horizon.
-        var update = FollowUpdate(followId: claimed.id, events: [event(11, progress: 3)], next: .unresolved, polled: true)
+        let unresolved = PaymentStatusEvent(statusId: nil, statusName: nil, progress: 3, isFinal: false, source: .horizon)
+        var update = FollowUpdate(
+            followId: claimed.id, events: [event(11, progress: 3), unresolved], next: .unresolved, polled: true)
         update.claimedNextPollAt = claimed.nextPollAt
         try f.store.recordFollow(update, now: 200_100)
         let follow = try #require(try f.store.follows(outboxId: f.saleID).first)

@@ -90,8 +90,13 @@ extension OutboxStore {
                             """, arguments: [follow.paymentRequestId, follow.activity.paymentTypeId, learned, follow.id])
                         ?? false
                 } ?? false
+            // A callback brought the read forward while this one was out (the row's next read is
+            // earlier than the claim left it): keep that, and do not end at the horizon on a read
+            // that may predate what the callback reported (no unresolved row either).
+            let hinted = update.claimedNextPollAt.map { follow.nextPollAt < $0 } ?? false
+            let events = hinted ? update.events.filter { $0.source != .horizon } : update.events
             if state != .final && !learnedElsewhere {
-                written = try Self.writeStatuses(update.events, of: follow, now: now, db)
+                written = try Self.writeStatuses(events, of: follow, now: now, db)
                 state = try Self.followState(follow.id, db)
             }
             var (nextPollAt, interval): (EpochMillis, Int64) =
@@ -99,10 +104,6 @@ extension OutboxStore {
                 case .pollAgain(let at, let intervalMillis): (at, intervalMillis)
                 case .unresolved: (follow.nextPollAt, follow.intervalMillis)
                 }
-            // A callback brought the read forward while this one was out (the row's next read is
-            // earlier than the claim left it): keep that, and do not end at the horizon on a read
-            // that may predate what the callback reported.
-            let hinted = update.claimedNextPollAt.map { follow.nextPollAt < $0 } ?? false
             if hinted { nextPollAt = min(nextPollAt, follow.nextPollAt) }
             if state == .following, case .unresolved = update.next, !hinted, !learnedElsewhere { state = .unresolved }
             if learnedElsewhere, case .unresolved = update.next { nextPollAt = now + interval }
@@ -132,7 +133,8 @@ extension OutboxStore {
     /// `callback`) unless the activity has it already, has come further, or is final; a final
     /// status is never written from a callback alone: the activity's next read is brought forward
     /// to `pollBy` (and an activity that reached its horizon is followed again), and the read
-    /// writes the final status it confirms. Every callback brings the next read forward.
+    /// writes the final status it confirms. A callback that wrote a row, or reported a final
+    /// status, brings the next read forward; a duplicate or stale one does not.
     public func recordCallbackStatus(
         paymentRequestId: String, activity: FollowedActivity, activityId: String?, event: PaymentStatusEvent,
         pollBy: EpochMillis, now: EpochMillis
