@@ -243,6 +243,12 @@ struct CommandPlannerTests {
         #expect(
             plan(rollback, sale: sale, at: t0 + 6_099)
                 == .wait(until: t0 + 6_100, reason: "waiting: rollback window until \(isoTime(t0 + 6_100))"))
+        // ... but a created_at in the future (a producer may write one up to 2100) holds nothing:
+        // it asks at once.
+        let future = command(3, .syncCancelRollback, saleKey: saleKey, createdAt: 4_102_444_799_999)
+        #expect(
+            plan(future, sale: sale, at: t0 + 10_000)
+                == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0 + 10_000))
     }
 
     // MARK: Standalone

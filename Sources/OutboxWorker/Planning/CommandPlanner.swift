@@ -264,8 +264,13 @@ public struct CommandPlanner: Sendable {
             if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
             // The window counts from Paywall's acceptance of the cancel being revoked; when that
             // time is unknown, its end in this outbox (later, so safe); a cancel sent elsewhere:
-            // the rollback's own creation.
-            let accepted = revoked.map { $0.acceptedAt ?? $0.finishedAt ?? command.createdAt } ?? command.createdAt
+            // the rollback's own creation, unless that is in the future (a producer may write a
+            // created_at up to 2100: the rollback waited for it; the row fuzz found it). A
+            // rollback Paywall finds too early is refused and retried once (RollbackDecision).
+            let full = WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
+            let accepted =
+                revoked.map { $0.acceptedAt ?? $0.finishedAt ?? command.createdAt }
+                ?? (command.createdAt <= input.now ? command.createdAt : input.now - full)
             return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
     }
