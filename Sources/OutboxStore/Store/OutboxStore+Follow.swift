@@ -189,8 +189,10 @@ extension OutboxStore {
     {
         var progress = follow.progress
         var written: [PaymentStatusEvent] = []
+        // Read once: inside this transaction only the loop below makes the follow final.
+        var isFinal = try followState(follow.id, db) == .final
         for event in events {
-            if try followState(follow.id, db) == .final { break }
+            if isFinal { break }
             if event.statusId == nil {
                 // The horizon: one unresolved row, and only while nothing final is known.
                 let already = try Bool.fetchOne(
@@ -230,6 +232,7 @@ extension OutboxStore {
                      WHERE id = ?
                     """
             ).execute(arguments: [statusId, progress, event.isFinal, event.isFinal, now, follow.id])
+            isFinal = event.isFinal
         }
         return written
     }
