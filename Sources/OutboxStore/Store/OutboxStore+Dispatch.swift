@@ -47,44 +47,46 @@ extension OutboxStore {
     public func planningContext(for command: OutboxCommand) throws -> (sale: OutboxCommand?, related: [OutboxCommand]) {
         // Standalone commands (pairing, approvals) relate to no sale: no read at all.
         if command.kind?.role == .standalone { return (nil, []) }
-        return try read { db in try Self.planningContext(for: command, db) }
+        let context = try read { db in try Self.planningContext(for: command, db) }
+        return (context.sale, context.related)
     }
 
-    static func planningContext(for command: OutboxCommand, _ db: Database) throws
-        -> (sale: OutboxCommand?, related: [OutboxCommand])
-    {
+    static func planningContext(for command: OutboxCommand, _ db: Database) throws -> PlanningContext {
+        if command.kind?.role == .standalone { return PlanningContext() }
+        // Cached statements: this runs for every claimed command, and preparing the UNION below
+        // cost more than running it.
         let saleRole = "kind IN (SELECT name FROM command_kind WHERE role = 'sale')"
         var sale: OutboxCommand?
         if command.kind?.role == .sale {
             sale = command
         } else if let key = command.saleKey {
             sale = try Row.fetchOne(
-                db, sql: "SELECT \(OutboxCommand.columns) FROM outbox WHERE command_key = ? AND \(saleRole)",
+                db.cachedStatement(sql: "SELECT \(OutboxCommand.columns) FROM outbox WHERE command_key = ? AND \(saleRole)"),
                 arguments: [key]
             ).map(OutboxCommand.init(row:))
         } else if let paymentRequestId = command.paymentRequestId {
             sale = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT \(OutboxCommand.columns) FROM outbox
-                     WHERE paywall_payment_request_id = ? AND \(saleRole) ORDER BY id LIMIT 1
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(OutboxCommand.columns) FROM outbox
+                         WHERE paywall_payment_request_id = ? AND \(saleRole) ORDER BY id LIMIT 1
+                        """),
                 arguments: [paymentRequestId]
             ).map(OutboxCommand.init(row:))
         }
         let saleKey = sale?.commandKey ?? command.saleKey
         let paymentRequestId = sale?.paywallPaymentRequestId ?? command.paymentRequestId
         let related = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(OutboxCommand.columns) FROM outbox WHERE sale_key = ?
-                UNION
-                SELECT \(OutboxCommand.columns) FROM outbox WHERE payment_request_id = ?
-                ORDER BY id
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT \(OutboxCommand.columns) FROM outbox WHERE sale_key = ?
+                    UNION
+                    SELECT \(OutboxCommand.columns) FROM outbox WHERE payment_request_id = ?
+                    ORDER BY id
+                    """),
             arguments: [saleKey, paymentRequestId]
         ).map(OutboxCommand.init(row:)).filter { $0.id != command.id }
-        return (command.kind?.role == .sale ? nil : sale, related)
+        return PlanningContext(sale: command.kind?.role == .sale ? nil : sale, related: related)
     }
 
     /// Writes this worker's row in `worker_status`.

@@ -8,21 +8,55 @@ import PaywallClient
 struct CommandProcessor: Sendable {
     let worker: OutboxWorker
     let state: DispatchState
+    /// Where sends record their answers, several per transaction under load.
+    let outcomes: GroupCommit
+
+    init(worker: OutboxWorker, state: DispatchState) {
+        self.worker = worker
+        self.state = state
+        outcomes = GroupCommit(store: worker.store, worker: worker.configuration.workerID)
+    }
 
     var owner: String { worker.configuration.workerID }
     var planner: CommandPlanner { CommandPlanner(configuration: worker.configuration) }
     var interpreter: OutcomeInterpreter { OutcomeInterpreter(configuration: worker.configuration) }
 
-    func process(_ command: OutboxCommand) async {
+    func logger(for command: OutboxCommand) -> Logger {
         var logger = worker.logger
         logger[metadataKey: "outbox.command.id"] = "\(command.id)"
         logger[metadataKey: "outbox.command.kind"] = "\(command.kindName)"
         logger[metadataKey: "outbox.command.key"] = "\(command.commandKey)"
         logger[metadataKey: "outbox.attempt"] = "\(command.attempts + 1)"
+        return logger
+    }
+
+    /// A claimed command: one the claim's transaction marked as leaving goes straight out with
+    /// its ``ReadySend`` (``FastLane``); any other is planned, from `context` when the claim read
+    /// it (``OutboxStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``).
+    func process(_ command: OutboxCommand, context: PlanningContext?, ready: ReadySend?) async {
+        if let ready, let kind = command.kind {
+            await sendMarked(
+                command, kind: kind, request: ready.request, paymentRequestId: ready.paymentRequestId,
+                logger: logger(for: command))
+            return
+        }
+        await process(command, context: context)
+    }
+
+    /// Plans `command` and carries out the decision; `context` is its planning context if the
+    /// caller read it (else it is read here).
+    func process(_ command: OutboxCommand, context known: PlanningContext? = nil) async {
+        let logger = logger(for: command)
         let now = worker.clock.now()
         let decision: PlanDecision
         do {
-            let context = try worker.store.planningContext(for: command)
+            let context: PlanningContext
+            if let known {
+                context = known
+            } else {
+                let read = try worker.store.planningContext(for: command)
+                context = PlanningContext(sale: read.sale, related: read.related)
+            }
             let planned = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
@@ -76,6 +110,14 @@ struct CommandProcessor: Sendable {
             return
         }
         guard beforeSending(command, kind: kind, logger: logger) else { return }
+        await sendMarked(command, kind: kind, request: request, paymentRequestId: paymentRequestId, logger: logger)
+    }
+
+    /// Sends a command already marked as leaving and records the answer (through the group
+    /// commit: several tasks' answers per transaction).
+    func sendMarked(
+        _ command: OutboxCommand, kind: CommandKind, request: PaywallRequest, paymentRequestId: String?, logger: Logger
+    ) async {
         let started = worker.clock.now()
         var outcome = await worker.client.send(request)
         noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
@@ -88,7 +130,15 @@ struct CommandProcessor: Sendable {
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         state.record(interpretation.breaker, now: now)
-        record([interpretation.update], command: command, logger: logger, paymentRequestId: paymentRequestId)
+        let group = withFollows([interpretation.update], command: command, now: now, paymentRequestId: paymentRequestId)
+        let applied: Bool
+        do {
+            applied = try await outcomes.record(group, now: now)
+        } catch {
+            notRecorded(error, logger: logger)
+            return
+        }
+        recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: paymentRequestId)
     }
 
     /// The validated request for `command`, or nil after recording its refusal: an invalid
@@ -539,7 +589,23 @@ struct CommandProcessor: Sendable {
     /// in the same transaction. `paymentRequestId`: the payment a follow-up acted on.
     func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger, paymentRequestId: String? = nil) {
         let now = worker.clock.now()
-        let group = group.map { update -> CommandUpdate in
+        let group = withFollows(group, command: command, now: now, paymentRequestId: paymentRequestId)
+        let applied: Bool
+        do {
+            applied = try worker.store.record(group, worker: owner, now: now)
+        } catch {
+            notRecorded(error, logger: logger)
+            return
+        }
+        recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: paymentRequestId)
+    }
+
+    /// `group` with the payment follow its command's finish starts (``FollowRule/start``), so the
+    /// follow is written in the outcome's own transaction.
+    func withFollows(_ group: [CommandUpdate], command: OutboxCommand, now: EpochMillis, paymentRequestId: String?)
+        -> [CommandUpdate]
+    {
+        group.map { update -> CommandUpdate in
             guard update.commandID == command.id, update.follow == nil, case .finish(let outcome) = update.next else {
                 return update
             }
@@ -551,14 +617,21 @@ struct CommandProcessor: Sendable {
                 now: now, policy: worker.configuration.follow)
             return update
         }
-        do {
-            guard try worker.store.record(group, worker: owner, now: now) else {
-                logger.notice("Not recorded: the command changed meanwhile (lease lost, or revoked with its sale)")
-                return
-            }
-        } catch {
-            logger.error("Could not record the outcome; the lease will expire and the command be reconciled",
-                         metadata: ["outbox.error": "\(error)"])
+    }
+
+    func notRecorded(_ error: any Error, logger: Logger) {
+        logger.error(
+            "Could not record the outcome; the lease will expire and the command be reconciled",
+            metadata: ["outbox.error": "\(error)"])
+    }
+
+    /// What follows a record: the log line, the report, a rollback's read brought forward.
+    func recorded(
+        _ group: [CommandUpdate], applied: Bool, command: OutboxCommand, now: EpochMillis, logger: Logger,
+        paymentRequestId: String?
+    ) {
+        guard applied else {
+            logger.notice("Not recorded: the command changed meanwhile (lease lost, or revoked with its sale)")
             return
         }
         guard let update = group.first else { return }

@@ -38,7 +38,7 @@ struct Dispatcher {
         let follower = PaymentFollower(worker: worker, processor: processor)
         let readSlots = configuration.follow.readSlots(concurrency: configuration.concurrency)
         worker.metrics?.watch(state)
-        let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
+        let continuation = EventMailbox<Event>()
         let watcher = ChangeWatcher(databasePath: configuration.store.path)
         watcher?.start { continuation.yield(.wake) }
         defer { watcher?.stop() }
@@ -81,6 +81,8 @@ struct Dispatcher {
                 // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
                 // still or steps back must not stop the reads).
                 var nextFollowLook = ContinuousClock.now
+                // The last `foreignCommitVersion` a wake-up saw.
+                var seenCommitVersion: Int?
                 // Payment reads (FollowRule) in their own slots, never in a command's: only when
                 // the breaker lets everything through and no Retry-After hold is on, so they back
                 // off first and a burst of new commands never waits for them.
@@ -127,7 +129,8 @@ struct Dispatcher {
                         case .none: limit = configuration.concurrency - running
                         }
                         if limit <= 0 { return }
-                        let claimed: [OutboxCommand]
+                        let claimed: [(command: OutboxCommand, context: PlanningContext?, marked: Bool)]
+                        var lane = FastLane(processor: processor, breaker: state.breakerView)
                         do {
                             if case .none = allowance {
                                 // Paused: nothing is sent, but never-sent commands past their
@@ -135,10 +138,15 @@ struct Dispatcher {
                                 claimed = try worker.store.claimOverdue(
                                     owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis,
                                     defaultDeadlines: Dictionary(
-                                        uniqueKeysWithValues: configuration.deadlines.map { ($0.key.rawValue, $0.value) }))
+                                        uniqueKeysWithValues: configuration.deadlines.map { ($0.key.rawValue, $0.value) })
+                                ).map { ($0, nil, false) }
                             } else {
-                                claimed = try worker.store.claimForWorker(
-                                    owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis)
+                                // Claimed, planned and (what may leave at once) marked as leaving
+                                // in one transaction (FastLane).
+                                claimed = try worker.store.claimBatch(
+                                    owner: owner, clock: clock, limit: limit, leaseMillis: configuration.leaseMillis
+                                ) { command, context, now in lane.decide(command, context: context, now: now) }
+                                .map { ($0.command, $0.context, $0.markedAt != nil) }
                             }
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
@@ -147,11 +155,15 @@ struct Dispatcher {
                         if claimed.isEmpty { return }
                         if allowance == .probe { state.value.withLock { $0.breaker.probeStarted() } }
                         let isProbe = allowance == .probe
-                        for command in claimed {
+                        for claim in claimed {
+                            let command = claim.command
+                            let context = claim.context
+                            // Only a command marked in the claim's transaction goes straight out.
+                            let ready = claim.marked ? lane.ready[command.id] : nil
                             running += 1
                             state.value.withLock { _ = $0.inFlight.insert(command.id) }
                             group.addTask {
-                                await processor.process(command)
+                                await processor.process(command, context: context, ready: ready)
                                 state.value.withLock {
                                     _ = $0.inFlight.remove(command.id)
                                     // Whatever path the probe took, it is over: if it said nothing
@@ -169,7 +181,22 @@ struct Dispatcher {
                     fillReads()
                 }
                 fill()
-                loop: for await event in events {
+                // Every event that arrived since the last turn is handled before one fill: a
+                // burst of completions and wake-ups costs one claim (EventMailbox).
+                loop: while true {
+                  let events = await continuation.next()
+                  if events.isEmpty { break loop }
+                  var refill = false
+                  // A turn woken only by the change watcher claims only when another connection
+                  // committed: this worker's own commits wake the watcher too (several times per
+                  // command), and a claim per own write is most of an idle worker's CPU.
+                  if events.allSatisfy({ if case .wake = $0 { true } else { false } }),
+                      let version = try? store.foreignCommitVersion()
+                  {
+                      if version == seenCommitVersion { continue loop }
+                      seenCommitVersion = version
+                  }
+                  for event in events {
                     worker.metrics?.loopTurned()
                     switch event {
                     case .done:
@@ -190,7 +217,7 @@ struct Dispatcher {
                         break
                     case .watchdog:
                         worker.lifecycle.watchdog?.ping()
-                        continue loop
+                        continue
                     case .stop:
                         worker.lifecycle.stopping()
                         stopping = true
@@ -208,7 +235,9 @@ struct Dispatcher {
                             metadata: ["outbox.in_flight": "\(running)"])
                         group.cancelAll()
                     }
-                    fill()
+                    refill = true
+                  }
+                  if refill { fill() }
                 }
                 group.cancelAll()
             }

@@ -124,9 +124,18 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     public init?(exactly text: String?) {
         guard let text else { return nil }
         let folded = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard let found = Self.allCases.first(where: { $0.rawValue.lowercased() == folded }) else { return nil }
+        guard let found = Self.folded[folded] else { return nil }
         self = found
     }
+
+    /// Every documented string folded to lower case, computed once (this runs on every answer).
+    private static let folded: [String: PhysicalError] = Dictionary(
+        allCases.map { ($0.rawValue.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+
+    /// The documented strings folded to lower case, longest first, computed once.
+    private static let longestFirst: [(folded: String, error: PhysicalError)] = allCases
+        .sorted { $0.rawValue.count > $1.rawValue.count }
+        .map { ($0.rawValue.lowercased(), $0) }
 
     /// The documented string an envelope carries: `ClientMessage` first, then `ErrorCode` (when
     /// it is text), then a `Message` that contains the dotted string. `nil` when none does.
@@ -138,8 +147,7 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
         }
         guard let message = envelope.message?.lowercased() else { return nil }
         // Longest first, so `Terminal.Pair.NotFound` is not read as `Terminal.NotFound`'s prefix.
-        let candidates = Self.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
-        guard let found = candidates.first(where: { message.contains($0.rawValue.lowercased()) }) else { return nil }
-        self = found
+        guard let found = Self.longestFirst.first(where: { message.contains($0.folded) }) else { return nil }
+        self = found.error
     }
 }

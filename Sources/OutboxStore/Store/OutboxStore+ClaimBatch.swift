@@ -1,0 +1,111 @@
+import GRDB
+import OutboxModel
+
+/// What a claimed command's planning reads: for a follow-up, its sale in this outbox; for a sale,
+/// its unfinished follow-ups; for a cancel rollback, also the cancels of the same payment
+/// (``OutboxStore/planningContext(for:)``).
+public struct PlanningContext: Sendable, Hashable {
+    /// The sale a follow-up belongs to, if it is in this outbox (nil for a sale itself).
+    public var sale: OutboxCommand?
+    /// The related commands, in id order, the command itself left out.
+    public var related: [OutboxCommand]
+
+    /// Creates a context.
+    public init(sale: OutboxCommand? = nil, related: [OutboxCommand] = []) {
+        self.sale = sale
+        self.related = related
+    }
+}
+
+/// What the claimer decided, inside the claim's transaction, for one command it claimed.
+public enum ClaimStep: Sendable, Hashable {
+    /// Mark it as leaving (``OutboxStore/markSending(commandID:owner:clock:deadline:durable:)``)
+    /// in the claim's own transaction, unless `deadline` (epoch ms) has passed by then.
+    case markSending(deadline: EpochMillis?)
+    /// Only claim it: the caller carries it through its full path.
+    case claimOnly
+}
+
+/// One command of ``OutboxStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``.
+public struct ClaimedCommand: Sendable, Hashable {
+    /// The command as claimed (`in_flight`, leased to the claimer).
+    public var command: OutboxCommand
+    /// Its planning context, read in the claim's transaction.
+    public var context: PlanningContext
+    /// When it was marked as leaving in that transaction (epoch ms); nil when it was not (the
+    /// caller decided `claimOnly`, or the deadline had passed: nothing was written for it).
+    public var markedAt: EpochMillis?
+}
+
+extension OutboxStore {
+    /// Claims up to `limit` due commands for `owner` (lease `leaseMillis` from the claim), reads
+    /// each one's ``PlanningContext`` and, for those `decide` says may leave now, marks them as
+    /// leaving: all in one `BEGIN IMMEDIATE` transaction, so the common path of a command costs
+    /// one write transaction before its request instead of a claim, a planning read and a mark.
+    ///
+    /// `decide` runs inside the transaction with the command, its context and the time read from
+    /// `clock` after the write lock was taken; it must be quick and do no I/O. The mark is the
+    /// one ``markSending(commandID:owner:clock:deadline:durable:)`` makes (needs_reconcile and an
+    /// open `sending` attempt row), committed under the configured synchronous mode: use it only
+    /// for kinds Paywall deduplicates (a kind it does not needs the fsynced mark of
+    /// ``markSending(commandID:owner:clock:deadline:durable:)``).
+    ///
+    /// A read first (no lock) says whether anything is due, so a wake-up with nothing to do
+    /// costs no write transaction. Returned in due order. Throws ``OutboxStoreError``.
+    public func claimBatch(
+        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        decide: (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
+    ) throws -> [ClaimedCommand] {
+        guard limit > 0 else { return [] }
+        let due = try read { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"),
+                arguments: [clock.now()]) ?? false
+        }
+        guard due else { return [] }
+        return try write { db in
+            let now = clock.now()
+            let commands = try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
+            return try commands.map { command in
+                let context = try Self.planningContext(for: command, db)
+                var claimed = ClaimedCommand(command: command, context: context, markedAt: nil)
+                if case .markSending(let deadline) = decide(command, context, now),
+                    case .marked(let at) = try Self.markSending(
+                        db, commandID: command.id, owner: owner, clock: FixedWallClock(now), deadline: deadline)
+                {
+                    claimed.markedAt = at
+                }
+                return claimed
+            }
+        }
+    }
+
+    /// Records several independent groups, each at its own time, in one transaction (a group
+    /// commit): each group is all-or-nothing in its own savepoint. Returns, per group, whether
+    /// it was applied (false: a precondition no longer held, nothing of it written).
+    ///
+    /// If the transaction fails (a trigger refusing one group's row, a full disk), nothing is
+    /// written and the error is thrown: the caller may record the groups one at a time to find
+    /// which one cannot be written. Throws ``OutboxStoreError``.
+    public func recordEach(_ groups: [(updates: [CommandUpdate], now: EpochMillis)], worker: String?) throws -> [Bool] {
+        guard !groups.isEmpty else { return [] }
+        return try write { db in
+            try groups.map { group in try Self.record(group.updates, worker: worker, now: group.now, db) }
+        }
+    }
+}
+
+extension OutboxStore {
+    /// A number that changes when another connection (a producer, an operator, another
+    /// worker) has committed to the database since the last call, and never because of this
+    /// store's own writes (`PRAGMA data_version` on the store's single writer connection). The
+    /// worker uses it to tell a producer's wake-up from its own: every one of its commits
+    /// touches the WAL and wakes its change watcher too. Throws ``OutboxStoreError``.
+    public func foreignCommitVersion() throws -> Int {
+        do {
+            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        } catch {
+            throw OutboxStoreError(wrapping: error)
+        }
+    }
+}

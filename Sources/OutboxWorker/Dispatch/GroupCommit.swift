@@ -1,0 +1,86 @@
+import OutboxModel
+import OutboxStore
+import Synchronization
+
+/// Records the outcomes of concurrent command tasks through one writer, several per
+/// transaction (a group commit), without waiting to fill a batch: the first task to arrive
+/// writes at once; tasks that arrive while that transaction runs are written together by the
+/// next one. A drain of many commands pays for a fraction of a COMMIT per command; a lone
+/// command pays for one, exactly as before.
+///
+/// Each task's outcome is durable (committed under the configured synchronous mode) before its
+/// `record` returns, so no outcome is reported before it is written. Each group keeps its own
+/// all-or-nothing savepoint; a transaction that fails as a whole (a trigger refusing one row, a
+/// full disk) is retried one group at a time, so one bad group never takes the others down.
+final class GroupCommit: Sendable {
+    typealias Group = (updates: [CommandUpdate], now: EpochMillis)
+    private typealias Waiter = CheckedContinuation<Result<Bool, OutboxStoreError>, Never>
+
+    private struct Queue {
+        var pending: [(group: Group, waiter: Waiter)] = []
+        var writing = false
+    }
+
+    private let store: OutboxStore
+    private let worker: String
+    private let queue = Mutex(Queue())
+    /// Most groups in one transaction (a bound on how long one commit holds the write lock).
+    static let maxGroups = 256
+
+    init(store: OutboxStore, worker: String) {
+        self.store = store
+        self.worker = worker
+    }
+
+    /// Records `group` (see ``OutboxStore/record(_:worker:now:)``): true when applied, false when
+    /// a precondition no longer held (nothing written). Throws the store's error.
+    func record(_ updates: [CommandUpdate], now: EpochMillis) async throws(OutboxStoreError) -> Bool {
+        let result = await withCheckedContinuation { (waiter: Waiter) in
+            let leads = queue.withLock { queue in
+                queue.pending.append(((updates, now), waiter))
+                if queue.writing { return false }
+                queue.writing = true
+                return true
+            }
+            if leads { writeAll() }
+        }
+        return try result.get()
+    }
+
+    /// Writes queued groups until none is left (only one caller at a time is the writer).
+    private func writeAll() {
+        while true {
+            let batch = queue.withLock { queue -> [(group: Group, waiter: Waiter)] in
+                let batch = Array(queue.pending.prefix(Self.maxGroups))
+                queue.pending.removeFirst(batch.count)
+                if batch.isEmpty { queue.writing = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            for (waiter, result) in zip(batch.map(\.waiter), write(batch.map(\.group))) {
+                waiter.resume(returning: result)
+            }
+        }
+    }
+
+    private func write(_ groups: [Group]) -> [Result<Bool, OutboxStoreError>] {
+        do {
+            return try store.recordEach(groups, worker: worker).map { .success($0) }
+        } catch {
+            let failure = Self.storeError(error)
+            guard groups.count > 1 else { return [.failure(failure)] }
+            // Find the group that cannot be written; the others go in on their own.
+            return groups.map { group in
+                do {
+                    return .success(try store.recordEach([group], worker: worker)[0])
+                } catch {
+                    return .failure(Self.storeError(error))
+                }
+            }
+        }
+    }
+
+    private static func storeError(_ error: any Error) -> OutboxStoreError {
+        error as? OutboxStoreError ?? OutboxStoreError(.sqlite, String(describing: error))
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import OutboxModel
+import Testing
+
+@testable import OutboxStore
+
+@Suite("Store: claim, planning read and mark in one transaction")
+struct ClaimBatchTests {
+    @Test("claimBatch hands each command its planning context and marks as leaving only what decide says, before the deadline")
+    func marksWhatDecideSays() throws {
+        let store = try TestDatabase().open()
+        let saleKey = Sample.guid()
+        let sale = try store.enqueue(Sample.sale(saleKey)).id
+        let cancel = try store.enqueue(Sample.cancel(saleKey: saleKey)).id
+        let late = try store.enqueue(Sample.sale()).id
+        var seen: [Int64: PlanningContext] = [:]
+        let claimed = try store.claimBatch(owner: "w", clock: FixedWallClock(5_000), limit: 10, leaseMillis: 30_000) {
+            command, context, now in
+            #expect(now == 5_000)
+            seen[command.id] = context
+            switch command.id {
+            case sale: return .markSending(deadline: 5_000)
+            case late: return .markSending(deadline: 4_999)
+            default: return .claimOnly
+            }
+        }
+        #expect(claimed.map(\.command.id) == [sale, cancel, late])
+        #expect(claimed.map(\.markedAt) == [5_000, nil, nil])
+        // The sale sees its cancel; the cancel sees its sale: the context the full path reads.
+        #expect(seen[sale]?.related.map(\.id) == [cancel])
+        #expect(seen[cancel]?.sale?.id == sale)
+        #expect(claimed.map(\.context) == [seen[sale], seen[cancel], seen[late]])
+        // Marked: possibly sent from now on (a crash leaves it for reconciliation), one open send.
+        let marked = try #require(try store.command(id: sale))
+        #expect(marked.state == .inFlight && marked.needsReconcile && marked.leaseOwner == "w")
+        #expect(try store.sendHistory(commandID: sale).sends == 1)
+        // Past its deadline, or not asked: claimed only, nothing marked.
+        for id in [cancel, late] {
+            let command = try #require(try store.command(id: id))
+            #expect(command.state == .inFlight && !command.needsReconcile)
+            #expect(try store.sendHistory(commandID: id).sends == 0)
+        }
+        // Nothing due: no claim, decide never called.
+        let none = try store.claimBatch(owner: "w", clock: FixedWallClock(5_000), limit: 10, leaseMillis: 1) { _, _, _ in
+            Issue.record("decide called with nothing due")
+            return .claimOnly
+        }
+        #expect(none.isEmpty)
+    }
+
+    @Test("two claimers never get the same command from claimBatch")
+    func claimOnce() throws {
+        let store = try TestDatabase().open()
+        let ids = try (0..<40).map { _ in try store.enqueue(Sample.sale()).id }
+        let other = try OutboxStore(OutboxStoreConfiguration(path: store.configuration.path))
+        let results = Mutex2<[Int64]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let mine = index % 2 == 0 ? store : other
+            while true {
+                let got = (try? mine.claimBatch(
+                    owner: "w\(index)", clock: FixedWallClock(1_000), limit: 3, leaseMillis: 30_000
+                ) { _, _, _ in .markSending(deadline: nil) }) ?? []
+                if got.isEmpty { break }
+                results.mutate { $0 += got.map(\.command.id) }
+            }
+        }
+        #expect(results.value.sorted() == ids)
+        for id in ids { #expect(try store.sendHistory(commandID: id).sends == 1) }
+    }
+
+    @Test("recordEach with a time per group writes each group at its own time, in one transaction")
+    func recordEachAtOwnTimes() throws {
+        let store = try TestDatabase().open()
+        let ids = try (0..<3).map { _ in try store.enqueue(Sample.sale()).id }
+        _ = try store.claim(owner: "w", now: 1_000, limit: 3, leaseMillis: 30_000)
+        let groups = ids.enumerated().map { index, id in
+            (updates: [CommandUpdate(commandID: id, precondition: .leasedBy(index == 1 ? "other" : "w"),
+                                     next: .finish(InboxOutcome(.succeeded)))],
+             now: EpochMillis(2_000 + index))
+        }
+        #expect(try store.recordEach(groups, worker: "w") == [true, false, true])
+        #expect(try store.command(id: ids[0])?.finishedAt == 2_000)
+        #expect(try store.command(id: ids[1])?.state == .inFlight)
+        #expect(try store.command(id: ids[2])?.finishedAt == 2_002)
+    }
+}
+
+/// A lock-guarded value for tests that collect from several threads.
+final class Mutex2<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func mutate(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
+}

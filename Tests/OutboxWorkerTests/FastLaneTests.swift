@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import OutboxModel
+import OutboxStore
+import PaywallClient
+import Synchronization
+import Testing
+
+@testable import OutboxWorker
+
+@Suite("Fast lane: what the claim's transaction marks as leaving at once")
+struct FastLaneTests {
+    /// A lane on a real worker (its planner, client and state); nothing is sent.
+    static func lane(breaker: BreakerView = .closed, hold: CredentialKind? = nil) throws -> FastLane {
+        let run = try ScriptedRun()
+        let worker = try OutboxWorker(
+            configuration: run.configuration, transport: run.paywall.transport, clock: run.clock,
+            logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let state = DispatchState(breaker: CircuitBreaker(backoff: run.configuration.breakerBackoff))
+        if let hold { state.hold(hold, until: t0 + 60_000) }
+        return FastLane(processor: CommandProcessor(worker: worker, state: state), breaker: breaker)
+    }
+
+    static let sale = command(1, .asyncSale, key: saleKey)
+    static let salePayload = Payloads.sale(saleKey)
+    static func withPayload(_ command: OutboxCommand, _ payload: String) -> OutboxCommand {
+        var command = command
+        command.payload = payload
+        return command
+    }
+    static let cancel = withPayload(
+        command(2, .asyncCancel, saleKey: saleKey), "{}")
+
+    /// Each row: a command, its context, the breaker, a hold, and whether it may be marked at
+    /// once. Every "no" is a check the full path makes before its mark (CommandProcessor.send):
+    /// the lane must never mark what that path would not send.
+    @Test(
+        "only what the full path would send straight away is marked, with its deadline",
+        arguments: [
+            ("a fresh sale", withPayload(sale, salePayload), PlanningContext(), BreakerView.closed, nil, true),
+            ("the probe after a pause", withPayload(sale, salePayload), PlanningContext(), .probing, nil, true),
+            ("dispatch paused", withPayload(sale, salePayload), PlanningContext(), .open(until: t0 + 9_000, reason: "x"), nil, false),
+            ("a Retry-After hold on its keys", withPayload(sale, salePayload), PlanningContext(), .closed, CredentialKind.private, false),
+            ("a hold on the other keys", withPayload(sale, salePayload), PlanningContext(), .closed, CredentialKind.public, true),
+            ("a sale with a queued cancel (revoked locally)", withPayload(sale, salePayload), PlanningContext(related: [cancel]), .closed, nil, false),
+            ("an invalid payload (its refusal is recorded by the full path)", withPayload(sale, #"{"Amount":1}"#), PlanningContext(), .closed, nil, false),
+            ("a sale that may already be at Paywall (reconciled)", withPayload(command(1, .asyncSale, key: saleKey, needsReconcile: true), salePayload), PlanningContext(), .closed, nil, false),
+            ("a pairing request (Paywall does not deduplicate it: fsynced mark)", withPayload(command(3, .asyncPairRequest), #"{"TerminalTagCode":"T1"}"#), PlanningContext(), .closed, nil, false),
+            ("a sale past its deadline (expires)", withPayload(command(1, .asyncSale, key: saleKey, deadline: t0 - 1), salePayload), PlanningContext(), .closed, nil, false),
+        ] as [(String, OutboxCommand, PlanningContext, BreakerView, CredentialKind?, Bool)])
+    func marks(
+        _ name: String, _ claimed: OutboxCommand, _ context: PlanningContext, _ breaker: BreakerView,
+        _ hold: CredentialKind?, _ marked: Bool
+    ) throws {
+        var lane = try Self.lane(breaker: breaker, hold: hold)
+        let step = lane.decide(claimed, context: context, now: t0 + 10)
+        if marked {
+            let deadline = lane.processor.worker.configuration.deadline(of: claimed)
+            #expect(step == .markSending(deadline: deadline), "\(name)")
+            #expect(lane.ready[claimed.id] != nil, "\(name)")
+        } else {
+            #expect(step == .claimOnly, "\(name)")
+            #expect(lane.ready[claimed.id] == nil, "\(name)")
+        }
+    }
+
+    @Test("a cancel whose sale Paywall accepted goes with the sale's PaymentRequestId")
+    func cancelCarriesPayment() throws {
+        var lane = try Self.lane()
+        let accepted = command(1, .asyncSale, key: saleKey, state: .succeeded, prid: paymentID, acceptedAt: t0)
+        let step = lane.decide(Self.cancel, context: PlanningContext(sale: accepted), now: t0 + 10)
+        #expect(step == .markSending(deadline: lane.processor.worker.configuration.deadline(of: Self.cancel)))
+        #expect(lane.ready[Self.cancel.id]?.paymentRequestId == paymentID)
+    }
+}
+
+@Suite("Dispatcher plumbing: event mailbox and group commit")
+struct DispatchPlumbingTests {
+    @Test("events that arrive between two turns are taken together, in order; finish ends the wait")
+    func mailboxTakesAll() async {
+        let mailbox = EventMailbox<Int>()
+        for event in 1...5 { mailbox.yield(event) }
+        #expect(await mailbox.next() == [1, 2, 3, 4, 5])
+        let waiting = Task { await mailbox.next() }
+        // The waiter gets the next event as soon as it comes, alone.
+        mailbox.yield(6)
+        #expect(await waiting.value == [6])
+        mailbox.finish()
+        mailbox.yield(7)
+        #expect(await mailbox.next() == [])
+    }
+
+    @Test("a cancelled wait returns empty (the loop ends, as an ended stream did)")
+    func mailboxCancel() async {
+        let mailbox = EventMailbox<Int>()
+        let waiting = Task { await mailbox.next() }
+        waiting.cancel()
+        #expect(await waiting.value == [])
+    }
+
+    @Test("concurrent records share transactions; a group one trigger refuses fails alone, the others are written")
+    func groupCommit() async throws {
+        let run = try ScriptedRun()
+        let ids = try (0..<40).map { _ in
+            let key = Payloads.key()
+            return try run.store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key))).id
+        }
+        _ = try run.store.claim(owner: "w", now: 1_000, limit: 40, leaseMillis: 60_000)
+        let commit = GroupCommit(store: run.store, worker: "w")
+        // Id 3's group breaks a CHECK: its inbox row's `result` is not JSON (the schema refuses it).
+        let results = await withTaskGroup(of: (Int64, Result<Bool, OutboxStoreError>).self) { group in
+            for id in ids {
+                group.addTask {
+                    var outcome = InboxOutcome(.succeeded)
+                    if id == ids[3] { outcome.result = "{not json" }
+                    let update = CommandUpdate(commandID: id, precondition: .leasedBy("w"), next: .finish(outcome))
+                    do throws(OutboxStoreError) { return (id, .success(try await commit.record([update], now: 2_000))) } catch {
+                        return (id, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int64: Result<Bool, OutboxStoreError>]()) { $0[$1.0] = $1.1 }
+        }
+        for id in ids where id != ids[3] {
+            #expect((try? results[id]?.get()) == true, "\(id)")
+            #expect(try run.store.command(id: id)?.state == .succeeded)
+        }
+        #expect(try run.store.command(id: ids[3])?.state == .inFlight)
+    }
+}
