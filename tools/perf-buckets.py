@@ -19,16 +19,17 @@ import sys
 # Innermost match wins: order does not matter between buckets, only which frame is innermost.
 BUCKETS = [
     ("planning read", r"planningContext"),
-    ("claim", r"OutboxStore\.claim\(|claimOverdue"),
+    ("fast lane decision (plan, validate)", r"FastLane"),
+    ("claim", r"OutboxStore\.claim\(|claimOverdue|claimBatch|foreignCommitVersion"),
     ("mark before send", r"markSending"),
-    ("record outcome", r"recordEach|OutboxStore\.record\(|OutboxStore\.apply\("),
+    ("record outcome", r"recordEach|OutboxStore\.record\(|OutboxStore\.apply\(|GroupCommit"),
     ("holds, heartbeat, leases, checkpoint", r"refreshHolds|heartbeat|releaseExpiredLeases|extendLeases|checkpoint|Housekeeping|fileProblem"),
     ("request build + validation", r"PaywallRequestBuilder|BodySchema|PaywallRequestValidator"),
     ("answer classification", r"AnswerClassifier|PaywallAnswer|PhysicalError|OutcomeInterpreter"),
     ("logging", r"StructuredLogHandler|swift_log|Logging\.Logger|OutcomeLine"),
     ("HTTP client (AsyncHTTPClient, NIO)", r"HTTPClient|HTTP1|NIOPosix|SelectableEventLoop|ByteToMessage|HTTPDecoder|HTTPRequestEncoder|ChannelPipeline|ChannelHandlerContext|EventLoopFuture|PaywallAPIClient\.send|HTTPClientTransport"),
     ("change watcher thread (inotify)", r"ChangeWatcher"),
-    ("dispatcher loop, task group", r"Dispatcher\.run|DispatchState|CircuitBreaker|CommandPlanner|withDiscardingTaskGroup|AsyncStream"),
+    ("dispatcher loop, task group", r"Dispatcher\.run|DispatchState|CircuitBreaker|CommandPlanner|withDiscardingTaskGroup|AsyncStream|EventMailbox"),
     ("command processor (other)", r"CommandProcessor"),
     ("GRDB, unattributed", r"SerializedDatabase|DatabasePool|DatabaseWriter|DatabaseQueue|GRDB"),
 ]

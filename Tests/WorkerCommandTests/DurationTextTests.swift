@@ -5,12 +5,14 @@ import Testing
     @Test(arguments: [
         ("500ms", Int64(500)), ("1.5s", 1_500), ("2m", 120_000), ("1h", 3_600_000), ("7d", 604_800_000),
         ("0s", 0), (" 120s ", 120_000), ("120S", 120_000),
+        // Zero needs no unit: `--follow-interval 0` is how the docs switch following off.
+        ("0", 0), (" 0 ", 0),
     ])
     func parses(text: String, millis: Int64) {
         #expect(DurationText.parseMillis(text) == millis)
     }
 
-    @Test(arguments: ["", "60", "s", "1.s", ".5s", "-1s", "1x", "1 s", "1e3s", "1.2.3s", "ten seconds"])
+    @Test(arguments: ["", "60", "00", "0.0", "s", "1.s", ".5s", "-1s", "1x", "1 s", "1e3s", "1.2.3s", "ten seconds"])
     func refuses(text: String) {
         #expect(DurationText.parseMillis(text) == nil)
     }

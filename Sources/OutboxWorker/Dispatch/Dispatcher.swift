@@ -55,6 +55,7 @@ struct Dispatcher {
         // A condition the worker must stop on (exit 74 through the store error): its database
         // file replaced or deleted, or writes failing for longer than `writeFailureLimit`.
         var fatal: OutboxStoreError?
+        var totals = (claims: 0, claimed: 0)
         await withGracefulShutdownHandler {
             // A discarding group: each finished command task is freed at once. (A plain task group
             // keeps every finished child until `next()` collects it: ~32 KB per command, for ever.)
@@ -83,6 +84,9 @@ struct Dispatcher {
                 var nextFollowLook = ContinuousClock.now
                 // The last `foreignCommitVersion` a wake-up saw.
                 var seenCommitVersion: Int?
+                // Claims that returned commands, and the commands they returned (the stop line).
+                var claims = 0
+                var claimedTotal = 0
                 // Payment reads (FollowRule) in their own slots, never in a command's: only when
                 // the breaker lets everything through and no Retry-After hold is on, so they back
                 // off first and a burst of new commands never waits for them.
@@ -153,6 +157,8 @@ struct Dispatcher {
                             return
                         }
                         if claimed.isEmpty { return }
+                        claims += 1
+                        claimedTotal += claimed.count
                         if allowance == .probe { state.value.withLock { $0.breaker.probeStarted() } }
                         let isProbe = allowance == .probe
                         for claim in claimed {
@@ -240,6 +246,7 @@ struct Dispatcher {
                   if refill { fill() }
                 }
                 group.cancelAll()
+                totals = (claims, claimedTotal)
             }
         } onGracefulShutdown: {
             continuation.yield(.stop)
@@ -247,6 +254,12 @@ struct Dispatcher {
         continuation.finish()
         if let fatal { throw fatal }
         house.beat(status: "stopped", force: true)
-        worker.logger.info("Worker stopped")
+        let records = processor.outcomes.totals
+        worker.logger.info(
+            "Worker stopped",
+            metadata: [
+                "outbox.claims": "\(totals.claims)", "outbox.claimed": "\(totals.claimed)",
+                "outbox.record_transactions": "\(records.transactions)", "outbox.recorded": "\(records.groups)",
+            ])
     }
 }

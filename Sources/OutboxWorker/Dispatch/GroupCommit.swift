@@ -19,7 +19,14 @@ final class GroupCommit: Sendable {
     private struct Queue {
         var pending: [(group: Group, waiter: Waiter)] = []
         var writing = false
+        /// Transactions written and groups recorded in them, since start.
+        var transactions = 0
+        var groups = 0
     }
+
+    /// Transactions written and groups recorded in them since start (groups ÷ transactions is
+    /// how much the group commit saves; the worker logs both when it stops).
+    var totals: (transactions: Int, groups: Int) { queue.withLock { ($0.transactions, $0.groups) } }
 
     private let store: OutboxStore
     private let worker: String
@@ -54,6 +61,8 @@ final class GroupCommit: Sendable {
                 let batch = Array(queue.pending.prefix(Self.maxGroups))
                 queue.pending.removeFirst(batch.count)
                 if batch.isEmpty { queue.writing = false }
+                queue.transactions += batch.isEmpty ? 0 : 1
+                queue.groups += batch.count
                 return batch
             }
             if batch.isEmpty { return }

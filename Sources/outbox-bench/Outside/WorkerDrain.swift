@@ -75,6 +75,10 @@ struct WorkerDrain {
         let standInAfter = try await rig.standIn.cpuSeconds()
         let snapshot = rig.standIn.recorder.snapshot
         let status = await worker.stop()
+        // The worker's own count of claims and group-commit transactions (its stop line).
+        if let line = worker.standardError.split(separator: "\n").last(where: { $0.contains("outbox.claims") }) {
+            rig.log("worker stop line: \(line.suffix(240))")
+        }
         let first = snapshot.firstAt ?? started
         var drain = WorkerDrain(
             commands: commands, seconds: (end - first).seconds, secondsFromStart: (end - started).seconds,

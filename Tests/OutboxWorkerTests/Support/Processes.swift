@@ -36,8 +36,10 @@ final class Child: @unchecked Sendable {
     var stderr: String { lock.withLock { errText } }
     var stdout: String { lock.withLock { outText } }
 
-    /// Waits (bounded) until stderr contains `text`; returns the line.
-    func waitForLine(containing text: String, timeout: Duration = .seconds(20)) async throws -> String {
+    /// Waits (bounded) until stderr contains `text`; returns the line. The bound is one only a
+    /// stuck process reaches: the wait ends as soon as the line comes or the process exits, and a
+    /// start on a machine busy with the rest of the suite took more than 20 s (a failed full run).
+    func waitForLine(containing text: String, timeout: Duration = .seconds(120)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = stderr.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
