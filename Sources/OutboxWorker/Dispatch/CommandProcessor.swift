@@ -11,10 +11,14 @@ struct CommandProcessor: Sendable {
     /// Where sends record their answers, several per transaction under load.
     let outcomes: GroupCommit
 
-    init(worker: OutboxWorker, state: DispatchState) {
+    /// Where the dispatcher's hot database calls run (claims, the group commit).
+    let executor: StoreExecutor
+
+    init(worker: OutboxWorker, state: DispatchState, executor: StoreExecutor = StoreExecutor()) {
         self.worker = worker
         self.state = state
-        outcomes = GroupCommit(store: worker.store, worker: worker.configuration.workerID)
+        self.executor = executor
+        outcomes = GroupCommit(store: worker.store, worker: worker.configuration.workerID, executor: executor)
     }
 
     var owner: String { worker.configuration.workerID }

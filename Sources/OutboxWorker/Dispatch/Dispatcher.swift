@@ -117,7 +117,7 @@ struct Dispatcher {
                         }
                     }
                 }
-                func fillCommands() {
+                func fillCommands() async {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
@@ -134,7 +134,7 @@ struct Dispatcher {
                         }
                         if limit <= 0 { return }
                         let claimed: [(command: OutboxCommand, context: PlanningContext?, marked: Bool)]
-                        var lane = FastLane(processor: processor, breaker: state.breakerView)
+                        var requests: [Int64: ReadySend] = [:]
                         do {
                             if case .none = allowance {
                                 // Paused: nothing is sent, but never-sent commands past their
@@ -147,10 +147,19 @@ struct Dispatcher {
                             } else {
                                 // Claimed, planned and (what may leave at once) marked as leaving
                                 // in one transaction (FastLane).
-                                claimed = try worker.store.claimBatch(
-                                    owner: owner, clock: clock, limit: limit, leaseMillis: configuration.leaseMillis
-                                ) { command, context, now in lane.decide(command, context: context, now: now) }
-                                .map { ($0.command, $0.context, $0.markedAt != nil) }
+                                // On the executor's queue: the loop suspends, no cooperative thread
+                                // waits for the write lock.
+                                let breaker = state.breakerView
+                                let leaseMillis = configuration.leaseMillis
+                                let (batch, prepared) = try await processor.executor.run {
+                                    var lane = FastLane(processor: processor, breaker: breaker)
+                                    let batch = try store.claimBatch(
+                                        owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis
+                                    ) { command, context, now in lane.decide(command, context: context, now: now) }
+                                    return (batch, lane.ready)
+                                }
+                                requests = prepared
+                                claimed = batch.map { ($0.command, $0.context, $0.markedAt != nil) }
                             }
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
@@ -165,7 +174,7 @@ struct Dispatcher {
                             let command = claim.command
                             let context = claim.context
                             // Only a command marked in the claim's transaction goes straight out.
-                            let ready = claim.marked ? lane.ready[command.id] : nil
+                            let ready = claim.marked ? requests[command.id] : nil
                             running += 1
                             state.value.withLock { _ = $0.inFlight.insert(command.id) }
                             group.addTask {
@@ -182,11 +191,11 @@ struct Dispatcher {
                         if allowance == .probe { return }
                     }
                 }
-                func fill() {
-                    fillCommands()
+                func fill() async {
+                    await fillCommands()
                     fillReads()
                 }
-                fill()
+                await fill()
                 // Every event that arrived since the last turn is handled before one fill: a
                 // burst of completions and wake-ups costs one claim (EventMailbox).
                 loop: while true {
@@ -197,7 +206,7 @@ struct Dispatcher {
                   // committed: this worker's own commits wake the watcher too (several times per
                   // command), and a claim per own write is most of an idle worker's CPU.
                   if events.allSatisfy({ if case .wake = $0 { true } else { false } }),
-                      let version = try? store.foreignCommitVersion()
+                      let version = try? await processor.executor.run({ try store.foreignCommitVersion() })
                   {
                       if version == seenCommitVersion { continue loop }
                       seenCommitVersion = version
@@ -243,7 +252,7 @@ struct Dispatcher {
                     }
                     refill = true
                   }
-                  if refill { fill() }
+                  if refill { await fill() }
                 }
                 group.cancelAll()
                 totals = (claims, claimedTotal)

@@ -22,7 +22,7 @@ struct ReadySend: Sendable {
 /// mark of ``OutboxStore/markSending(commandID:owner:clock:deadline:durable:)``: it takes the
 /// full path). Anything else is only claimed and planned again by ``CommandProcessor``, which
 /// gives the same decision with its recorded outcome.
-struct FastLane {
+struct FastLane: Sendable {
     let processor: CommandProcessor
     /// The breaker as the claimer saw it (`.probing` for the one probe after a pause).
     let breaker: BreakerView

@@ -3,9 +3,10 @@ import OutboxStore
 import Synchronization
 
 /// Records the outcomes of concurrent command tasks through one writer, several per
-/// transaction (a group commit), without waiting to fill a batch: the first task to arrive
-/// writes at once; tasks that arrive while that transaction runs are written together by the
-/// next one. A drain of many commands pays for a fraction of a COMMIT per command; a lone
+/// transaction (a group commit), without waiting to fill a batch: the first outcome to arrive
+/// is written at once; outcomes that arrive while that transaction runs are written together by
+/// the next one. The writing runs on the ``StoreExecutor``'s queue: a task waiting for its
+/// outcome to be written suspends, it never blocks a cooperative thread. A drain of many commands pays for a fraction of a COMMIT per command; a lone
 /// command pays for one, exactly as before.
 ///
 /// Each task's outcome is durable (committed under the configured synchronous mode) before its
@@ -30,31 +31,33 @@ final class GroupCommit: Sendable {
 
     private let store: OutboxStore
     private let worker: String
+    private let executor: StoreExecutor
     private let queue = Mutex(Queue())
     /// Most groups in one transaction (a bound on how long one commit holds the write lock).
     static let maxGroups = 256
 
-    init(store: OutboxStore, worker: String) {
+    init(store: OutboxStore, worker: String, executor: StoreExecutor = StoreExecutor()) {
         self.store = store
         self.worker = worker
+        self.executor = executor
     }
 
     /// Records `group` (see ``OutboxStore/record(_:worker:now:)``): true when applied, false when
     /// a precondition no longer held (nothing written). Throws the store's error.
     func record(_ updates: [CommandUpdate], now: EpochMillis) async throws(OutboxStoreError) -> Bool {
         let result = await withCheckedContinuation { (waiter: Waiter) in
-            let leads = queue.withLock { queue in
+            let schedule = queue.withLock { queue in
                 queue.pending.append(((updates, now), waiter))
                 if queue.writing { return false }
                 queue.writing = true
                 return true
             }
-            if leads { writeAll() }
+            if schedule { executor.schedule { self.writeAll() } }
         }
         return try result.get()
     }
 
-    /// Writes queued groups until none is left (only one caller at a time is the writer).
+    /// Writes queued groups until none is left (on the executor's queue; one drain at a time).
     private func writeAll() {
         while true {
             let batch = queue.withLock { queue -> [(group: Group, waiter: Waiter)] in
