@@ -224,61 +224,52 @@ BEGIN
     RETURN out;
 END $$;
 
--- Whether SQLite 3.40's json_extract reads the JSON number token `tok` as a value > 0.
--- SQLite reads it into a double with its own sqlite3AtoF: at most 19 significant digits (18 when
--- the 19th would pass 922337203685477579), trailing zeros dropped, and a decimal exponent of
--- -342 or below read as 0; a positive value too small for a double (below 2^-1075) reads as 0
--- too. So 1e-400 and 0.000...01 with 400 zeros are not positive there, and are refused here.
--- Computed exactly with numeric: no amount goes through a float.
+-- A raw JSON value as SQLite's TEXT column shows json_extract's result: a string decoded, true
+-- and false as 1 and 0, a number as written (SQLite would render a real its own way: 1.50 as
+-- 1.5), an object or array as NULL (SQLite keeps its minified JSON text).
+CREATE FUNCTION outbox_json_text(tok text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE
+    WHEN left(tok, 1) = '"' THEN outbox_json_string(tok)
+    WHEN tok = 'true' THEN '1'
+    WHEN tok = 'false' THEN '0'
+    WHEN left(tok, 1) IN ('{', '[') THEN NULL
+    ELSE tok END;
+
+-- Whether SQLite 3.40's json_extract reads the JSON number token `tok` as a value > 0. It reads a
+-- number into the nearest double (as strtod does), so a positive number too small for a double,
+-- at or below half the smallest subnormal (2^-1075, about 2.47e-324), reads as 0 and is refused:
+-- 1e-400, 0.000...01 with 400 zeros. Computed exactly in numeric: no amount goes through a float.
 CREATE FUNCTION outbox_json_number_positive(tok text) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     m text[];
     digits text;
-    int_len integer;
-    zeros integer;
     sig text;
-    n integer;
-    consumed integer;
-    e numeric;
+    lead integer;  -- the value lies in [10^(lead-1), 10^lead)
 BEGIN
     m := regexp_match(tok, '^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$');
     IF m IS NULL OR m[1] = '-' THEN
         RETURN false;  -- not a number, or negative (-0 included)
     END IF;
-    -- Plain decimals of ordinary length (0.000...1 with 300 zeros is still far above 2^-1075):
+    -- Plain decimals of ordinary length (0.000...1 with 297 zeros is far above 2^-1075):
     -- positive when a digit is not zero.
     IF m[4] IS NULL AND length(tok) <= 300 THEN
         RETURN tok ~ '[1-9]';
     END IF;
     digits := m[2] || coalesce(m[3], '');
-    int_len := length(m[2]);
     sig := ltrim(digits, '0');
     IF sig = '' THEN
         RETURN false;
     END IF;
-    zeros := length(digits) - length(sig);
-    n := CASE WHEN length(sig) >= 19 AND left(sig, 18)::numeric < 922337203685477579 THEN 19
-              ELSE least(length(sig), 18) END;
-    IF length(sig) < n THEN n := length(sig); END IF;
-    consumed := zeros + n;
-    sig := left(sig, n);
-    -- SQLite clamps a long exponent; anything past +-100000 is as good as infinite here.
-    -- The decimal point sits after int_len digits; the significand used ends after `consumed`.
-    e := greatest(least(coalesce(m[4], '0')::numeric, 100000), -100000) + (int_len - consumed);
-    -- Trailing zeros of the significand move into the exponent while it is negative.
-    WHILE e < 0 AND right(sig, 1) = '0' LOOP
-        sig := left(sig, -1);
-        e := e + 1;
-    END LOOP;
-    IF e >= 0 THEN
-        RETURN true;
+    lead := length(m[2]) - (length(digits) - length(sig))
+            + greatest(least(coalesce(m[4], '0')::numeric, 100000), -100000)::integer;
+    IF lead >= -322 THEN
+        RETURN true;   -- at least 1e-323
+    ELSIF lead <= -324 THEN
+        RETURN false;  -- below 1e-324
     END IF;
-    IF e <= -342 THEN
-        RETURN false;
-    END IF;
-    -- Nonzero as a double when above half the smallest subnormal, 2^-1075.
-    RETURN (sig || 'e' || e)::numeric > 2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328125e-324;
+    RETURN ('0.' || sig || 'e' || lead)::numeric > 2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328125e-324;
 END $$;
 
 -------------------------------------------------------------------------------------------------
@@ -526,11 +517,9 @@ BEGIN
             USING ERRCODE = 'check_violation';
     END IF;
 
-    -- SQLite's generated `terminal`: coalesce(json_extract(TerminalId), json_extract(TerminalTagCode)).
-    NEW.terminal := CASE
-        WHEN f[3] IS NOT NULL AND f[3] <> 'null' THEN CASE WHEN left(f[3], 1) = '"' THEN outbox_json_string(f[3]) ELSE f[3] END
-        WHEN f[4] IS NOT NULL AND f[4] <> 'null' THEN CASE WHEN left(f[4], 1) = '"' THEN outbox_json_string(f[4]) ELSE f[4] END
-        END;
+    -- SQLite's generated `terminal`: coalesce(json_extract(TerminalId), json_extract(TerminalTagCode)),
+    -- a JSON null counting as absent.
+    NEW.terminal := outbox_json_text(coalesce(nullif(f[3], 'null'), nullif(f[4], 'null')));
     RETURN NEW;
 END $$;
 
