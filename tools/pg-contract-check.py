@@ -1248,6 +1248,25 @@ def extra_checks(libpq, args):
     except PGError as e:
         check("OVERRIDING SYSTEM VALUE id refused with SQLite's message",
               e.message == "outbox: id is assigned by SQLite; a producer never writes it", e.message)
+    # Schema/postgres/examples/insert-one-of-each.sql: what its README shows, and it runs twice as a
+    # producer, storing one row per kind.
+    example = open(os.path.join(ROOT, "Schema", "postgres", "examples", "insert-one-of-each.sql"), encoding="utf-8").read()
+    readme = open(os.path.join(ROOT, "Schema", "postgres", "README.md"), encoding="utf-8").read()
+    block = readme.split("## One INSERT per kind", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    statements = example[example.index("-- A sale on"):]
+    check("Schema/postgres/README.md shows examples/insert-one-of-each.sql statement for statement",
+          block.strip() == statements.strip())
+    fresh = PGSide(libpq, args.dsn, dbname + "_examples", True, False, args.keep)
+    try:
+        for attempt in (1, 2):
+            for statement in split_statements(statements):
+                fresh.conn.execute(statement)
+        fresh.conn.execute("RESET ROLE")
+        rows, _ = fresh.conn.execute("SELECT count(DISTINCT kind) FROM outbox")
+        check("the PostgreSQL examples run twice as outbox_producer: one row per kind", rows[0][0] == "10", rows[0][0])
+    except PGError as e:
+        check("the PostgreSQL examples run twice as outbox_producer: one row per kind", False, e.message)
+    fresh.close()
     other.close()
     pg.close()
     return checks
@@ -1274,6 +1293,8 @@ def start_cluster(port):
         subprocess.run(prefix + [bindir + "/pg_ctl", "-D", data, "-m", "fast", "stop"], stdout=subprocess.DEVNULL)
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(sock, ignore_errors=True)
+        if os.path.exists(data + ".log"):
+            os.remove(data + ".log")
     return "host=%s port=%d user=postgres dbname=postgres" % (sock, port), stop
 
 

@@ -30,21 +30,21 @@
 
 CREATE EXTENSION IF NOT EXISTS citext;
 
--- The migrations applied, in place of SQLite's PRAGMA user_version. `sqlite_version` is the
--- SQLite schema version whose contract this database now has.
-CREATE TABLE schema_version (
-    version        integer PRIMARY KEY,
-    file           text    NOT NULL,
-    sqlite_version integer NOT NULL,
-    applied_at     timestamptz NOT NULL DEFAULT statement_timestamp()
-);
-
 -- Milliseconds since the Unix epoch by the database server's clock, as SQLite's
 -- CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER): truncated, and the same for every
 -- row of one statement.
 CREATE FUNCTION outbox_now_ms() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN floor(extract(epoch FROM statement_timestamp()) * 1000)::bigint;
+
+-- The migrations applied, in place of SQLite's PRAGMA user_version. `sqlite_version` is the
+-- SQLite schema version whose contract this database now has.
+CREATE TABLE schema_version (
+    version        integer PRIMARY KEY,
+    file           text    NOT NULL,
+    sqlite_version integer NOT NULL,
+    applied_at     bigint  NOT NULL DEFAULT outbox_now_ms()
+);
 
 -- True for 8-4-4-4-12 hexadecimal digits, either case: SQLite's GLOB pattern
 -- '[0-9a-fA-F]...-...' of schema 003 (byte-wise, so full-width digits, padding or a trailing
