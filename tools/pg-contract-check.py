@@ -150,6 +150,8 @@ def annotations(columns: dict, producer_pass: bool, typed_text: bool) -> set:
     for name, value in columns.items():
         if isinstance(value, NotUtf8):
             notes.add("not_utf8")
+            if b"\x00" in value:
+                notes.add("nul")
         elif isinstance(value, bytes):
             notes.add("blob")
         elif isinstance(value, str) and "\x00" in value:
@@ -260,6 +262,8 @@ class PG:
             elif isinstance(value, float):
                 types[i], values[i] = 701, repr(value).encode()  # float8
             elif isinstance(value, NotUtf8):
+                if b"\x00" in value:  # a C string would end there: send nothing rather than a cut value
+                    raise PGError("client", "a text parameter holds a NUL character (PostgreSQL text cannot)")
                 types[i], values[i] = (25 if typed_text else 0), bytes(value)
             elif isinstance(value, bytes):
                 types[i], values[i] = 17, b"\\x" + value.hex().encode()  # bytea
