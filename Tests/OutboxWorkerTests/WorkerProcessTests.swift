@@ -39,7 +39,11 @@ struct WorkerProcessTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = directory.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
-        let keys = try Self.queueSales(store, count: 80)
+        // Enough sales that a drain lasts well over a second at concurrency 4 (20 ms answers): the
+        // kill below waits for the first outcome, and on a machine busy with the whole suite that
+        // wait can lag by hundreds of ms; with 80 sales and outcomes committed in groups, one
+        // worker could finish them all before its kill (a failed full run).
+        let keys = try Self.queueSales(store, count: 300)
         var killedMidDrain = 0
         for round in 0..<6 {
             let before = try store.inbox(after: 0, limit: 100_000).count
