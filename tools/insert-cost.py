@@ -6,6 +6,8 @@ into the schema >= 0.7x a plain table with the same client and settings").
     nice -n 10 python3 tools/insert-cost.py --n 200 --rounds 7
     nice -n 10 python3 tools/insert-cost.py --by-check        # + what each trigger, check group and index costs
     nice -n 10 python3 tools/insert-cost.py --try exp=FILE.sql  # + 001..006 followed by FILE.sql
+    nice -n 10 python3 tools/insert-cost.py --instructions --n 30 [--by-check]
+                                                              # instructions per INSERT (valgrind)
 
 Variants, each a fresh database file per round:
   plain   outbox's columns (defaults, collations, the generated column), its INTEGER PRIMARY KEY and
@@ -22,8 +24,10 @@ the spread of the per-round medians, and the speed ratio vs plain (plain's time 
 1.0 = as fast as a plain table).
 
 --by-check adds scratch copies of `before` and `after` with one piece removed: each BEFORE/AFTER
-INSERT trigger on outbox, each group of statements inside a validation trigger (groups are the
-`-- ` comment headings inside the trigger body), each index of outbox. A piece's cost is the
+INSERT trigger on outbox, each group of checks inside the validation trigger (groups are its
+`-- ` comment headings: groups of statements in schema 003, groups of WHEN clauses in 007), each
+index of outbox, and the table's CHECK (state IN (...)) rewritten as ORs (an IN list of more than
+two constants costs an ephemeral table per INSERT; schema text edited in the scratch copy only). A piece's cost is the
 median over turns of (the turn's median with it - the same turn's median without it).
 """
 import argparse
@@ -32,6 +36,7 @@ import random
 import re
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,59 +68,93 @@ def outbox_insert_pieces(upto):
         indexes = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' AND sql IS NOT NULL "
             "ORDER BY rowid").fetchall()
+        table_sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").fetchone()[0]
         conn.close()
     pieces = []
     for name, sql in triggers:
         pieces.append(("trigger %s" % name, "DROP TRIGGER %s;" % name))
         groups = trigger_groups(sql)
         if len(groups) > 1:
-            for label, _ in groups:
-                pieces.append(("  %s: %s" % (name, label), "DROP TRIGGER %s;\n%s" % (name, without_group(sql, label))))
+            for group, _ in groups:
+                pieces.append(("  %s: %s" % (name, group), "DROP TRIGGER %s;\n%s;" % (name, without_group(sql, group))))
     for (name,) in indexes:
         pieces.append(("index %s" % name, "DROP INDEX %s;" % name))
+    # The table's CHECK (state IN (... eight states ...)): SQLite evaluates an IN list of more than
+    # two constants by building an ephemeral table, on every INSERT. Measured by rewriting it as
+    # ORs in the scratch copy's schema text (PRAGMA writable_schema; measurement only).
+    in_list = re.search(r"state IN \(([^)]*)\)", table_sql)
+    if in_list:
+        ors = "(" + " OR ".join("state = %s" % v.strip() for v in in_list.group(1).split(",")) + ")"
+        new_sql = table_sql.replace(in_list.group(0), ors)
+        pieces.append(("CHECK (state IN (...)) as ORs [scratch only]",
+                       "PRAGMA writable_schema = ON;\nUPDATE sqlite_master SET sql = '%s' "
+                       "WHERE type = 'table' AND name = 'outbox';\nPRAGMA writable_schema = OFF;"
+                       % new_sql.replace("'", "''")))
     return pieces
 
 
-HEADING = re.compile(r"^\s*--\s*(.*)$")
+HEADING = re.compile(r"^(\s*)--\s*(.*)$")
 
 
 def trigger_groups(sql):
-    """The statements of a trigger body grouped by their `-- ` comment headings:
-    [(heading, [statement text, ...])]. Statements before any heading are grouped as '(first)'."""
-    body = sql[sql.upper().index("BEGIN") + len("BEGIN"):sql.upper().rindex("END")]
-    groups, label, buf, pending_heading = [], "(first)", "", None
-    current = []
-    for line in body.splitlines(keepends=True):
+    """The groups of checks of a trigger: [(label, [line numbers of sql])], where a group is what
+    follows a `-- ` comment heading. Statement level (schema 003: one statement per check, a
+    heading above each group of statements): from the heading to the next one. Inside one
+    statement (schema 007: one CASE, headings above groups of WHEN clauses): from the heading to
+    the next heading at the same indentation or the END closing the CASE at that indentation.
+    Lines before the first heading belong to no group."""
+    lines = sql.splitlines(keepends=True)
+    begin = next(n for n, l in enumerate(lines) if re.search(r"\bBEGIN\s*$", l, re.I))
+    end = max(n for n, l in enumerate(lines) if l.strip().upper().startswith("END"))
+    outer, inner = [], []
+    buf, n = "", begin + 1
+    while n < end:
+        line = lines[n]
         m = HEADING.match(line)
         if m and not buf.strip():
-            words = m.group(1).strip()
-            if pending_heading is None:
-                pending_heading = words
+            # A heading between statements: its group runs to the next such heading.
+            start = n
+            while n < end and HEADING.match(lines[n]):
+                n += 1
+            outer.append([label(m.group(2)), list(range(start, n))])
             continue
-        if pending_heading is not None:
-            if current:
-                groups.append((label, current))
-            label, current, pending_heading = short(pending_heading), [], None
+        if m and not (n > 0 and HEADING.match(lines[n - 1])):
+            indent = m.group(1)
+            start, n = n, n + 1
+            while n < end:
+                l = lines[n]
+                h = HEADING.match(l)
+                if h and h.group(1) == indent and not HEADING.match(lines[n - 1]):
+                    break
+                if l.startswith(indent) and not l[len(indent)].isspace() and l.strip().upper() == "END":
+                    break
+                n += 1
+            inner.append((label(m.group(2)), list(range(start, n))))
+            buf += "".join(lines[start:n])
+            continue
         buf += line
+        if outer:
+            outer[-1][1].append(n)
         if sqlite3.complete_statement(buf):
-            current.append(buf)
             buf = ""
-    if current:
-        groups.append((label, current))
-    return groups
+        n += 1
+    groups = [(l, g) for l, g in outer if any(not HEADING.match(lines[i]) for i in g)]
+    return groups if len(groups) > 1 else inner
 
 
-def short(heading):
-    return heading.split(":")[0].rstrip(".").strip()[:40]
+def label(heading):
+    """A group's name: the heading's first sentence (up to its colon, unless it names a schema)."""
+    first = re.split(r"\.(\s|$)", heading)[0]
+    if ":" in first and not first.startswith("Schema"):
+        first = first.split(":")[0]
+    return first.strip()[:48]
 
 
-def without_group(sql, label):
-    """CREATE TRIGGER text with group `label`'s statements left out."""
-    head = sql[:sql.upper().index("BEGIN") + len("BEGIN")]
-    kept = [s for l, stmts in trigger_groups(sql) if l != label for s in stmts]
-    if not kept:
-        kept = ["    SELECT 1;\n"]
-    return head + "\n" + "".join(kept) + "END;"
+def without_group(sql, name):
+    """The CREATE TRIGGER text with group `name`'s lines left out."""
+    lines = sql.splitlines(keepends=True)
+    drop = set(next(g for l, g in trigger_groups(sql) if l == name))
+    return "".join(l for n, l in enumerate(lines) if n not in drop)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,6 +221,41 @@ def run(variants, args, workdir):
     return times, turns, by_kind
 
 
+def child(path, n, kinds, seed, synchronous):
+    """--child: insert n rows of each kind into the database at path (run under valgrind)."""
+    rows = make_rows(n, kinds, random.Random(seed))
+    conn = T.producer_connection(path, synchronous)
+    for sql, params in (statement(r) for r in rows):
+        conn.execute(sql, params)
+    conn.close()
+
+
+def instructions(variants, args, workdir):
+    """{name: user-space instructions per INSERT}: each variant's database is built by this
+    process, then a child process inserts N rows of each kind under valgrind (cachegrind, no
+    cache simulation), and again with 0 rows; the difference over the row count is what an INSERT
+    costs, Python's own work per statement included (the same in every variant). Deterministic:
+    no other process on the machine changes it."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    out = {}
+    for name, builder in variants:
+        counts = []
+        for n in (args.n, 0):
+            path = os.path.join(workdir, "ir.db")
+            builder(path)
+            cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                   sys.executable, os.path.abspath(__file__), "--child", path, str(n), ",".join(args.kinds),
+                   str(args.seed), args.synchronous]
+            res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            m = re.search(r"I\s+refs:\s+([\d,]+)", res.stderr)
+            if res.returncode != 0 or not m:
+                raise SystemExit("valgrind run failed for %s:\n%s" % (name, res.stderr[-2000:]))
+            counts.append(int(m.group(1).replace(",", "")))
+        out[name] = (counts[0] - counts[1]) / (args.n * len(args.kinds))
+        print("  %-60s %9.0f instructions per INSERT" % (name, out[name]), file=sys.stderr)
+    return out
+
+
 def median_all(rounds):
     return statistics.median([x for r in rounds for x in r])
 
@@ -200,8 +274,16 @@ def main():
     ap.add_argument("--per-kind", action="store_true", help="also the median per kind")
     ap.add_argument("--try", dest="tries", action="append", default=[], metavar="NAME=FILE",
                     help="an extra variant: Schema 001..006, then FILE")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count user-space instructions per INSERT under valgrind instead of timing (needs "
+                         "valgrind; deterministic whatever else runs; about 5 s per variant with --n 30)")
     ap.add_argument("--dir", help="where the databases go (default: a fresh temporary directory)")
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        path, n, kinds, seed, synchronous = args.child
+        child(path, int(n), kinds.split(","), int(seed), synchronous)
+        return
     args.kinds = [k for k in args.kinds.split(",") if k]
 
     variants = base_builders()
@@ -221,6 +303,10 @@ def main():
 
     workdir = args.dir or tempfile.mkdtemp(prefix="insert-cost-")
     os.makedirs(workdir, exist_ok=True)
+    if args.instructions:
+        report_instructions(variants, bases, pieces, args, workdir)
+        cleanup(args, workdir)
+        return
     started = time.time()
     times, turns, by_kind = run(variants, args, workdir)
     elapsed = time.time() - started
@@ -260,10 +346,35 @@ def main():
                 diffs = [a - b for a, b in zip(turns[base], turns[name])]
                 q = statistics.quantiles(diffs, n=4) if len(diffs) > 1 else [diffs[0]] * 3
                 print("  %-56s %6.1f  [%5.1f, %5.1f]" % (label, statistics.median(diffs), q[0], q[2]))
+    cleanup(args, workdir)
+
+
+def cleanup(args, workdir):
     if not args.dir:
         for f in os.listdir(workdir):
             os.remove(os.path.join(workdir, f))
         os.rmdir(workdir)
+
+
+def report_instructions(variants, bases, pieces, args, workdir):
+    started = time.time()
+    ir = instructions(variants, args, workdir)
+    print("insert-cost --instructions: python %s, SQLite %s, synchronous %s, WAL; N=%d rows of each of %d kinds, "
+          "seed %d, valgrind cachegrind (%.0f s)"
+          % (sys.version.split()[0], sqlite3.sqlite_version, args.synchronous, args.n, len(args.kinds), args.seed,
+             time.time() - started))
+    print()
+    print("%-44s %12s %9s" % ("variant", "instr/INSERT", "vs plain"))
+    for name, _ in variants:
+        if name in ["plain"] + bases:
+            print("%-44s %12.0f %8.2f×" % (name, ir[name], ir["plain"] / ir[name]))
+    print("(user-space instructions per INSERT, Python's share included; vs plain: plain's / the variant's)")
+    for base in pieces:
+        print()
+        print("%s: what each piece costs (instructions per INSERT: with it - without it)" % base)
+        for label, _ in pieces[base]:
+            name = "%s - %s" % (base, label.strip())
+            print("  %-60s %8.0f" % (label, ir[base] - ir[name]))
 
 
 if __name__ == "__main__":

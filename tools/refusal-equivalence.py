@@ -403,6 +403,60 @@ def rekey(columns, old, new):
     return out
 
 
+def sale_key_pairs(rng):
+    """Sales whose command_key and payload MerchantUniqueCode are spelled apart in small ways
+    (each with keys of its own): the same GUID in other cases, one digit off, escapes, NULs."""
+    out = []
+
+    def mixed(g):
+        return "".join(c.upper() if n % 2 else c for n, c in enumerate(g))
+
+    def bump(g, at):
+        c = g[at]
+        return g[:at] + ("0" if c != "0" else "1") + g[at + 1:]
+
+    pairs = [
+        (lambda g: g, lambda g: g.upper(), "MerchantUniqueCode upper case"),
+        (lambda g: g.upper(), lambda g: g, "command_key upper case"),
+        (lambda g: mixed(g), lambda g: g, "command_key mixed case"),
+        (lambda g: g, lambda g: mixed(g).swapcase(), "MerchantUniqueCode mixed case"),
+        (lambda g: g, lambda g: bump(g, 35), "last digit differs"),
+        (lambda g: g, lambda g: bump(g, 0), "first digit differs"),
+        (lambda g: g, lambda g: bump(g, 20), "a middle digit differs"),
+        (lambda g: g, lambda g: g[:-1], "MerchantUniqueCode 35 characters"),
+        (lambda g: g[:-1] + "g", lambda g: g, "command_key not hex (refused first)"),
+        (lambda g: g, lambda g: g + "\x00", "MerchantUniqueCode + NUL"),
+        (lambda g: g.upper(), lambda g: g + "\x00", "upper key, MerchantUniqueCode + NUL"),
+        (lambda g: g, lambda g: g[:-1] + "\x00", "MerchantUniqueCode 35 characters + NUL"),
+        (lambda g: g, lambda g: g + " ", "MerchantUniqueCode + space"),
+        (lambda g: g, lambda g: "\u212a" + g[1:], "MerchantUniqueCode with a Kelvin sign"),
+        (lambda g: g, lambda g: g.replace("-", "\u2010"), "MerchantUniqueCode with Unicode hyphens"),
+    ]
+    for kind in ("async_sale", "sync_sale"):
+        for key_of, muc_of, note in pairs:
+            g = T.guid(rng)
+            columns, members = base_row(kind, rng)
+            members = [(k, json.dumps(muc_of(g)) if k == "MerchantUniqueCode" else v) for k, v in members]
+            columns = set_col(set_col(columns, "command_key", text(key_of(g))), "payload", text(render(members)))
+            out.append((kind, columns, note))
+            # The same with the MerchantUniqueCode's first characters written as JSON escapes.
+            g = T.guid(rng)
+            columns, members = base_row(kind, rng)
+            quoted = json.dumps(muc_of(g))
+            esc = '"' + "".join("\\u%04x" % ord(c) for c in muc_of(g)[:3]) + quoted[4:]
+            members = [(k, esc if k == "MerchantUniqueCode" else v) for k, v in members]
+            columns = set_col(set_col(columns, "command_key", text(key_of(g))), "payload", text(render(members)))
+            out.append((kind, columns, note + ", escaped"))
+        # MerchantUniqueCode bytes that are not UTF-8, through CAST(blob AS TEXT).
+        g = T.guid(rng)
+        columns, members = base_row(kind, rng)
+        raw = render([(k, '"%s"' % g if k == "MerchantUniqueCode" else v) for k, v in members]).encode()
+        for bad, note in [(g.encode()[:35] + b"\xff", "last byte 0xFF"), (g.encode() + b"\xc3", "a truncated sequence after it")]:
+            out.append((kind, set_col(set_col(columns, "command_key", text(g)), "payload",
+                                      text_hex(raw.replace(g.encode(), bad))), "MerchantUniqueCode " + note))
+    return out
+
+
 def verb_for(rng):
     return rng.choice(list(VERBS))
 
@@ -419,6 +473,7 @@ def generated_rows(seed, target):
             else:
                 columns = rekey(columns, base, T.guid(rng))
             singles.append((kind, columns, note))
+    singles += sale_key_pairs(rng)
     rows = []
     for kind, columns, note in singles:
         rows.append(Row(columns, verb_for(rng), rng.random() < 0.3, "%s: %s" % (kind, note)))
