@@ -99,10 +99,11 @@ HEADING = re.compile(r"^(\s*)--\s*(.*)$")
 def trigger_groups(sql):
     """The groups of checks of a trigger: [(label, [line numbers of sql])], where a group is what
     follows a `-- ` comment heading. Statement level (schema 003: one statement per check, a
-    heading above each group of statements): from the heading to the next one. Inside one
-    statement (schema 007: one CASE, headings above groups of WHEN clauses): from the heading to
-    the next heading at the same indentation or the END closing the CASE at that indentation.
-    Lines before the first heading belong to no group."""
+    heading above each group of statements): from the heading to the next one. Inside a
+    statement (schema 007: a CASE per statement, headings above groups of WHEN clauses): from the
+    heading to the next heading at the same indentation or the END closing the CASE at that
+    indentation; these finer groups are used when there are any. Lines before the first heading
+    belong to no group."""
     lines = sql.splitlines(keepends=True)
     begin = next(n for n, l in enumerate(lines) if re.search(r"\bBEGIN\s*$", l, re.I))
     end = max(n for n, l in enumerate(lines) if l.strip().upper().startswith("END"))
@@ -139,7 +140,7 @@ def trigger_groups(sql):
             buf = ""
         n += 1
     groups = [(l, g) for l, g in outer if any(not HEADING.match(lines[i]) for i in g)]
-    return groups if len(groups) > 1 else inner
+    return inner if inner else groups
 
 
 def label(heading):

@@ -734,13 +734,14 @@ PRAGMA user_version = 6;
 -- version-7 database and fails on any difference. Measured with tools/insert-cost.py.
 --
 -- What a single-row INSERT did before, besides storing the row: four BEFORE INSERT triggers
--- (schema 5's id, key and NUL checks, then schema 3's validation) of 26 statements in all. Each
--- statement looked the kind up again in command_kind (seven lookups), the sale checks read the
--- payload's JSON eight times and matched a 36-character GLOB on the MerchantUniqueCode, and every
--- follow-up and standalone command walked through the sale checks too. Now:
---   * one trigger (schema 5's three BEFORE INSERT triggers fold into it, first, in the order they
---     fired: the last created fired first), one statement: a CASE whose WHEN clauses are the old
---     statements' conditions in the old order, each raising its own message;
+-- (schema 5's id, key and NUL checks, then schema 3's validation) of 26 statements in all. The
+-- kind was looked up in command_kind eight times, the sale checks read the payload's JSON eight
+-- times and matched a 36-character GLOB on the MerchantUniqueCode, and every follow-up and
+-- standalone command looked its role up for each sale check too. Now:
+--   * one trigger of two statements (schema 5's three BEFORE INSERT triggers fold into the first,
+--     in the order they fired: the last created fired first; schema 3's checks are the second),
+--     each a CASE whose WHEN clauses are the old statements' conditions in the old order, each
+--     raising its own message;
 --   * the kind is looked up once (the LEFT JOIN below) and its role picks the one group of checks
 --     that applies to it: sales, follow-ups, or standalone commands;
 --   * a sale whose MerchantUniqueCode equals its command_key (after lower(), as the old check
@@ -751,27 +752,29 @@ PRAGMA user_version = 6;
 --     TerminalId or TerminalTagCode" uses schema 1's `terminal` column (TerminalId, else
 --     TerminalTagCode; SQLite computes it before BEFORE triggers run): NULL means neither is set;
 --   * a NUL in the payload is found by printf('%s'), which stops at the first NUL (a C string),
---     instead of instr() over the bytes; a known kind (found in command_kind) holds no NUL, so
---     its bytes are not searched.
+--     instead of instr() over the bytes.
 -- Kept as they were: schema 5's AFTER INSERT id check, every index (each serves a product query:
 -- the claim reads outbox_due, the census outbox_due, outbox_leased and outbox_troubled, purge and
 -- the operator's lists outbox_by_created, follow-ups and purge the sale and payment ones) and the
 -- table's CHECK constraints.
 --
--- The trigger keeps its name, outbox_validate_insert (tools and tests look it up by name); the
--- `-- ` headings inside the CASE mark its groups of checks (tools/insert-cost.py --by-check
--- measures each group by leaving its WHEN clauses out of a scratch copy).
+-- The trigger keeps its name, outbox_validate_insert (tools and tests look it up by name, and the
+-- README test reads its messages up to the first `END;`, so none ends a statement inside it). The
+-- `-- ` headings mark its groups of checks: above each statement, and inside each CASE above
+-- groups of WHEN clauses (tools/insert-cost.py --by-check measures each group by leaving it out
+-- of a scratch copy).
 
 DROP TRIGGER outbox_refuse_id_insert;
 DROP TRIGGER outbox_one_command_per_key;
 DROP TRIGGER outbox_refuse_nul_insert;
 DROP TRIGGER outbox_validate_insert;
 
--- Refuse malformed rows at INSERT, each with a message naming the problem. The WHEN clauses are
--- tried in order and the first that holds raises its message, so the first problem found is the
--- one reported; nothing is stored.
+-- Refuse malformed rows at INSERT, each with a message naming the problem. The statements run in
+-- order, and in each the WHEN clauses are tried in order: the first that holds raises its
+-- message, so the first problem found is the one reported; nothing is stored.
 CREATE TRIGGER outbox_validate_insert BEFORE INSERT ON outbox
 BEGIN
+    -- Schema 5's checks. They come first, as its triggers fired before schema 3's.
     SELECT CASE
         -- Schema 5: an id the statement set. In a BEFORE INSERT trigger SQLite shows an id the
         -- statement did not set as -1 (-1 set explicitly is refused after the insert, by
@@ -792,11 +795,14 @@ BEGIN
         -- Schema 5: no NUL in text. SQLite's GLOB, length() and json_valid() stop at a NUL, the
         -- UNIQUE index does not.
         WHEN (typeof(NEW.command_key) = 'text' AND instr(CAST(NEW.command_key AS BLOB), X'00') > 0)
-          OR (typeof(NEW.kind) = 'text' AND k.name IS NULL AND instr(CAST(NEW.kind AS BLOB), X'00') > 0)
+          OR (typeof(NEW.kind) = 'text' AND instr(CAST(NEW.kind AS BLOB), X'00') > 0)
           OR (typeof(NEW.payload) = 'text' AND NEW.payload <> printf('%s', NEW.payload))
           OR (typeof(NEW.sale_key) = 'text' AND instr(CAST(NEW.sale_key AS BLOB), X'00') > 0)
           OR (typeof(NEW.payment_request_id) = 'text' AND instr(CAST(NEW.payment_request_id AS BLOB), X'00') > 0)
         THEN RAISE(ABORT, 'outbox: text must not contain a NUL character (command_key, kind, payload, sale_key, payment_request_id)')
+        END AS schema_5_checks;
+    -- Schema 3's checks. In their order; the kind is looked up once, here.
+    SELECT CASE
         -- Types: every later check reads these columns as text or integers.
         WHEN NEW.command_key IS NULL OR NEW.command_key = ''
         THEN RAISE(ABORT, 'outbox: command_key is required (a GUID; for a sale: its MerchantUniqueCode)')
