@@ -20,8 +20,9 @@
 --     that applies to it: sales, follow-ups, or standalone commands;
 --   * a sale whose MerchantUniqueCode equals its command_key (after lower(), as the old check
 --     compared them) needs no GLOB of its own: the key passed the GUID check already, and lower()
---     changes only A-Z, so a value that lowers to a GUID's text is a GUID in some case. Only when
---     they differ do the two old checks run, in their order, to say which message applies;
+--     changes only A-Z (ICU's lower() maps no other character to a hex digit or '-' either), so
+--     a value that lowers to a GUID's text is a GUID in some case. Only when they differ do the
+--     two old checks run, in their order, to say which message applies;
 --   * Amount's type is read once (NOT IN / IS NULL / <= 0 become one CASE), and "exactly one of
 --     TerminalId or TerminalTagCode" uses schema 1's `terminal` column (TerminalId, else
 --     TerminalTagCode; SQLite computes it before BEFORE triggers run): NULL means neither is set;
