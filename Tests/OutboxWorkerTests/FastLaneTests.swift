@@ -128,3 +128,75 @@ struct DispatchPlumbingTests {
         #expect(try run.store.command(id: ids[3])?.state == .inFlight)
     }
 }
+
+@Suite("Fast lane: the last look before a marked command's request leaves", .serialized)
+struct FastLaneLastLookTests {
+    /// Claims and marks one sale through the lane; returns what the task would be given.
+    static func marked(_ run: ScriptedRun, processor: CommandProcessor, deadline: EpochMillis?) throws
+        -> (OutboxCommand, PlanningContext, ReadySend)
+    {
+        let key = Payloads.key()
+        _ = try run.store.enqueue(
+            NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key), deadline: deadline))
+        var lane = FastLane(processor: processor, breaker: .closed)
+        let claimed = try run.store.claimBatch(
+            owner: processor.owner, clock: run.clock, limit: 1, leaseMillis: 60_000
+        ) { command, context, now in lane.decide(command, context: context, now: now) }
+        let claim = try #require(claimed.first)
+        #expect(claim.markedAt != nil)
+        return (claim.command, claim.context, try #require(lane.ready[claim.command.id]))
+    }
+
+    static func processor(_ run: ScriptedRun) throws -> CommandProcessor {
+        let worker = try OutboxWorker(
+            configuration: run.configuration, transport: run.paywall.transport, clock: run.clock,
+            logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return CommandProcessor(
+            worker: worker, state: DispatchState(breaker: CircuitBreaker(backoff: run.configuration.breakerBackoff)))
+    }
+
+    @Test("a deadline that passes between the claim and the request: expired, nothing sent, the mark taken back")
+    func deadlinePassedAfterMark() async throws {
+        let run = try ScriptedRun()
+        run.paywall.script("/sale", [], then: ScriptedPaywall.accepted())
+        let processor = try Self.processor(run)
+        let (command, context, ready) = try Self.marked(run, processor: processor, deadline: run.clock.now() + 1_000)
+        run.clock.advance(by: 1_001)
+        await processor.process(command, context: context, ready: ready)
+        #expect(run.paywall.count("/sale") == 0)
+        let outcome = try #require(try run.outcome())
+        #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed, "\(outcome)")
+        #expect(try run.store.sendHistory(commandID: command.id).sends == 0)
+        #expect(try run.store.command(id: command.id)?.needsReconcile == false)
+    }
+
+    @Test("a Retry-After hold that begins between the claim and the request: given back, nothing sent, no mark left")
+    func holdAfterMark() async throws {
+        let run = try ScriptedRun()
+        run.paywall.script("/sale", [], then: ScriptedPaywall.accepted())
+        let processor = try Self.processor(run)
+        let (command, context, ready) = try Self.marked(run, processor: processor, deadline: nil)
+        // Another worker was told to wait: the hold is only in the database.
+        try run.store.setHold(
+            credentials: CredentialKind.private.rawValue, until: run.clock.now() + 30_000, reason: "429", by: "other",
+            now: run.clock.now())
+        await processor.process(command, context: context, ready: ready)
+        #expect(run.paywall.count("/sale") == 0)
+        let after = try #require(try run.store.command(id: command.id))
+        #expect(after.state == .pending && !after.needsReconcile && after.dueAt >= run.clock.now() + 30_000, "\(after)")
+        #expect(try run.store.sendHistory(commandID: command.id).sends == 0)
+        #expect(try run.outcome() == nil)
+    }
+
+    @Test("with nothing in the way the marked request leaves once and its answer is recorded")
+    func sendsWhenClear() async throws {
+        let run = try ScriptedRun()
+        run.paywall.script("/sale", [], then: ScriptedPaywall.accepted())
+        let processor = try Self.processor(run)
+        let (command, context, ready) = try Self.marked(run, processor: processor, deadline: nil)
+        await processor.process(command, context: context, ready: ready)
+        #expect(run.paywall.count("/sale") == 1)
+        #expect(try run.outcome()?.outcome == .succeeded)
+        #expect(try run.store.sendHistory(commandID: command.id).sends == 1)
+    }
+}

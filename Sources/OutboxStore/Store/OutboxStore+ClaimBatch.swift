@@ -109,3 +109,30 @@ extension OutboxStore {
         }
     }
 }
+
+extension OutboxStore {
+    /// Takes back the mark of a command `owner` marked as leaving and then did not send (a last
+    /// check before its request failed: its deadline passed, dispatch paused, a Retry-After hold
+    /// began): its open `sending` attempt row is deleted, `needs_reconcile` goes back to
+    /// `needsReconcile` (its value before the mark), and `update` is recorded, all in one
+    /// transaction guarded by the lease. So nothing says a request may have left when none did.
+    /// Returns false, changing nothing, when the lease is no longer `owner`'s. Throws
+    /// ``OutboxStoreError``.
+    public func withdrawMark(
+        commandID id: Int64, owner: String, needsReconcile: Bool, then update: CommandUpdate, now: EpochMillis
+    ) throws -> Bool {
+        try write { db in
+            try db.cachedStatement(
+                sql: """
+                    UPDATE outbox SET needs_reconcile = ?
+                     WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
+                    """
+            ).execute(arguments: [needsReconcile ? 1 : 0, id, owner])
+            guard db.changesCount == 1 else { return false }
+            try db.cachedStatement(
+                sql: "DELETE FROM attempt WHERE outbox_id = ? AND request = 'send' AND outcome = 'sending' AND worker IS ?"
+            ).execute(arguments: [id, owner])
+            return try Self.record([update], worker: owner, now: now, db)
+        }
+    }
+}

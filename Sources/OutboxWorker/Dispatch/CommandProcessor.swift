@@ -39,12 +39,67 @@ struct CommandProcessor: Sendable {
     /// it (``OutboxStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``).
     func process(_ command: OutboxCommand, context: PlanningContext?, ready: ReadySend?) async {
         if let ready, let kind = command.kind {
+            let logger = logger(for: command)
+            // The claim's checks ran before its COMMIT and the hand-off to this task: look again
+            // now, as the full path does just before its mark (a pause, a hold or the deadline
+            // may have come meanwhile).
+            if let withdrawn = lastLook(command, kind: kind) {
+                withdraw(command, then: withdrawn, logger: logger)
+                return
+            }
             await sendMarked(
-                command, kind: kind, request: ready.request, paymentRequestId: ready.paymentRequestId,
-                logger: logger(for: command))
+                command, kind: kind, request: ready.request, paymentRequestId: ready.paymentRequestId, logger: logger)
             return
         }
         await process(command, context: context)
+    }
+
+    /// For a command the claim marked as leaving: what to record instead of sending it, when
+    /// its deadline has passed, dispatch is paused, or a Retry-After hold (this worker's or,
+    /// read at most 100 ms ago, another's) is on its credentials; nil when it may leave now.
+    func lastLook(_ command: OutboxCommand, kind: CommandKind) -> CommandUpdate.Next? {
+        let now = worker.clock.now()
+        if let deadline = worker.configuration.deadline(of: command), now > deadline {
+            return .finish(
+                command.needsReconcile
+                    ? InboxOutcome(
+                        .dead, reason: .outcomeUnknown,
+                        message: "its deadline passed before it could be sent again; an earlier send may have "
+                            + "reached Paywall: check at Paywall")
+                    : InboxOutcome(
+                        .expired, reason: .deadlinePassed,
+                        message: "not sent: its deadline passed (at \(isoTime(deadline))) before the request could leave"))
+        }
+        if case .open(let until, let reason) = state.breakerView {
+            return .reschedule(
+                dueAt: worker.configuration.pausedDue(command, max(until, now)),
+                needsReconcile: command.needsReconcile, lastError: "waiting: Paywall unavailable (\(reason))")
+        }
+        if let until = heldUntil(PaywallCatalog().endpoint(for: kind).credentials, now: now) {
+            return .reschedule(
+                dueAt: worker.configuration.pausedDue(command, until), needsReconcile: command.needsReconcile,
+                lastError: "waiting: Paywall asked to retry after \(isoTime(until))")
+        }
+        return nil
+    }
+
+    /// Records `next` for a command marked as leaving that did not leave, taking its mark back
+    /// (``OutboxStore/withdrawMark(commandID:owner:needsReconcile:then:now:)``).
+    func withdraw(_ command: OutboxCommand, then next: CommandUpdate.Next, logger: Logger) {
+        let now = worker.clock.now()
+        let group = withFollows(
+            [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: next)], command: command,
+            now: now, paymentRequestId: nil)
+        let applied: Bool
+        do {
+            applied = try worker.store.withdrawMark(
+                commandID: command.id, owner: owner, needsReconcile: command.needsReconcile, then: group[0], now: now)
+        } catch {
+            notRecorded(error, logger: logger)
+            return
+        }
+        recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: nil)
+        state.record(nil, now: now)
     }
 
     /// Plans `command` and carries out the decision; `context` is its planning context if the

@@ -21,7 +21,9 @@ struct ReadySend: Sendable {
 /// valid, and Paywall deduplicates its kind (a kind it does not, pairing, needs the fsynced
 /// mark of ``OutboxStore/markSending(commandID:owner:clock:deadline:durable:)``: it takes the
 /// full path). Anything else is only claimed and planned again by ``CommandProcessor``, which
-/// gives the same decision with its recorded outcome.
+/// gives the same decision with its recorded outcome. Just before the request leaves, the task
+/// looks again (``CommandProcessor/lastLook(_:kind:)``: deadline, pause, holds read from the
+/// database) and takes the mark back if it may not go.
 struct FastLane: Sendable {
     let processor: CommandProcessor
     /// The breaker as the claimer saw it (`.probing` for the one probe after a pause).
@@ -37,7 +39,9 @@ struct FastLane: Sendable {
     /// The store's `decide`: mark `command` as leaving, or only claim it.
     mutating func decide(_ command: OutboxCommand, context: PlanningContext, now: EpochMillis) -> ClaimStep {
         guard let kind = command.kind, kind.unknownOutcomeResolution != .none else { return .claimOnly }
+        // The breaker as it is now, not only as the claimer saw it before waiting for the lock.
         if case .open = breaker { return .claimOnly }
+        if case .open = processor.state.breakerView { return .claimOnly }
         let planned = processor.planner.plan(
             PlanInput(
                 command: command, sale: context.sale, related: context.related, now: now, breaker: breaker,

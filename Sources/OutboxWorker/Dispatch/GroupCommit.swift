@@ -87,8 +87,12 @@ final class GroupCommit: Sendable {
             return try store.recordEach(groups, worker: worker).map { .success($0) }
         } catch {
             let failure = Self.storeError(error)
-            guard groups.count > 1 else { return [.failure(failure)] }
-            // Find the group that cannot be written; the others go in on their own.
+            // Only a refused row (a constraint) is one group's fault: find it, and write the
+            // others on their own. Any other failure (busy past the timeout, a full disk) would
+            // fail each of them too, one busy timeout after another on the executor's queue.
+            guard groups.count > 1, failure.code == .rejected else {
+                return Array(repeating: .failure(failure), count: groups.count)
+            }
             return groups.map { group in
                 do {
                     return .success(try store.recordEach([group], worker: worker)[0])

@@ -6,8 +6,9 @@ import Dispatch
 /// with a claim and a commit each blocking one, no answer from Paywall could be handled until
 /// both were done, and a drain ran one command at a time whatever `--concurrency` said.
 ///
-/// Serial by design: SQLite has one writer at a time anyway, and the order in which claims and
-/// commits reach the writer is the order they were asked for.
+/// Serial by design: SQLite has one writer at a time anyway. Work runs in the order it was
+/// scheduled; ``GroupCommit`` schedules one commit at a time, so a claim asked for while answers
+/// keep coming goes between two commits.
 final class StoreExecutor: Sendable {
     private let queue = DispatchQueue(label: "outbox-store-writer")
 
