@@ -28,14 +28,18 @@ extension OutboxStore {
     public func claimForWorker(owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws
         -> [OutboxCommand]
     {
-        guard limit > 0 else { return [] }
-        let due = try read { db in
+        guard limit > 0, try anythingDue(now: now) else { return [] }
+        return try claim(owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
+    }
+
+    /// Whether a pending command is due at `now`: a read (no lock, nothing written), so a
+    /// wake-up with nothing to do costs no write transaction.
+    func anythingDue(now: EpochMillis) throws -> Bool {
+        try read { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"),
                 arguments: [now]) ?? false
         }
-        guard due else { return [] }
-        return try claim(owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
     }
 
     static func claim(_ db: Database, owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws

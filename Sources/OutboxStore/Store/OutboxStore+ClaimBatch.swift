@@ -56,13 +56,7 @@ extension OutboxStore {
         owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
         decide: (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) throws -> [ClaimedCommand] {
-        guard limit > 0 else { return [] }
-        let due = try read { db in
-            try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"),
-                arguments: [clock.now()]) ?? false
-        }
-        guard due else { return [] }
+        guard limit > 0, try anythingDue(now: clock.now()) else { return [] }
         return try write { db in
             let now = clock.now()
             let commands = try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)

@@ -44,11 +44,10 @@ extension OutboxStore {
     /// For a follow-up: its sale in this outbox (by `sale_key`, or by the PaymentRequestId
     /// Paywall gave a local sale). For a sale: its unfinished follow-ups. For a cancel
     /// rollback: also the cancels of the same payment. Read in one transaction.
-    public func planningContext(for command: OutboxCommand) throws -> (sale: OutboxCommand?, related: [OutboxCommand]) {
+    public func planningContext(for command: OutboxCommand) throws -> PlanningContext {
         // Standalone commands (pairing, approvals) relate to no sale: no read at all.
-        if command.kind?.role == .standalone { return (nil, []) }
-        let context = try read { db in try Self.planningContext(for: command, db) }
-        return (context.sale, context.related)
+        if command.kind?.role == .standalone { return PlanningContext() }
+        return try read { db in try Self.planningContext(for: command, db) }
     }
 
     static func planningContext(for command: OutboxCommand, _ db: Database) throws -> PlanningContext {

@@ -60,25 +60,13 @@ struct CommandProcessor: Sendable {
     func lastLook(_ command: OutboxCommand, kind: CommandKind) -> CommandUpdate.Next? {
         let now = worker.clock.now()
         if let deadline = worker.configuration.deadline(of: command), now > deadline {
-            return .finish(
-                command.needsReconcile
-                    ? InboxOutcome(
-                        .dead, reason: .outcomeUnknown,
-                        message: "its deadline passed before it could be sent again; an earlier send may have "
-                            + "reached Paywall: check at Paywall")
-                    : InboxOutcome(
-                        .expired, reason: .deadlinePassed,
-                        message: "not sent: its deadline passed (at \(isoTime(deadline))) before the request could leave"))
+            return .finish(notSentPastDeadline(command, at: deadline))
         }
         if case .open(let until, let reason) = state.breakerView {
-            return .reschedule(
-                dueAt: worker.configuration.pausedDue(command, max(until, now)),
-                needsReconcile: command.needsReconcile, lastError: "waiting: Paywall unavailable (\(reason))")
+            return waitForPause(command, until: until, reason: reason, now: now)
         }
         if let until = heldUntil(PaywallCatalog().endpoint(for: kind).credentials, now: now) {
-            return .reschedule(
-                dueAt: worker.configuration.pausedDue(command, until), needsReconcile: command.needsReconcile,
-                lastError: "waiting: Paywall asked to retry after \(isoTime(until))")
+            return waitForHold(command, until: until)
         }
         return nil
     }
@@ -109,13 +97,7 @@ struct CommandProcessor: Sendable {
         let now = worker.clock.now()
         let decision: PlanDecision
         do {
-            let context: PlanningContext
-            if let known {
-                context = known
-            } else {
-                let read = try worker.store.planningContext(for: command)
-                context = PlanningContext(sale: read.sale, related: read.related)
-            }
+            let context = try known ?? worker.store.planningContext(for: command)
             let planned = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
@@ -231,9 +213,7 @@ struct CommandProcessor: Sendable {
             record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
-                    next: .reschedule(
-                        dueAt: worker.configuration.pausedDue(command, max(until, now)),
-                        needsReconcile: command.needsReconcile, lastError: "waiting: Paywall unavailable (\(reason))"))],
+                    next: waitForPause(command, until: until, reason: reason, now: now))],
                 command: command, logger: logger)
             return false
         }
@@ -249,18 +229,11 @@ struct CommandProcessor: Sendable {
                 return false
             case .pastDeadline(let at):
                 // The deadline passed between the plan and the request leaving (a wait for the
-                // write lock): it does not leave. Never sent now; an earlier send may have landed.
-                let outcome =
-                    command.needsReconcile
-                    ? InboxOutcome(
-                        .dead, reason: .outcomeUnknown,
-                        message: "its deadline passed before it could be sent again; an earlier send may have "
-                            + "reached Paywall: check at Paywall")
-                    : InboxOutcome(
-                        .expired, reason: .deadlinePassed,
-                        message: "not sent: its deadline passed (at \(isoTime(at))) before the request could leave")
+                // write lock): it does not leave.
                 record(
-                    [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
+                    [CommandUpdate(
+                        commandID: command.id, precondition: .leasedBy(owner),
+                        next: .finish(notSentPastDeadline(command, at: at)))],
                     command: command, logger: logger)
                 return false
             }
@@ -279,13 +252,41 @@ struct CommandProcessor: Sendable {
         let now = worker.clock.now()
         guard let until = heldUntil(credentials, now: now) else { return true }
         record(
-            [CommandUpdate(
-                commandID: command.id, precondition: .leasedBy(owner),
-                next: .reschedule(
-                    dueAt: worker.configuration.pausedDue(command, until), needsReconcile: command.needsReconcile,
-                    lastError: "waiting: Paywall asked to retry after \(isoTime(until))"))],
+            [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: waitForHold(command, until: until))],
             command: command, logger: logger)
         return false
+    }
+
+    // MARK: - What a command that may not leave now gets instead (full path and last look)
+
+    /// Dispatch is paused until `until` (epoch ms) because of `reason`: back to the queue, due
+    /// when the pause ends (``WorkerConfiguration/pausedDue(_:_:)``), spending nothing.
+    func waitForPause(_ command: OutboxCommand, until: EpochMillis, reason: String, now: EpochMillis)
+        -> CommandUpdate.Next
+    {
+        .reschedule(
+            dueAt: worker.configuration.pausedDue(command, max(until, now)), needsReconcile: command.needsReconcile,
+            lastError: "waiting: Paywall unavailable (\(reason))")
+    }
+
+    /// A Retry-After hold runs until `until` (epoch ms): back to the queue, due at its end.
+    func waitForHold(_ command: OutboxCommand, until: EpochMillis) -> CommandUpdate.Next {
+        .reschedule(
+            dueAt: worker.configuration.pausedDue(command, until), needsReconcile: command.needsReconcile,
+            lastError: "waiting: Paywall asked to retry after \(isoTime(until))")
+    }
+
+    /// The deadline passed (`at`, epoch ms) before the request could leave: it does not leave.
+    /// Never sent now, so `expired`; `dead` / `outcome_unknown` when an earlier send may have landed.
+    func notSentPastDeadline(_ command: OutboxCommand, at: EpochMillis) -> InboxOutcome {
+        command.needsReconcile
+            ? InboxOutcome(
+                .dead, reason: .outcomeUnknown,
+                message: "its deadline passed before it could be sent again; an earlier send may have "
+                    + "reached Paywall: check at Paywall")
+            : InboxOutcome(
+                .expired, reason: .deadlinePassed,
+                message: "not sent: its deadline passed (at \(isoTime(at))) before the request could leave")
     }
 
     /// The hold on `credentials` at `now`, from memory or, when that is older than 100 ms, from
