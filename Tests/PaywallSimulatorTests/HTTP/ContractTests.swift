@@ -22,7 +22,7 @@ struct ContractTests {
         func send(_ request: PaywallRequest) async -> PaywallOutcome {
             let endpoint = configuration.catalog.endpoint(for: request.operation)
             do {
-                let response = try await transport.send(request, timeout: .seconds(10))
+                let response = try await transport.send(request, timeout: TestSupport.exchangeDeadline)
                 return classifier.classify(.response(response), endpoint: endpoint, now: 0)
             } catch {
                 return classifier.classify(.failure(error), endpoint: endpoint, now: 0)
