@@ -47,7 +47,8 @@ public struct PaymentStatusReport: Sendable, Hashable {
 /// `shutdownGraceMillis`, gives back what it had not started, and returns.
 public struct OutboxWorker: Service {
     let configuration: WorkerConfiguration
-    let store: OutboxStore
+    /// The outbox it drains: given, never built here (``SQLiteWorkerStore`` for a SQLite file).
+    let store: any WorkerStore
     let client: PaywallAPIClient
     let clock: any WallClock
     let logger: Logger
@@ -57,15 +58,17 @@ public struct OutboxWorker: Service {
     /// Counted and served at `/metrics` when given (``MonitoringServer``); nil costs nothing.
     let metrics: WorkerMetrics?
 
-    /// Opens (creating and migrating if needed) the database and prepares the client.
+    /// A worker draining `store` (opened by the caller: ``SQLiteWorkerStore`` over
+    /// `configuration.store` for the embedded default) through `transport`.
     public init(
-        configuration: WorkerConfiguration, transport: any PaywallTransport, clock: any WallClock = SystemWallClock(),
+        configuration: WorkerConfiguration, store: any WorkerStore, transport: any PaywallTransport,
+        clock: any WallClock = SystemWallClock(),
         logger: Logger, onFinish: (@Sendable (WorkerReport) -> Void)? = nil, lifecycle: WorkerLifecycleHooks = .none,
         onPaymentStatus: (@Sendable (PaymentStatusReport) -> Void)? = nil, metrics: WorkerMetrics? = nil
-    ) throws {
+    ) {
         self.onPaymentStatus = onPaymentStatus
         self.configuration = configuration
-        self.store = try OutboxStore(configuration.store)
+        self.store = store
         var observer: PaywallRequestObserver?
         if let metrics {
             observer = { operation, outcome, duration in metrics.requested(operation, outcome, duration) }

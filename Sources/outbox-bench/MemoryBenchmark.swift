@@ -43,8 +43,8 @@ struct MemoryBenchmark: AsyncParsableCommand {
             workerID: "memory-bench")
         configuration.concurrency = concurrency
         configuration.idlePollMillis = 50
-        let worker = try OutboxWorker(
-            configuration: configuration, transport: FixedAnswerTransport(),
+        let worker = OutboxWorker(
+            configuration: configuration, store: try SQLiteWorkerStore(configuration.store), transport: FixedAnswerTransport(),
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let producer = try OutboxStore(OutboxStoreConfiguration(path: path))
         let task = Task { try await worker.run() }

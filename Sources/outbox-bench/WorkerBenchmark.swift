@@ -58,7 +58,9 @@ struct WorkerBenchmark: AsyncParsableCommand {
         // Off unless --follow: then every read slot is busy all the time (the worst case).
         configuration.follow = follow
             ? PaymentFollowPolicy(firstIntervalMillis: 1, capMillis: 1) : PaymentFollowPolicy(enabled: false)
-        let worker = try OutboxWorker(configuration: configuration, transport: transport, logger: quiet)
+        let worker = OutboxWorker(
+            configuration: configuration, store: try SQLiteWorkerStore(configuration.store), transport: transport,
+            logger: quiet)
         // The producer: its own connection, as another process would have.
         let producer = try OutboxStore(OutboxStoreConfiguration(path: path))
         let clock = SystemWallClock()

@@ -91,6 +91,7 @@ struct WorkerRunner {
         var services = services
         let worker: OutboxWorker
         let store: OutboxStore
+        let workerStore: SQLiteWorkerStore
         // Served on the worker's own listener when --metrics-address is given (issue 13); the
         // callback listener counts into the same instruments.
         let metrics = settings.metricsAddress.map { _ in WorkerMetrics() }
@@ -101,10 +102,14 @@ struct WorkerRunner {
                 onFinish = { @Sendable report in OutcomeLine.print(report) }
                 onPaymentStatus = { @Sendable report in OutcomeLine.print(report) }
             }
-            worker = try OutboxWorker(
-                configuration: settings.configuration, transport: transport, logger: logger, onFinish: onFinish,
-                lifecycle: notifier?.hooks ?? .none, onPaymentStatus: onPaymentStatus, metrics: metrics)
+            // The worker receives its store: the SQLite file the settings name (the only engine
+            // this binary opens today).
             store = try OutboxStore(settings.configuration.store)
+            workerStore = SQLiteWorkerStore(store)
+            worker = OutboxWorker(
+                configuration: settings.configuration, store: workerStore, transport: transport,
+                logger: logger, onFinish: onFinish, lifecycle: notifier?.hooks ?? .none,
+                onPaymentStatus: onPaymentStatus, metrics: metrics)
         } catch {
             logger.critical(
                 "Cannot open the outbox database",
@@ -154,7 +159,7 @@ struct WorkerRunner {
             // while the worker is finishing. Verified callbacks become payment status hints on
             // the followed activities (StoreCallbackSink).
             let listener = CallbackListener(
-                configuration: callbackConfiguration, sink: StoreCallbackSink(store: store, logger: logger),
+                configuration: callbackConfiguration, sink: StoreCallbackSink(store: workerStore, logger: logger),
                 logger: logger, metrics: metrics)
             services.append(.init(service: listener, serviceName: "callback-listener"))
         }

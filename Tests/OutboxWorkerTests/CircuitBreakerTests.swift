@@ -110,13 +110,13 @@ import Testing
     }
 
     /// An operator sees a pause once, however many in-flight sends fail with it, and its end.
-    @Test func aPauseIsAnnouncedOnceAndItsEndToo() {
+    @Test func aPauseIsAnnouncedOnceAndItsEndToo() async {
         let told = Mutex<[DispatchState.Announcement]>([])
         let state = DispatchState(breaker: breaker(), announcer: { a in told.withLock { $0.append(a) } })
-        for offset in 0..<8 { state.record(.unavailable(reason: "connection closed"), now: t0 + Int64(offset)) }
-        state.record(nil, now: t0 + 10)
-        state.record(.reachable, now: t0 + 5_000)
-        state.record(.reachable, now: t0 + 5_001)
+        for offset in 0..<8 { await state.record(.unavailable(reason: "connection closed"), now: t0 + Int64(offset)) }
+        await state.record(nil, now: t0 + 10)
+        await state.record(.reachable, now: t0 + 5_000)
+        await state.record(.reachable, now: t0 + 5_001)
         let announcements = told.withLock { $0 }
         #expect(announcements.count == 2, "\(announcements)")
         guard case .paused(let reason, _) = announcements.first else {

@@ -24,7 +24,7 @@ struct ClockAndOrderScenarioTests {
         var logger = Logger(label: "w", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .error
         let worker = try OutboxWorker(
-            configuration: run.configuration, transport: run.paywall.transport, clock: run.clock, logger: logger)
+            configuration: run.configuration, store: SQLiteWorkerStore(run.configuration.store), transport: run.paywall.transport, clock: run.clock, logger: logger)
         let ended = Mutex<String?>(nil)
         let task = Task {
             do {

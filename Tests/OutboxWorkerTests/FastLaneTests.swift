@@ -14,7 +14,7 @@ struct FastLaneTests {
     static func lane(breaker: BreakerView = .closed, hold: CredentialKind? = nil) throws -> FastLane {
         let run = try ScriptedRun()
         let worker = try OutboxWorker(
-            configuration: run.configuration, transport: run.paywall.transport, clock: run.clock,
+            configuration: run.configuration, store: SQLiteWorkerStore(run.configuration.store), transport: run.paywall.transport, clock: run.clock,
             logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
         let state = DispatchState(breaker: CircuitBreaker(backoff: run.configuration.breakerBackoff))
         if let hold { state.hold(hold, until: t0 + 60_000) }
@@ -106,7 +106,7 @@ struct DispatchPlumbingTests {
             return try run.store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key))).id
         }
         _ = try run.store.claim(owner: "w", now: 1_000, limit: 40, leaseMillis: 60_000)
-        let commit = GroupCommit(store: run.store, worker: "w")
+        let commit = GroupCommit(store: SQLiteWorkerStore(run.store), worker: "w")
         // Id 3's group breaks a CHECK: its inbox row's `result` is not JSON (the schema refuses it).
         let results = await withTaskGroup(of: (Int64, Result<Bool, OutboxStoreError>).self) { group in
             for id in ids {
@@ -149,7 +149,7 @@ struct FastLaneLastLookTests {
 
     static func processor(_ run: ScriptedRun) throws -> CommandProcessor {
         let worker = try OutboxWorker(
-            configuration: run.configuration, transport: run.paywall.transport, clock: run.clock,
+            configuration: run.configuration, store: SQLiteWorkerStore(run.configuration.store), transport: run.paywall.transport, clock: run.clock,
             logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
         return CommandProcessor(
             worker: worker, state: DispatchState(breaker: CircuitBreaker(backoff: run.configuration.breakerBackoff)))

@@ -95,7 +95,7 @@ struct ScriptedRun {
     /// `done` holds (bounded in real time; the rules themselves only see the manual clock).
     func run(step: EpochMillis = 250, until done: @Sendable () throws -> Bool) async throws {
         let worker = try OutboxWorker(
-            configuration: configuration, transport: paywall.transport, clock: clock,
+            configuration: configuration, store: SQLiteWorkerStore(configuration.store), transport: paywall.transport, clock: clock,
             logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
         let task = Task { try await worker.run() }
         defer { task.cancel() }
@@ -268,12 +268,12 @@ struct ReviewFixTests {
     }
 
     @Test("a command that only waited or expired while a probe is in flight does not end the probe")
-    func oneProbe() {
+    func oneProbe() async {
         let state = DispatchState(breaker: CircuitBreaker(backoff: Backoff(baseMillis: 1_000, factor: 2, capMillis: 1_000)))
-        state.record(.unavailable(reason: "down"), now: t0)
+        await state.record(.unavailable(reason: "down"), now: t0)
         _ = state.value.withLock { $0.breaker.allowance(now: t0 + 10_000) }
         state.value.withLock { $0.breaker.probeStarted() }
-        state.record(nil, now: t0 + 10_001)
+        await state.record(nil, now: t0 + 10_001)
         #expect(state.value.withLock { $0.breaker.allowance(now: t0 + 10_002) } != .probe)
     }
 }

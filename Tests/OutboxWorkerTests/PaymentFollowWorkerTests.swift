@@ -223,7 +223,7 @@ struct PaymentFollowWorkerTests {
         defer { Task { await harness.finish() } }
         try await harness.simulator.setCallbackDelivery(delivery)
         let sink = StoreCallbackSink(
-            store: harness.store, clock: harness.clock, logger: Logger(label: "sink", factory: { _ in SwiftLogNoOpLogHandler() }))
+            store: SQLiteWorkerStore(harness.store), clock: harness.clock, logger: Logger(label: "sink", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await CallbackTesting.withListener(keys: CallbackKeys([(keyType: 7, key: "sim-webhook-hash-key")]), sink: sink) {
             listener, url in
             try await harness.withWorker { _ in

@@ -28,7 +28,7 @@ struct SharedPauseTests {
             var configuration = run.configuration
             configuration.workerID = id
             let worker = try OutboxWorker(
-                configuration: configuration, transport: run.paywall.transport, clock: run.clock,
+                configuration: configuration, store: SQLiteWorkerStore(configuration.store), transport: run.paywall.transport, clock: run.clock,
                 logger: Logger(label: id, factory: { _ in SwiftLogNoOpLogHandler() }))
             return Task { try await worker.run() }
         }

@@ -99,7 +99,7 @@ struct WorkerFaultTests {
             _ = try store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key)))
         }
         let worker = try OutboxWorker(
-            configuration: configuration, transport: transport, clock: clock,
+            configuration: configuration, store: SQLiteWorkerStore(configuration.store), transport: transport, clock: clock,
             logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
         let task = Task { try await worker.run() }
         defer { task.cancel() }

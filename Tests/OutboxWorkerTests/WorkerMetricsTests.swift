@@ -82,7 +82,7 @@ struct WorkerMetricsTests {
         #expect(!ready(ReadinessFacts(schemaVersion: latest, heartbeatAt: now, heartbeatState: "stopping")).ok)
     }
 
-    @Test func theRegistryRendersEveryCatalogMetricWithHelpAndCountsTheHooks() throws {
+    @Test func theRegistryRendersEveryCatalogMetricWithHelpAndCountsTheHooks() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try OutboxStore(OutboxStoreConfiguration(path: directory.appendingPathComponent("o.sqlite").path))
@@ -108,7 +108,7 @@ struct WorkerMetricsTests {
                     paymentRequestId: UUID().uuidString, activity: .sale, activityId: nil, firstPollAt: 0,
                     intervalMillis: 2_000, horizonAt: .max))],
             worker: "w", now: 1_800_000_000_000)
-        let text = try PrometheusText(metrics.render(store: store, now: 1_800_000_000_000))
+        let text = try PrometheusText(await metrics.render(store: SQLiteWorkerStore(store), now: 1_800_000_000_000))
         // Every family is there from the start, except the pause reasons: a reason's series
         // appears when dispatch first pauses for it.
         #expect(text.families[MetricDefinition.paused.name] == nil)

@@ -4,7 +4,7 @@ import OutboxStore
 import PaywallClient
 
 /// The ``CallbackSink`` the worker uses: a verified callback becomes a `payment_status` hint on
-/// the followed activity it names (``OutboxStore/recordCallbackStatus(paymentRequestId:activity:activityId:event:pollBy:now:)``).
+/// the followed activity it names (``WorkerStore/recordCallbackStatus(paymentRequestId:activity:activityId:event:pollBy:now:)``).
 ///
 /// Paywall's `Hash` does not cover `PaymentStatusId` (API-NOTES S6: key, PaymentRequestId,
 /// MerchantUniqueCode, Amount), so a captured callback replayed with another status still
@@ -13,12 +13,12 @@ import PaywallClient
 /// the activities read it brings forward at once confirms it. Idempotent: duplicates, late and
 /// reordered deliveries write nothing twice and nothing behind or after a final status.
 public struct StoreCallbackSink: CallbackSink {
-    let store: OutboxStore
+    let store: any WorkerStore
     let clock: any WallClock
     let logger: Logger
 
     /// Creates a sink writing to `store`.
-    public init(store: OutboxStore, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public init(store: any WorkerStore, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -38,7 +38,7 @@ public struct StoreCallbackSink: CallbackSink {
         let event = FollowRule.event(
             statusId: callback.paymentStatusId, source: .callback, activityId: callback.paymentRequestActivityId,
             message: callback.message)
-        let recording = try store.recordCallbackStatus(
+        let recording = try await store.recordCallbackStatus(
             paymentRequestId: callback.paymentRequestId, activity: activity,
             activityId: callback.paymentRequestActivityId, event: event, pollBy: now, now: now)
         switch recording {

@@ -11,14 +11,10 @@ struct CommandProcessor: Sendable {
     /// Where sends record their answers, several per transaction under load.
     let outcomes: GroupCommit
 
-    /// Where the dispatcher's hot database calls run (claims, the group commit).
-    let executor: StoreExecutor
-
-    init(worker: OutboxWorker, state: DispatchState, executor: StoreExecutor = StoreExecutor()) {
+    init(worker: OutboxWorker, state: DispatchState) {
         self.worker = worker
         self.state = state
-        self.executor = executor
-        outcomes = GroupCommit(store: worker.store, worker: worker.configuration.workerID, executor: executor)
+        outcomes = GroupCommit(store: worker.store, worker: worker.configuration.workerID)
     }
 
     var owner: String { worker.configuration.workerID }
@@ -36,15 +32,15 @@ struct CommandProcessor: Sendable {
 
     /// A claimed command: one the claim's transaction marked as leaving goes straight out with
     /// its ``ReadySend`` (``FastLane``); any other is planned, from `context` when the claim read
-    /// it (``OutboxStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``).
+    /// it (``WorkerStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``).
     func process(_ command: OutboxCommand, context: PlanningContext?, ready: ReadySend?) async {
         if let ready, let kind = command.kind {
             let logger = logger(for: command)
             // The claim's checks ran before its COMMIT and the hand-off to this task: look again
             // now, as the full path does just before its mark (a pause, a hold or the deadline
             // may have come meanwhile).
-            if let withdrawn = lastLook(command, kind: kind) {
-                withdraw(command, then: withdrawn, logger: logger)
+            if let withdrawn = await lastLook(command, kind: kind) {
+                await withdraw(command, then: withdrawn, logger: logger)
                 return
             }
             await sendMarked(
@@ -57,7 +53,7 @@ struct CommandProcessor: Sendable {
     /// For a command the claim marked as leaving: what to record instead of sending it, when
     /// its deadline has passed, dispatch is paused, or a Retry-After hold (this worker's or,
     /// read at most 100 ms ago, another's) is on its credentials; nil when it may leave now.
-    func lastLook(_ command: OutboxCommand, kind: CommandKind) -> CommandUpdate.Next? {
+    func lastLook(_ command: OutboxCommand, kind: CommandKind) async -> CommandUpdate.Next? {
         let now = worker.clock.now()
         if let deadline = worker.configuration.deadline(of: command), now > deadline {
             return .finish(notSentPastDeadline(command, at: deadline))
@@ -65,29 +61,29 @@ struct CommandProcessor: Sendable {
         if case .open(let until, let reason) = state.breakerView {
             return waitForPause(command, until: until, reason: reason, now: now)
         }
-        if let until = heldUntil(PaywallCatalog().endpoint(for: kind).credentials, now: now) {
+        if let until = await heldUntil(PaywallCatalog().endpoint(for: kind).credentials, now: now) {
             return waitForHold(command, until: until)
         }
         return nil
     }
 
     /// Records `next` for a command marked as leaving that did not leave, taking its mark back
-    /// (``OutboxStore/withdrawMark(commandID:owner:needsReconcile:then:now:)``).
-    func withdraw(_ command: OutboxCommand, then next: CommandUpdate.Next, logger: Logger) {
+    /// (``WorkerStore/withdrawMark(commandID:owner:needsReconcile:then:now:)``).
+    func withdraw(_ command: OutboxCommand, then next: CommandUpdate.Next, logger: Logger) async {
         let now = worker.clock.now()
         let group = withFollows(
             [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: next)], command: command,
             now: now, paymentRequestId: nil)
         let applied: Bool
         do {
-            applied = try worker.store.withdrawMark(
+            applied = try await worker.store.withdrawMark(
                 commandID: command.id, owner: owner, needsReconcile: command.needsReconcile, then: group[0], now: now)
         } catch {
             notRecorded(error, logger: logger)
             return
         }
-        recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: nil)
-        state.record(nil, now: now)
+        await recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: nil)
+        await state.record(nil, now: now)
     }
 
     /// Plans `command` and carries out the decision; `context` is its planning context if the
@@ -97,7 +93,8 @@ struct CommandProcessor: Sendable {
         let now = worker.clock.now()
         let decision: PlanDecision
         do {
-            let context = try known ?? worker.store.planningContext(for: command)
+            let context: PlanningContext
+            if let known { context = known } else { context = try await worker.store.planningContext(for: command) }
             let planned = planner.plan(
                 PlanInput(
                     command: command, sale: context.sale, related: context.related, now: now, breaker: state.breakerView,
@@ -112,27 +109,27 @@ struct CommandProcessor: Sendable {
             }
         } catch {
             logger.error("Could not read the command's context; giving it back", metadata: ["outbox.error": "\(error)"])
-            _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
-            state.record(nil, now: now)
+            _ = try? await worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
+            await state.record(nil, now: now)
             return
         }
         switch decision {
         case .wait(let until, let reason):
             logger.debug("Waiting", metadata: ["outbox.until": "\(isoTime(until))", "outbox.reason": "\(reason)"])
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(dueAt: until, needsReconcile: command.needsReconcile, lastError: reason))],
                 command: command, logger: logger)
-            state.record(nil, now: now)
+            await state.record(nil, now: now)
         case .finish(let outcome):
-            record(
+            await record(
                 [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: .finish(outcome))],
                 command: command, logger: logger)
-            state.record(nil, now: now)
+            await state.record(nil, now: now)
         case .revokeLocally(let others):
-            revoke(command, others: others, logger: logger)
-            state.record(nil, now: now)
+            await revoke(command, others: others, logger: logger)
+            await state.record(nil, now: now)
         case .send(let paymentRequestId):
             await send(command, paymentRequestId: paymentRequestId, logger: logger)
         case .reconcileSale:
@@ -147,10 +144,10 @@ struct CommandProcessor: Sendable {
 
     func send(_ command: OutboxCommand, paymentRequestId: String?, logger: Logger) async {
         guard let kind = command.kind else { return }
-        guard let request = prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
+        guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
             return
         }
-        guard beforeSending(command, kind: kind, logger: logger) else { return }
+        guard await beforeSending(command, kind: kind, logger: logger) else { return }
         await sendMarked(command, kind: kind, request: request, paymentRequestId: paymentRequestId, logger: logger)
     }
 
@@ -161,7 +158,7 @@ struct CommandProcessor: Sendable {
     ) async {
         let started = worker.clock.now()
         var outcome = await worker.client.send(request)
-        noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
+        await noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
         if case .credentialsInDoubt(let refusal) = outcome {
             // Pair.Async.AuthenticationFailed: are the keys refused, or only this command?
             logger.notice("Paywall refused the command as unauthorised; probing the same keys")
@@ -170,7 +167,7 @@ struct CommandProcessor: Sendable {
         let now = worker.clock.now()
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
-        state.record(interpretation.breaker, now: now)
+        await state.record(interpretation.breaker, now: now)
         let group = withFollows([interpretation.update], command: command, now: now, paymentRequestId: paymentRequestId)
         let applied: Bool
         do {
@@ -179,13 +176,13 @@ struct CommandProcessor: Sendable {
             notRecorded(error, logger: logger)
             return
         }
-        recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: paymentRequestId)
+        await recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: paymentRequestId)
     }
 
     /// The validated request for `command`, or nil after recording its refusal: an invalid
     /// payload ends `failed` (reason `validation`, the field named) before anything is marked as
     /// leaving, so no request for it ever leaves.
-    func prepared(_ command: OutboxCommand, kind: CommandKind, paymentRequestId: String?, logger: Logger)
+    func prepared(_ command: OutboxCommand, kind: CommandKind, paymentRequestId: String?, logger: Logger) async
         -> PaywallRequest?
     {
         do {
@@ -194,23 +191,23 @@ struct CommandProcessor: Sendable {
             let now = worker.clock.now()
             let interpretation = interpreter.interpret(
                 .invalid(error), command: command, owner: owner, startedAt: now, now: now, jitter: 0)
-            state.record(interpretation.breaker, now: now)
-            record([interpretation.update], command: command, logger: logger)
+            await state.record(interpretation.breaker, now: now)
+            await record([interpretation.update], command: command, logger: logger)
             return nil
         }
     }
 
     /// The last look before a request leaves: no send while dispatch is paused (another task saw
     /// Paywall fail after this command was planned: only sends already in flight are exposed to
-    /// one outage), and the database durably says the request may go out (``OutboxStore/markSending``)
+    /// one outage), and the database durably says the request may go out (``WorkerStore/markSending(commandID:owner:clock:deadline:durable:)``)
     /// before it does. False: it did not go; the command was given back or its lease is gone.
-    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) -> Bool {
+    func beforeSending(_ command: OutboxCommand, kind: CommandKind, logger: Logger) async -> Bool {
         let now = worker.clock.now()
-        if !heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger) {
+        if !(await heldBack(command, credentials: PaywallCatalog().endpoint(for: kind).credentials, logger: logger)) {
             return false
         }
         if case .open(let until, let reason) = state.breakerView {
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: waitForPause(command, until: until, reason: reason, now: now))],
@@ -218,7 +215,7 @@ struct CommandProcessor: Sendable {
             return false
         }
         do {
-            let mark = try worker.store.markSending(
+            let mark = try await worker.store.markSending(
                 commandID: command.id, owner: owner, clock: worker.clock,
                 deadline: worker.configuration.deadline(of: command), durable: kind.unknownOutcomeResolution == .none)
             switch mark {
@@ -230,7 +227,7 @@ struct CommandProcessor: Sendable {
             case .pastDeadline(let at):
                 // The deadline passed between the plan and the request leaving (a wait for the
                 // write lock): it does not leave.
-                record(
+                await record(
                     [CommandUpdate(
                         commandID: command.id, precondition: .leasedBy(owner),
                         next: .finish(notSentPastDeadline(command, at: at)))],
@@ -240,7 +237,7 @@ struct CommandProcessor: Sendable {
         } catch {
             logger.error(
                 "Not sent: the database could not say that the request may go out", metadata: ["outbox.error": "\(error)"])
-            _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
+            _ = try? await worker.store.release(ids: [command.id], owner: owner, dueAt: now + 1_000, now: now)
             return false
         }
     }
@@ -248,10 +245,10 @@ struct CommandProcessor: Sendable {
     /// True when requests with `credentials` may go now. Otherwise (a Retry-After hold, from this
     /// worker or another on the database) the command is given back due at the hold's end,
     /// spending nothing, and false is returned.
-    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) -> Bool {
+    func heldBack(_ command: OutboxCommand, credentials: CredentialKind, logger: Logger) async -> Bool {
         let now = worker.clock.now()
-        guard let until = heldUntil(credentials, now: now) else { return true }
-        record(
+        guard let until = await heldUntil(credentials, now: now) else { return true }
+        await record(
             [CommandUpdate(commandID: command.id, precondition: .leasedBy(owner), next: waitForHold(command, until: until))],
             command: command, logger: logger)
         return false
@@ -291,19 +288,19 @@ struct CommandProcessor: Sendable {
 
     /// The hold on `credentials` at `now`, from memory or, when that is older than 100 ms, from
     /// the database (another worker may have been told to wait a moment ago).
-    func heldUntil(_ credentials: CredentialKind, now: EpochMillis) -> EpochMillis? {
-        try? state.refreshShared(from: worker.store, now: now, ifOlderThan: 100)
+    func heldUntil(_ credentials: CredentialKind, now: EpochMillis) async -> EpochMillis? {
+        try? await state.refreshShared(from: worker.store, now: now, ifOlderThan: 100)
         return state.heldUntil(credentials, now: now)
     }
 
     /// Paywall's Retry-After on any answer holds every request with the same credentials, in
     /// this worker at once and, through the database, in every other (issue 9, item 7).
-    func noteRetryAfter(_ outcome: PaywallOutcome, credentials: CredentialKind) {
+    func noteRetryAfter(_ outcome: PaywallOutcome, credentials: CredentialKind) async {
         guard case .transient(let retryAfter?, let problem) = outcome else { return }
         let now = worker.clock.now()
         let until = now + retryAfter.wholeMilliseconds
         state.hold(credentials, until: until)
-        try? worker.store.setHold(
+        try? await worker.store.setHold(
             credentials: credentials.rawValue, until: until, reason: "\(problem)", by: owner, now: now)
     }
 
@@ -327,16 +324,16 @@ struct CommandProcessor: Sendable {
         let started = worker.clock.now()
         let history: SendHistory
         do {
-            history = try worker.store.sendHistory(commandID: command.id)
+            history = try await worker.store.sendHistory(commandID: command.id)
         } catch {
             logger.error("Could not read the send history; giving it back", metadata: ["outbox.error": "\(error)"])
-            _ = try? worker.store.release(ids: [command.id], owner: owner, dueAt: started + 1_000, now: started)
+            _ = try? await worker.store.release(ids: [command.id], owner: owner, dueAt: started + 1_000, now: started)
             return
         }
-        guard heldBack(command, credentials: .private, logger: logger) else { return }
+        guard await heldBack(command, credentials: .private, logger: logger) else { return }
         let since = min(command.createdAt, history.firstSendAt ?? command.createdAt)
         let found = await findPayment(merchantUniqueCode: command.commandKey, since: since)
-        if case .failed(let outcome) = found { noteRetryAfter(outcome, credentials: .private) }
+        if case .failed(let outcome) = found { await noteRetryAfter(outcome, credentials: .private) }
         let now = worker.clock.now()
         let lookup: PaymentLookup
         var httpStatus: Int?
@@ -360,12 +357,12 @@ struct CommandProcessor: Sendable {
         switch step {
         case .finish(let outcome, let paymentRequestId):
             switch lookup {
-            case .notFound, .found: state.record(.reachable, now: now)
-            case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
+            case .notFound, .found: await state.record(.reachable, now: now)
+            case .failed(let outcome): await state.record(outcome.answer != nil ? .reachable : nil, now: now)
             }
             logger.info(
                 "Reconciled", metadata: ["outbox.outcome": "\(outcome.outcome.rawValue)", "outbox.reason": "\(outcome.reason?.rawValue ?? "")"])
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     attempt: attempt(paymentRequestId != nil ? "reconciled" : "lookup", outcome.message),
@@ -374,25 +371,25 @@ struct CommandProcessor: Sendable {
                 command: command, logger: logger)
         case .resend:
             // Proven absent: a first send again, same MerchantUniqueCode. A refusal of it is definite.
-            state.record(.reachable, now: now)
+            await state.record(.reachable, now: now)
             logger.notice("Reconcile: Paywall does not have the sale (complete scan, after the grace); resending it")
             var fresh = command
             fresh.needsReconcile = false
             await send(fresh, paymentRequestId: nil, logger: logger)
         case .lookAgain(let at, let counts, let why):
             switch lookup {
-            case .notFound, .found: state.record(.reachable, now: now)
-            case .failed(let outcome): state.record(outcome.answer != nil ? .reachable : nil, now: now)
+            case .notFound, .found: await state.record(.reachable, now: now)
+            case .failed(let outcome): await state.record(outcome.answer != nil ? .reachable : nil, now: now)
             }
             logger.notice("Reconcile: looking again later", metadata: ["outbox.reason": "\(why)"])
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("lookup", why),
                     countsAsAttempt: counts, next: .reschedule(dueAt: at, needsReconcile: true, lastError: why))],
                 command: command, logger: logger)
         case .pause(let reason):
-            state.record(.unavailable(reason: reason), now: now)
-            record(
+            await state.record(.unavailable(reason: reason), now: now)
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner), attempt: attempt("unavailable", reason),
                     next: .reschedule(
@@ -412,7 +409,7 @@ struct CommandProcessor: Sendable {
         let pageSize = 100
         var pageIndex = worker.configuration.reconcileFirstPageIndex
         for _ in 0..<max(worker.configuration.reconcileMaxPages, 1) {
-            if let until = heldUntil(.private, now: worker.clock.now()) {
+            if let until = await heldUntil(.private, now: worker.clock.now()) {
                 // Told to wait in the middle of a scan: stop here, look again after the hold.
                 return .failed(.transient(retryAfter: .milliseconds(until - worker.clock.now()), PaywallProblem(code: .throttled)))
             }
@@ -462,21 +459,21 @@ struct CommandProcessor: Sendable {
     ) async {
         guard let kind = command.kind else { return }
         let activity = RollbackDecision.activity(of: kind)
-        guard heldBack(command, credentials: .private, logger: logger) else { return }
+        guard await heldBack(command, credentials: .private, logger: logger) else { return }
         let started = worker.clock.now()
         let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
-        if case .failed(let outcome, _) = reading { noteRetryAfter(outcome, credentials: .private) }
+        if case .failed(let outcome, _) = reading { await noteRetryAfter(outcome, credentials: .private) }
         switch reading {
         case .failed(.rejected(let answer), _) where answer.physicalError == .paymentRequestNotFound:
             // A definite "no such payment": nothing to roll back, and asking again cannot change
             // that (issue 9, item 11).
             let now = worker.clock.now()
-            state.record(.reachable, now: now)
+            await state.record(.reachable, now: now)
             var outcome = inboxOutcome(
                 .failed, reason: .paymentNotFound, answer,
                 message: "Paywall has no payment \(paymentRequestId): nothing to roll back")
             outcome.paymentRequestId = paymentRequestId
-            record(
+            await record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     attempt: AttemptRecord(
@@ -485,10 +482,10 @@ struct CommandProcessor: Sendable {
                     next: .finish(outcome))],
                 command: command, logger: logger)
         case .failed(let outcome, let what):
-            lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
+            await lookupFailed(command, outcome: outcome, started: started, what: what, logger: logger)
         case .status(let statusId, let answer):
             let now = worker.clock.now()
-            state.record(.reachable, now: now)
+            await state.record(.reachable, now: now)
             let attempt = AttemptRecord(
                 startedAt: started, durationMillis: now - started, httpStatus: answer.httpStatus, outcome: "inquiry",
                 error: statusId.map { "\(activity.name.lowercased()) status \(PaymentStatus.describe($0))" },
@@ -499,7 +496,7 @@ struct CommandProcessor: Sendable {
                     command, paymentRequestId: paymentRequestId, activity: activity, windowOpenedAt: windowOpenedAt,
                     logger: logger)
             } else {
-                execute(
+                await execute(
                     decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt,
                     counts: false, refusal: nil, logger: logger)
             }
@@ -513,23 +510,23 @@ struct CommandProcessor: Sendable {
         logger: Logger
     ) async {
         guard let kind = command.kind else { return }
-        guard let request = prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
+        guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
             return
         }
-        guard beforeSending(command, kind: kind, logger: logger) else { return }
+        guard await beforeSending(command, kind: kind, logger: logger) else { return }
         let started = worker.clock.now()
         let outcome = await worker.client.send(request)
-        noteRetryAfter(outcome, credentials: .private)
+        await noteRetryAfter(outcome, credentials: .private)
         guard case .rejected(let refusal) = outcome, refusal.physicalError == .notConvenientStatusForThisOperation else {
             let now = worker.clock.now()
             let interpretation = interpreter.interpret(
                 outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
-            state.record(interpretation.breaker, now: now)
-            record([interpretation.update], command: command, logger: logger, paymentRequestId: paymentRequestId)
+            await state.record(interpretation.breaker, now: now)
+            await record([interpretation.update], command: command, logger: logger, paymentRequestId: paymentRequestId)
             return
         }
         let refusedAt = worker.clock.now()
-        state.record(.reachable, now: refusedAt)
+        await state.record(.reachable, now: refusedAt)
         let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
         let statusId: Int?
         if case .status(let id, _) = reading { statusId = id } else { statusId = nil }
@@ -540,7 +537,7 @@ struct CommandProcessor: Sendable {
         let attempt = AttemptRecord(
             startedAt: started, durationMillis: now - started, httpStatus: refusal.httpStatus, outcome: "rejected",
             errorCode: refusal.errorCode, error: refusal.summary)
-        execute(
+        await execute(
             decision, command: command, paymentRequestId: paymentRequestId, attempt: attempt, counts: true,
             refusal: refusal, logger: logger)
     }
@@ -549,7 +546,7 @@ struct CommandProcessor: Sendable {
     func execute(
         _ decision: RollbackDecision, command: OutboxCommand, paymentRequestId: String, attempt: AttemptRecord,
         counts: Bool, refusal: PaywallAnswer?, logger: Logger
-    ) {
+    ) async {
         let now = worker.clock.now()
         func finish(_ outcome: InboxOutcome) -> CommandUpdate {
             CommandUpdate(
@@ -590,17 +587,17 @@ struct CommandProcessor: Sendable {
         case .retry(let at, let why):
             update = reschedule(at, "waiting: \(why)")
         }
-        record([update], command: command, logger: logger)
+        await record([update], command: command, logger: logger)
     }
 
     /// A read (inquiry, activities) that did not succeed: see ``ReadFailureRule``.
-    func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) {
+    func lookupFailed(_ command: OutboxCommand, outcome: PaywallOutcome, started: EpochMillis, what: String, logger: Logger) async {
         let now = worker.clock.now()
         let decision = ReadFailureRule(configuration: worker.configuration).decide(
             command: command, outcome: outcome, what: what, now: now, jitter: Double.random(in: 0..<1))
-        state.record(decision.breaker, now: now)
+        await state.record(decision.breaker, now: now)
         logger.notice("\(what) did not answer usefully", metadata: ["outbox.outcome": "\(outcome)"])
-        record(
+        await record(
             [CommandUpdate(
                 commandID: command.id, precondition: .leasedBy(owner),
                 attempt: AttemptRecord(
@@ -612,7 +609,7 @@ struct CommandProcessor: Sendable {
 
     // MARK: - Local revocation
 
-    func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) {
+    func revoke(_ command: OutboxCommand, others: [Int64], logger: Logger) async {
         let now = worker.clock.now()
         let outcome = InboxOutcome(
             .revoked, reason: .revokedLocally, message: "withdrawn before it was sent: never sent to Paywall")
@@ -621,16 +618,16 @@ struct CommandProcessor: Sendable {
         // have claimed and sent one since it was planned): else nothing is recorded.
         group += others.map { CommandUpdate(commandID: $0, precondition: .neverSent, next: .finish(outcome)) }
         do {
-            if try worker.store.record(group, worker: owner, now: now) {
+            if try await worker.store.record(group, worker: owner, now: now) {
                 logger.info("Revoked locally", metadata: ["outbox.revoked.ids": "\([command.id] + others)"])
                 report(command, outcome)
                 for id in others {
-                    if let other = try? worker.store.command(id: id) { report(other, outcome) }
+                    if let other = try? await worker.store.command(id: id) { report(other, outcome) }
                 }
                 return
             }
             // Another worker claimed one of them meanwhile: look again shortly.
-            _ = try worker.store.record(
+            _ = try await worker.store.record(
                 [CommandUpdate(
                     commandID: command.id, precondition: .leasedBy(owner),
                     next: .reschedule(
@@ -647,17 +644,17 @@ struct CommandProcessor: Sendable {
     /// Records `group`; a finish of `command` that accepted a sale or cancel also starts
     /// following its activity (``FollowRule/start(kind:outcome:paymentRequestId:now:policy:)``),
     /// in the same transaction. `paymentRequestId`: the payment a follow-up acted on.
-    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger, paymentRequestId: String? = nil) {
+    func record(_ group: [CommandUpdate], command: OutboxCommand, logger: Logger, paymentRequestId: String? = nil) async {
         let now = worker.clock.now()
         let group = withFollows(group, command: command, now: now, paymentRequestId: paymentRequestId)
         let applied: Bool
         do {
-            applied = try worker.store.record(group, worker: owner, now: now)
+            applied = try await worker.store.record(group, worker: owner, now: now)
         } catch {
             notRecorded(error, logger: logger)
             return
         }
-        recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: paymentRequestId)
+        await recorded(group, applied: applied, command: command, now: now, logger: logger, paymentRequestId: paymentRequestId)
     }
 
     /// `group` with the payment follow its command's finish starts (``FollowRule/start``), so the
@@ -689,7 +686,7 @@ struct CommandProcessor: Sendable {
     func recorded(
         _ group: [CommandUpdate], applied: Bool, command: OutboxCommand, now: EpochMillis, logger: Logger,
         paymentRequestId: String?
-    ) {
+    ) async {
         guard applied else {
             logger.notice("Not recorded: the command changed meanwhile (lease lost, or revoked with its sale)")
             return
@@ -711,7 +708,7 @@ struct CommandProcessor: Sendable {
             {
                 // The revoked activity is about to show 12: read it soon rather than at its backoff.
                 let activity: FollowedActivity = RollbackDecision.activity(of: kind) == .cancel ? .cancel : .sale
-                try? worker.store.pollSoon(
+                try? await worker.store.pollSoon(
                     paymentRequestId: payment, activity: activity, at: now + worker.configuration.follow.firstIntervalMillis)
             }
         case .reschedule(let dueAt, let needsReconcile, let lastError):

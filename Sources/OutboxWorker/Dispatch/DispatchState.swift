@@ -40,12 +40,12 @@ final class DispatchState: Sendable {
 
     let value: Mutex<Value>
     /// Where breaker changes go (the database, for the other workers); called outside the lock.
-    let publisher: @Sendable (PausePublication) -> Void
+    let publisher: @Sendable (PausePublication) async -> Void
     /// Where pauses and resumptions are told (the log); called outside the lock.
     let announcer: @Sendable (Announcement) -> Void
 
     init(
-        breaker: CircuitBreaker, publisher: @escaping @Sendable (PausePublication) -> Void = { _ in },
+        breaker: CircuitBreaker, publisher: @escaping @Sendable (PausePublication) async -> Void = { _ in },
         announcer: @escaping @Sendable (Announcement) -> Void = { _ in }
     ) {
         value = Mutex(Value(breaker: breaker))
@@ -66,12 +66,12 @@ final class DispatchState: Sendable {
     /// since), unless the last read is younger than `ifOlderThan` ms (nil: read now). The one
     /// place these come from the database: the loop before claiming, the tick, and the last
     /// look before a send or read all call it.
-    func refreshShared(from store: OutboxStore, now: EpochMillis, ifOlderThan: Int64? = nil) throws {
+    func refreshShared(from store: any WorkerStore, now: EpochMillis, ifOlderThan: Int64? = nil) async throws {
         if let ifOlderThan {
             let fresh = value.withLock { now >= $0.holdsReadAt && now - $0.holdsReadAt < ifOlderThan }
             if fresh { return }
         }
-        let shared = try store.sharedDispatch(now: now)
+        let shared = try await store.sharedDispatch(now: now)
         let announcement: Announcement? = value.withLock {
             $0.holdsReadAt = now
             for (name, until) in shared.holds {
@@ -105,10 +105,10 @@ final class DispatchState: Sendable {
 
     /// Applies what an outcome said about Paywall, and hands what the other workers should
     /// learn of it (a pause, its end) to the publisher.
-    func record(_ signal: BreakerSignal?, now: EpochMillis) {
+    func record(_ signal: BreakerSignal?, now: EpochMillis) async {
         let wasPaused = value.withLock { $0.breaker.isPaused }
         guard let publication = change(signal, now: now) else { return }
-        publisher(publication)
+        await publisher(publication)
         switch publication {
         case .paused(let pause, _) where !wasPaused: announcer(.paused(reason: pause.reason, probeAt: pause.probeAt))
         case .resumed: announcer(.resumed)
@@ -141,13 +141,13 @@ final class DispatchState: Sendable {
 
     /// Writes a breaker change for the other workers (a failure to write is logged: each worker
     /// still pauses on its own failures).
-    static func publish(_ publication: PausePublication, to store: OutboxStore, worker: String, logger: Logger) {
+    static func publish(_ publication: PausePublication, to store: any WorkerStore, worker: String, logger: Logger) async {
         do {
             switch publication {
             case .paused(let pause, let at):
-                try store.publishPause(pause, by: worker, now: at)
+                try await store.publishPause(pause, by: worker, now: at)
             case .resumed(let answeredAt):
-                try store.clearPause(answeredAt: answeredAt)
+                _ = try await store.clearPause(answeredAt: answeredAt)
             }
         } catch {
             logger.error("Could not share the dispatch pause with other workers", metadata: ["outbox.error": "\(error)"])

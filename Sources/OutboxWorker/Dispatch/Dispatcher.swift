@@ -32,22 +32,22 @@ struct Dispatcher {
         let logger = worker.logger
         let state = DispatchState(
             breaker: CircuitBreaker(backoff: configuration.breakerBackoff),
-            publisher: { DispatchState.publish($0, to: store, worker: owner, logger: logger) },
+            publisher: { await DispatchState.publish($0, to: store, worker: owner, logger: logger) },
             announcer: { DispatchState.announce($0, logger: logger) })
         let processor = CommandProcessor(worker: worker, state: state)
         let follower = PaymentFollower(worker: worker, processor: processor)
         let readSlots = configuration.follow.readSlots(concurrency: configuration.concurrency)
         worker.metrics?.watch(state)
         let continuation = EventMailbox<Event>()
-        let watcher = ChangeWatcher(databasePath: configuration.store.path)
+        let watcher = store.localFile.flatMap { ChangeWatcher(databasePath: $0.path) }
         watcher?.start { continuation.yield(.wake) }
         defer { watcher?.stop() }
         var house = Housekeeping(worker: worker, state: state, startedAt: clock.now())
-        house.beat(status: "running", force: true)
+        await house.beat(status: "running", force: true)
         worker.logger.info(
             "Worker started",
             metadata: [
-                "outbox.concurrency": "\(configuration.concurrency)", "outbox.db": "\(configuration.store.path)",
+                "outbox.concurrency": "\(configuration.concurrency)", "outbox.db": "\(store.location)",
                 "outbox.change_notifications": "\(watcher != nil)",
             ])
         worker.lifecycle.ready()
@@ -90,7 +90,7 @@ struct Dispatcher {
                 // Payment reads (FollowRule) in their own slots, never in a command's: only when
                 // the breaker lets everything through and no Retry-After hold is on, so they back
                 // off first and a burst of new commands never waits for them.
-                func fillReads() {
+                func fillReads() async {
                     // Sends first: while every send slot is busy (a backlog is draining), one read
                     // at a time keeps following alive without taking the database from the drain.
                     let slots = running >= configuration.concurrency ? 1 : readSlots
@@ -101,7 +101,7 @@ struct Dispatcher {
                     else { return }
                     let due: [PaymentFollow]
                     do {
-                        due = try worker.store.claimDueFollows(
+                        due = try await worker.store.claimDueFollows(
                             now: now, limit: slots - reading, leaseMillis: configuration.leaseMillis)
                     } catch {
                         worker.logger.error("Claiming payment reads failed", metadata: ["outbox.error": "\(error)"])
@@ -121,7 +121,7 @@ struct Dispatcher {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
-                    try? state.refreshShared(from: worker.store, now: clock.now(), ifOlderThan: 100)
+                    try? await state.refreshShared(from: worker.store, now: clock.now(), ifOlderThan: 100)
                     while running < configuration.concurrency {
                         let now = clock.now()
                         let allowance = state.value.withLock { $0.breaker.allowance(now: now) }
@@ -139,7 +139,7 @@ struct Dispatcher {
                             if case .none = allowance {
                                 // Paused: nothing is sent, but never-sent commands past their
                                 // deadline still end `expired` on time (the planner's first gate).
-                                claimed = try worker.store.claimOverdue(
+                                claimed = try await worker.store.claimOverdue(
                                     owner: owner, now: now, limit: limit, leaseMillis: configuration.leaseMillis,
                                     defaultDeadlines: Dictionary(
                                         uniqueKeysWithValues: configuration.deadlines.map { ($0.key.rawValue, $0.value) })
@@ -147,17 +147,11 @@ struct Dispatcher {
                             } else {
                                 // Claimed, planned and (what may leave at once) marked as leaving
                                 // in one transaction (FastLane).
-                                // On the executor's queue: the loop suspends, no cooperative thread
-                                // waits for the write lock.
-                                let breaker = state.breakerView
-                                let leaseMillis = configuration.leaseMillis
-                                let (batch, prepared) = try await processor.executor.run {
-                                    var lane = FastLane(processor: processor, breaker: breaker)
-                                    let batch = try store.claimBatch(
-                                        owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis
-                                    ) { command, context, now in lane.decide(command, context: context, now: now) }
-                                    return (batch, lane.ready)
-                                }
+                                let lane = FastLane(processor: processor, breaker: state.breakerView)
+                                let batch = try await store.claimBatch(
+                                    owner: owner, clock: clock, limit: limit, leaseMillis: configuration.leaseMillis
+                                ) { command, context, now in lane.decide(command, context: context, now: now) }
+                                let prepared = lane.ready
                                 requests = prepared
                                 claimed = batch.map { ($0.command, $0.context, $0.markedAt != nil) }
                             }
@@ -193,7 +187,7 @@ struct Dispatcher {
                 }
                 func fill() async {
                     await fillCommands()
-                    fillReads()
+                    await fillReads()
                 }
                 await fill()
                 // Every event that arrived since the last turn is handled before one fill: a
@@ -206,7 +200,7 @@ struct Dispatcher {
                   // committed: this worker's own commits wake the watcher too (several times per
                   // command), and a claim per own write is most of an idle worker's CPU.
                   if events.allSatisfy({ if case .wake = $0 { true } else { false } }),
-                      let version = try? await processor.executor.run({ try store.foreignCommitVersion() })
+                      let version = try? await store.foreignCommitVersion()
                   {
                       if version == seenCommitVersion { continue loop }
                       seenCommitVersion = version
@@ -221,10 +215,10 @@ struct Dispatcher {
                         reading -= 1
                         if stopping && running == 0 && reading == 0 { break loop }
                     case .tick:
-                        if let problem = house.tick(now: clock.now()) {
+                        if let problem = await house.tick(now: clock.now()) {
                             worker.logger.critical(
                                 "Stopping: the database cannot be used any more (a supervisor restart reopens it)",
-                                metadata: ["outbox.error": "\(problem)", "outbox.db": "\(configuration.store.path)"])
+                                metadata: ["outbox.error": "\(problem)", "outbox.db": "\(store.location)"])
                             fatal = problem
                             break loop
                         }
@@ -236,7 +230,7 @@ struct Dispatcher {
                     case .stop:
                         worker.lifecycle.stopping()
                         stopping = true
-                        house.beat(status: "stopping", force: true)
+                        await house.beat(status: "stopping", force: true)
                         worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running)"])
                         if running == 0 && reading == 0 { break loop }
                         let grace = Duration.milliseconds(configuration.shutdownGraceMillis)
@@ -262,7 +256,7 @@ struct Dispatcher {
         }
         continuation.finish()
         if let fatal { throw fatal }
-        house.beat(status: "stopped", force: true)
+        await house.beat(status: "stopped", force: true)
         let records = processor.outcomes.totals
         worker.logger.info(
             "Worker stopped",

@@ -1,6 +1,7 @@
 import OutboxModel
 import OutboxStore
 import PaywallClient
+import Synchronization
 
 /// A request prepared inside the claim's transaction, for a command marked there as leaving.
 struct ReadySend: Sendable {
@@ -10,7 +11,7 @@ struct ReadySend: Sendable {
     let paymentRequestId: String?
 }
 
-/// Decides, inside the claim's transaction (``OutboxStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``),
+/// Decides, inside the claim's transaction (``WorkerStore/claimBatch(owner:clock:limit:leaseMillis:decide:)``),
 /// which claimed commands are marked as leaving at once: those the full path would send
 /// straight away. So a sale, a cancel or an approval costs one write transaction before its
 /// request, not a claim, a planning read and a mark.
@@ -19,17 +20,21 @@ struct ReadySend: Sendable {
 /// the planner (with the context read in the same transaction) says send, its phase allows it,
 /// no Retry-After hold is on for its credentials, the breaker is not open, its payload is
 /// valid, and Paywall deduplicates its kind (a kind it does not, pairing, needs the fsynced
-/// mark of ``OutboxStore/markSending(commandID:owner:clock:deadline:durable:)``: it takes the
+/// mark of ``WorkerStore/markSending(commandID:owner:clock:deadline:durable:)``: it takes the
 /// full path). Anything else is only claimed and planned again by ``CommandProcessor``, which
 /// gives the same decision with its recorded outcome. Just before the request leaves, the task
 /// looks again (``CommandProcessor/lastLook(_:kind:)``: deadline, pause, holds read from the
 /// database) and takes the mark back if it may not go.
-struct FastLane: Sendable {
+///
+/// One lane per claim; the store calls ``decide(_:context:now:)`` one command after another.
+final class FastLane: Sendable {
     let processor: CommandProcessor
     /// The breaker as the claimer saw it (`.probing` for the one probe after a pause).
     let breaker: BreakerView
+    private let marked = Mutex<[Int64: ReadySend]>([:])
+
     /// The requests of the commands marked so far, by command id.
-    private(set) var ready: [Int64: ReadySend] = [:]
+    var ready: [Int64: ReadySend] { marked.withLock { $0 } }
 
     init(processor: CommandProcessor, breaker: BreakerView) {
         self.processor = processor
@@ -37,7 +42,7 @@ struct FastLane: Sendable {
     }
 
     /// The store's `decide`: mark `command` as leaving, or only claim it.
-    mutating func decide(_ command: OutboxCommand, context: PlanningContext, now: EpochMillis) -> ClaimStep {
+    func decide(_ command: OutboxCommand, context: PlanningContext, now: EpochMillis) -> ClaimStep {
         guard let kind = command.kind, kind.unknownOutcomeResolution != .none else { return .claimOnly }
         // The breaker as it is now, not only as the claimer saw it before waiting for the lock.
         if case .open = breaker { return .claimOnly }
@@ -54,7 +59,7 @@ struct FastLane: Sendable {
             let request = try? processor.worker.client.prepare(
                 kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
         else { return .claimOnly }
-        ready[command.id] = ReadySend(request: request, paymentRequestId: paymentRequestId)
+        marked.withLock { $0[command.id] = ReadySend(request: request, paymentRequestId: paymentRequestId) }
         return .markSending(deadline: processor.worker.configuration.deadline(of: command))
     }
 }

@@ -47,9 +47,9 @@ struct Housekeeping {
     var storageProblem: String? { writeProblem ?? storage.warning }
 
     /// A backward step of the wall clock (NTP, a VM resumed) by more than a second: move every
-    /// stored future time back by the step (``OutboxStore/shiftSchedules(backBy:now:)``) and the
+    /// stored future time back by the step (``WorkerStore/shiftSchedules(backBy:now:by:)``) and the
     /// breaker's probe time too, so nothing waits for the length of the step.
-    mutating func noticeClockStep(now: EpochMillis) {
+    mutating func noticeClockStep(now: EpochMillis) async {
         // The wall clock's own monotonic partner: the process's for the system clock, a test
         // clock's own for a clock that steps when the test says.
         let monotonic = worker.clock.monotonicMillis() ?? (ContinuousClock.now - origin).wholeMilliseconds
@@ -61,7 +61,7 @@ struct Housekeeping {
         }
         worker.logger.warning("The wall clock stepped back; moving stored due times back", metadata: ["outbox.step_ms": "\(back)"])
         do {
-            _ = try worker.store.shiftSchedules(backBy: back, now: now, by: worker.configuration.workerID)
+            _ = try await worker.store.shiftSchedules(backBy: back, now: now, by: worker.configuration.workerID)
         } catch {
             // Keep the old reading: the next tick sees the same step and tries again (a step
             // forgotten here would leave every due time ahead by its length).
@@ -78,31 +78,31 @@ struct Housekeeping {
     }
 
     /// Does the chores; returns a problem the worker must stop on, or nil.
-    mutating func tick(now: EpochMillis) -> OutboxStoreError? {
+    mutating func tick(now: EpochMillis) async -> OutboxStoreError? {
         let configuration = worker.configuration
-        if let problem = worker.store.fileProblem() {
+        if let problem = worker.store.localFile?.fileProblem() {
             return OutboxStoreError(.notFound, problem)
         }
-        noticeClockStep(now: now)
+        await noticeClockStep(now: now)
         do {
             let held = Array(state.value.withLock { $0.inFlight })
-            let released = try worker.store.releaseExpiredLeases(now: now, sparing: held)
+            let released = try await worker.store.releaseExpiredLeases(now: now, sparing: held)
             if !released.isEmpty {
                 worker.logger.warning(
                     "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
             }
-            try state.refreshShared(from: worker.store, now: now)
+            try await state.refreshShared(from: worker.store, now: now)
             let monotonic = ContinuousClock.now
             if lastExtend.map({ monotonic - $0 >= .milliseconds(configuration.leaseMillis / 3) }) ?? true {
                 lastExtend = monotonic
                 let ids = Array(state.value.withLock { $0.inFlight })
-                _ = try worker.store.extendLeases(
+                _ = try await worker.store.extendLeases(
                     ids: ids, owner: configuration.workerID, until: now + configuration.leaseMillis, now: now)
             }
             let interval = Duration.milliseconds(configuration.storage.checkpointIntervalMillis)
-            if lastCheckpoint.map({ monotonic - $0 >= interval }) ?? true {
+            if let file = worker.store.localFile, lastCheckpoint.map({ monotonic - $0 >= interval }) ?? true {
                 lastCheckpoint = monotonic
-                try checkpoint(now: now, monotonic: monotonic)
+                try await checkpoint(file, now: now, monotonic: monotonic)
             }
             failingSince = nil
             if let problem = writeProblem {
@@ -122,17 +122,19 @@ struct Housekeeping {
                     .sqlite, "database writes have failed for \(Self.writeFailureLimit) (last: \(error))")
             }
         }
-        beat(status: nil, force: false, now: now)
+        await beat(status: nil, force: false, now: now)
         return nil
     }
 
     /// A passive checkpoint, the file sizes, and what ``StorageWatch`` makes of them (a
     /// truncating checkpoint once readers let go; a warning while the WAL stays too large).
-    mutating func checkpoint(now: EpochMillis, monotonic: ContinuousClock.Instant) throws {
-        let result = try worker.store.checkpoint(.passive)
+    mutating func checkpoint(_ file: any LocalFileStorage, now: EpochMillis, monotonic: ContinuousClock.Instant)
+        async throws
+    {
+        let result = try await file.checkpoint(.passive)
         checkpointAt = now
         walPages = result.walPages
-        sizes = worker.store.storageSizes()
+        sizes = file.storageSizes()
         guard let walBytes = sizes.walBytes, let databaseBytes = sizes.databaseBytes else { return }
         let verdict = storage.observe(
             .init(
@@ -145,8 +147,8 @@ struct Housekeeping {
             worker.logger.notice("Storage problem over: the WAL is back under its threshold", metadata: ["outbox.was": "\(cleared)"])
         }
         if verdict.truncate {
-            let truncated = try worker.store.checkpoint(.truncate)
-            sizes = worker.store.storageSizes()
+            let truncated = try await file.checkpoint(.truncate)
+            sizes = file.storageSizes()
             worker.logger.debug(
                 "WAL truncated after readers let go",
                 metadata: ["outbox.wal_bytes.before": "\(walBytes)", "outbox.wal_bytes": "\(sizes.walBytes ?? -1)",
@@ -154,7 +156,7 @@ struct Housekeeping {
         }
     }
 
-    mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) {
+    mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) async {
         let now = now ?? worker.clock.now()
         let breaker = state.breaker
         var beat = WorkerHeartbeat(
@@ -188,7 +190,7 @@ struct Housekeeping {
         lastPauseReason = beat.pauseReason
         lastStorageProblem = beat.storageProblem
         do {
-            try worker.store.heartbeat(worker: worker.configuration.workerID, beat, now: now)
+            try await worker.store.heartbeat(worker: worker.configuration.workerID, beat, now: now)
         } catch {
             worker.logger.error("Heartbeat failed", metadata: ["outbox.error": "\(error)"])
         }

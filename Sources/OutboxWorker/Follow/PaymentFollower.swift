@@ -24,15 +24,15 @@ struct PaymentFollower: Sendable {
         logger[metadataKey: "outbox.payment_request_id"] = "\(follow.paymentRequestId)"
         logger[metadataKey: "outbox.activity"] = "\(follow.activity.rawValue)"
         let now = worker.clock.now()
-        if let until = processor.heldUntil(Self.credentials, now: now) {
-            record(
+        if let until = await processor.heldUntil(Self.credentials, now: now) {
+            await record(
                 FollowRule.deferred(follow, until: until, why: "waiting: Paywall asked to retry after \(isoTime(until))"),
                 follow: follow, logger: logger)
             return
         }
         let outcome = await worker.client.paymentActivities(
             paymentRequestId: follow.paymentRequestId, pageIndex: 0, pageSize: Self.pageSize)
-        processor.noteRetryAfter(outcome, credentials: Self.credentials)
+        await processor.noteRetryAfter(outcome, credentials: Self.credentials)
         let after = worker.clock.now()
         let update: FollowUpdate
         if case .succeeded(let answer) = outcome, let page = answer.activityPage {
@@ -45,13 +45,13 @@ struct PaymentFollower: Sendable {
         }
         var claimed = update
         claimed.claimedNextPollAt = follow.nextPollAt
-        record(claimed, follow: follow, logger: logger)
+        await record(claimed, follow: follow, logger: logger)
     }
 
-    func record(_ update: FollowUpdate, follow: PaymentFollow, logger: Logger) {
+    func record(_ update: FollowUpdate, follow: PaymentFollow, logger: Logger) async {
         let written: [PaymentStatusEvent]
         do {
-            written = try worker.store.recordFollow(update, now: worker.clock.now())
+            written = try await worker.store.recordFollow(update, now: worker.clock.now())
         } catch {
             logger.error("Could not record the payment status read", metadata: ["outbox.error": "\(error)"])
             return

@@ -32,7 +32,7 @@ public struct MonitoringServer: Service {
         let metrics = self.metrics
         router.get("/metrics") { _, _ in
             Self.text(
-                metrics.render(store: worker.store, now: worker.clock.now()), status: .ok,
+                await metrics.render(store: worker.store, now: worker.clock.now()), status: .ok,
                 contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/health") { _, _ in
@@ -43,10 +43,16 @@ public struct MonitoringServer: Service {
                     pausedReason: metrics.pauseReason()))
         }
         router.get("/ready") { _, _ in
-            Self.answer(
+            let facts: Result<ReadinessFacts, any Error>
+            do {
+                facts = .success(try await worker.store.readinessFacts(worker: worker.configuration.workerID))
+            } catch {
+                facts = .failure(error)
+            }
+            return Self.answer(
                 HealthCheck.readiness(
-                    facts: Result { try worker.store.readinessFacts(worker: worker.configuration.workerID) },
-                    fileProblem: worker.store.fileProblem(), latestSchema: OutboxStore.latestSchemaVersion,
+                    facts: facts, fileProblem: worker.store.localFile?.fileProblem(),
+                    latestSchema: worker.store.latestSchemaVersion,
                     now: worker.clock.now()))
         }
         let logger = self.logger

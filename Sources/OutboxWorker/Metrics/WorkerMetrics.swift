@@ -97,24 +97,26 @@ public final class WorkerMetrics: Sendable {
         }
     }
 
-    /// Refreshes what is read at scrape and renders every metric as Prometheus text.
-    func render(store: OutboxStore, now: EpochMillis) -> String {
-        scrape.withLock { _ in
-            refreshQueue(store: store, now: now)
+    /// Refreshes what is read at scrape and renders every metric as Prometheus text. The store
+    /// is read first (census, followed payments, file sizes), then the metrics set under the
+    /// scrape lock.
+    func render(store: any WorkerStore, now: EpochMillis) async -> String {
+        let census = try? await store.queueCensus(now: now)
+        // A database from before schema 006 has no followed payments.
+        let follows = try? await store.followSummary()
+        let sizes = store.localFile?.storageSizes()
+        return scrape.withLock { _ in
+            refreshQueue(census, follows: follows, now: now)
             refreshDispatch(now: now)
-            let sizes = store.storageSizes()
-            if let bytes = sizes.databaseBytes { gauge(.databaseSize, [:]).record(bytes) }
-            if let bytes = sizes.walBytes { gauge(.walSize, [:]).record(bytes) }
+            if let bytes = sizes?.databaseBytes { gauge(.databaseSize, [:]).record(bytes) }
+            if let bytes = sizes?.walBytes { gauge(.walSize, [:]).record(bytes) }
             gauge(.loopAge, [:]).record(liveness.age().map { Double($0.wholeMilliseconds) / 1_000 } ?? 0)
             return registry.emitToString()
         }
     }
 
-    private func refreshQueue(store: OutboxStore, now: EpochMillis) {
-        let census: QueueCensus
-        do {
-            census = try store.queueCensus(now: now)
-        } catch {
+    private func refreshQueue(_ census: QueueCensus?, follows: FollowSummary?, now: EpochMillis) {
+        guard let census else {
             counter(.censusFailures, [:]).increment()
             return
         }
@@ -131,8 +133,7 @@ public final class WorkerMetrics: Sendable {
         let lagMillis = census.oldestDueSince.map { max(0, now - $0) } ?? 0
         gauge(.lag, [:]).record(Double(lagMillis) / 1_000)
         gauge(.reconcileBacklog, [:]).record(census.needsReconcile)
-        // A database from before schema 006 has no followed payments.
-        if let follows = try? store.followSummary() { setPaymentsFollowed(follows.following) }
+        if let follows { setPaymentsFollowed(follows.following) }
     }
 
     private func refreshDispatch(now: EpochMillis) {

@@ -48,7 +48,7 @@ final class WorkerHarness: Sendable {
         var configuration = self.configuration
         configuration.workerID = id
         let worker = try OutboxWorker(
-            configuration: configuration, transport: transport, clock: clock,
+            configuration: configuration, store: SQLiteWorkerStore(configuration.store), transport: transport, clock: clock,
             logger: { var l = Logger(label: "worker", factory: { StreamLogHandler.standardError(label: $0) }); l.logLevel = ProcessInfo.processInfo.environment["WORKER_TEST_LOG"] != nil ? .debug : .critical; return l }())
         let task = Task { try await worker.run() }
         do {

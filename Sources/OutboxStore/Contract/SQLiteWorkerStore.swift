@@ -1,0 +1,168 @@
+import OutboxModel
+
+/// The SQLite implementation of the store contract: ``OutboxStore`` (one WAL-mode file shared by
+/// producers, workers and operators) behind ``WorkerStore``.
+///
+/// The drain's hot writes (``claimBatch(owner:clock:limit:leaseMillis:decide:)``,
+/// ``recordEach(_:worker:)``) and the commit-version check run on one serial queue of their own
+/// (``StoreExecutor``): the caller suspends while SQLite waits for its write lock, and no thread of
+/// Swift's small cooperative pool blocks on it. SQLite has one writer at a time anyway, and work
+/// runs in the order it was asked for, so a claim asked for between two group commits goes between
+/// them. The other calls are short and run on the caller's thread, as they always did.
+public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
+    /// The SQLite store underneath (tests and the `worker` binary's demo read it directly).
+    public let store: OutboxStore
+    private let executor: StoreExecutor
+
+    /// Wraps an opened store.
+    public init(_ store: OutboxStore) {
+        self.store = store
+        self.executor = StoreExecutor()
+    }
+
+    /// Opens (creating and migrating as `configuration` says) the SQLite file and wraps it.
+    /// Throws ``OutboxStoreError``.
+    public init(_ configuration: OutboxStoreConfiguration) throws {
+        self.init(try OutboxStore(configuration))
+    }
+
+    public func claimBatch(
+        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
+    ) async throws -> [ClaimedCommand] {
+        let store = store
+        return try await executor.run {
+            try store.claimBatch(owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
+        }
+    }
+
+    public func claimOverdue(
+        owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64, defaultDeadlines: [String: Int64]
+    ) async throws -> [OutboxCommand] {
+        try store.claimOverdue(
+            owner: owner, now: now, limit: limit, leaseMillis: leaseMillis, defaultDeadlines: defaultDeadlines)
+    }
+
+    public func planningContext(for command: OutboxCommand) async throws -> PlanningContext {
+        try store.planningContext(for: command)
+    }
+
+    public func markSending(
+        commandID: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?, durable: Bool
+    ) async throws -> OutboxStore.SendMark {
+        try store.markSending(commandID: commandID, owner: owner, clock: clock, deadline: deadline, durable: durable)
+    }
+
+    public func withdrawMark(
+        commandID: Int64, owner: String, needsReconcile: Bool, then update: CommandUpdate, now: EpochMillis
+    ) async throws -> Bool {
+        try store.withdrawMark(commandID: commandID, owner: owner, needsReconcile: needsReconcile, then: update, now: now)
+    }
+
+    public func release(ids: [Int64], owner: String, dueAt: EpochMillis?, now: EpochMillis) async throws -> Int {
+        try store.release(ids: ids, owner: owner, dueAt: dueAt, now: now)
+    }
+
+    public func extendLeases(ids: [Int64], owner: String, until: EpochMillis, now: EpochMillis) async throws -> [Int64] {
+        try store.extendLeases(ids: ids, owner: owner, until: until, now: now)
+    }
+
+    public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64] {
+        try store.releaseExpiredLeases(now: now, sparing: held)
+    }
+
+    /// `PRAGMA data_version` on the writer connection, read on the executor's queue.
+    public func foreignCommitVersion() async throws -> Int? {
+        let store = store
+        return try await executor.run { try store.foreignCommitVersion() }
+    }
+
+    public func recordEach(_ groups: [(updates: [CommandUpdate], now: EpochMillis)], worker: String?) async throws
+        -> [Bool]
+    {
+        let store = store
+        let groups = groups.map { RecordGroup(updates: $0.updates, now: $0.now) }
+        return try await executor.run { try store.recordEach(groups.map { ($0.updates, $0.now) }, worker: worker) }
+    }
+
+    public func command(id: Int64) async throws -> OutboxCommand? { try store.command(id: id) }
+
+    public func sendHistory(commandID: Int64) async throws -> SendHistory { try store.sendHistory(commandID: commandID) }
+
+    public func setHold(credentials: String, until: EpochMillis, reason: String, by worker: String, now: EpochMillis)
+        async throws
+    {
+        try store.setHold(credentials: credentials, until: until, reason: reason, by: worker, now: now)
+    }
+
+    public func sharedDispatch(now: EpochMillis, maxHoldMillis: Int64) async throws
+        -> (holds: [String: EpochMillis], pause: PublishedPause?)
+    {
+        try store.sharedDispatch(now: now, maxHoldMillis: maxHoldMillis)
+    }
+
+    public func publishPause(_ pause: PublishedPause, by worker: String, now: EpochMillis) async throws {
+        try store.publishPause(pause, by: worker, now: now)
+    }
+
+    public func clearPause(answeredAt: EpochMillis) async throws -> Bool { try store.clearPause(answeredAt: answeredAt) }
+
+    public func shiftSchedules(backBy millis: Int64, now: EpochMillis, by worker: String?) async throws -> Int {
+        try store.shiftSchedules(backBy: millis, now: now, by: worker)
+    }
+
+    public func heartbeat(worker: String, _ beat: WorkerHeartbeat, now: EpochMillis) async throws {
+        try store.heartbeat(worker: worker, beat, now: now)
+    }
+
+    public func claimDueFollows(now: EpochMillis, limit: Int, leaseMillis: Int64) async throws -> [PaymentFollow] {
+        try store.claimDueFollows(now: now, limit: limit, leaseMillis: leaseMillis)
+    }
+
+    public func recordFollow(_ update: FollowUpdate, now: EpochMillis) async throws -> [PaymentStatusEvent] {
+        try store.recordFollow(update, now: now)
+    }
+
+    public func recordCallbackStatus(
+        paymentRequestId: String, activity: FollowedActivity, activityId: String?, event: PaymentStatusEvent,
+        pollBy: EpochMillis, now: EpochMillis
+    ) async throws -> CallbackRecording {
+        try store.recordCallbackStatus(
+            paymentRequestId: paymentRequestId, activity: activity, activityId: activityId, event: event,
+            pollBy: pollBy, now: now)
+    }
+
+    public func pollSoon(paymentRequestId: String, activity: FollowedActivity, at: EpochMillis) async throws {
+        try store.pollSoon(paymentRequestId: paymentRequestId, activity: activity, at: at)
+    }
+
+    public func followSummary() async throws -> FollowSummary { try store.followSummary() }
+
+    public func queueCensus(now: EpochMillis) async throws -> QueueCensus { try store.queueCensus(now: now) }
+
+    public func readinessFacts(worker: String) async throws -> ReadinessFacts { try store.readinessFacts(worker: worker) }
+
+    public var latestSchemaVersion: Int { OutboxStore.latestSchemaVersion }
+
+    public var location: String { store.configuration.path }
+
+    public var localFile: (any LocalFileStorage)? { self }
+
+    // MARK: LocalFileStorage
+
+    public var path: String { store.configuration.path }
+
+    public func fileProblem() -> String? { store.fileProblem() }
+
+    public func checkpoint(_ mode: OutboxStore.CheckpointMode) async throws -> OutboxStore.CheckpointResult {
+        try store.checkpoint(mode)
+    }
+
+    public func storageSizes() -> (databaseBytes: Int64?, walBytes: Int64?) { store.storageSizes() }
+}
+
+/// A record group as a Sendable value (a labelled tuple of Sendable parts is not one to the checker).
+private struct RecordGroup: Sendable {
+    var updates: [CommandUpdate]
+    var now: EpochMillis
+}
