@@ -9,6 +9,7 @@ import PackageDescription
 // comparison of the callback Hash, shared by the worker's verifier and the simulator's signer
 // (house rule: hashes come from swift-crypto, never by hand). Tests only: swift-property-based:
 // the random producer rows of the row fuzz test (generators, seeds, propertyCheck on Swift Testing).
+// postgres-nio: the PostgreSQL store (connection pool, extended-protocol queries, LISTEN/NOTIFY).
 let package = Package(
     name: "paywall-outbox",
     platforms: [.macOS(.v14)],
@@ -18,6 +19,7 @@ let package = Package(
         .executable(name: "outbox-bench", targets: ["outbox-bench"]),
         .executable(name: "outbox", targets: ["outbox"]),
         .library(name: "OutboxStore", targets: ["OutboxStore"]),
+        .library(name: "OutboxPostgres", targets: ["OutboxPostgres"]),
         .library(name: "PaywallClient", targets: ["PaywallClient"]),
         .library(name: "PaywallSimulator", targets: ["PaywallSimulator"]),
     ],
@@ -39,6 +41,8 @@ let package = Package(
         // OutboxWorker imports them).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The PostgreSQL store (issue 14): connection pool, queries, LISTEN/NOTIFY.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Test targets only (WorkerCommandTests' row fuzz test).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -54,6 +58,17 @@ let package = Package(
                 // The SQLite C API GRDB links, for the one function GRDB cannot register
                 // (SQLITE_INNOCUOUS, see ProductConnection).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The store contract over PostgreSQL (Schema/postgres/, embedded): several workers on
+        // several machines sharing one outbox. Its own target, so the SQLite store builds and
+        // tests without the PostgreSQL client.
+        .target(
+            name: "OutboxPostgres",
+            dependencies: [
+                "OutboxModel", "OutboxStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -92,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "worker",
             dependencies: [
-                "OutboxWorker", "OutboxStore", "PaywallClient", "PaywallSimulator", "OutboxModel",
+                "OutboxWorker", "OutboxStore", "OutboxPostgres", "PaywallClient", "PaywallSimulator", "OutboxModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -166,6 +181,8 @@ let package = Package(
             name: "OutboxStoreTests",
             dependencies: [
                 "OutboxStore", "OutboxModel", "OutboxTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                // The contract suite against PostgreSQL (a throwaway local server).
+                "OutboxPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(name: "PaywallClientTests", dependencies: ["PaywallClient"]),

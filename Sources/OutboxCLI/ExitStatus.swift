@@ -82,7 +82,7 @@ public struct CLIError: Error, Sendable, CustomStringConvertible {
             case .rejected: return CLIError(.refused, "the database refused it: \(error.message)")
             case .busy: return CLIError(.busy, error.message + " (workers hold it; try again, or raise --busy-timeout)")
             case .schemaTooNew, .schemaTooOld: return CLIError(.schema, error.message)
-            case .corruptRow, .sqlite: return CLIError(.failure, error.message)
+            case .corruptRow, .sqlite, .postgres: return CLIError(.failure, error.message)
             }
         case let error as PaywallClient.ValidationError:
             return CLIError(.refused, "invalid \(error.field.isEmpty ? "payload" : error.field): \(error.description)")

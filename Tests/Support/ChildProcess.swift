@@ -25,6 +25,15 @@ public enum ChildProcess {
         }
     }
 
+    /// Runs `start` (a `posix_spawn`) under the same lock, every descriptor of this process
+    /// marked close-on-exec first.
+    public static func spawn<T>(_ start: () throws -> T) rethrows -> T {
+        try lock.withLock {
+            markAllCloseOnExec()
+            return try start()
+        }
+    }
+
     private static func markAllCloseOnExec() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
         for name in names {

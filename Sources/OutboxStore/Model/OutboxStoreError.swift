@@ -16,6 +16,9 @@ public struct OutboxStoreError: Error, Sendable, Hashable, CustomStringConvertib
         case corruptRow
         /// Any other SQLite failure.
         case sqlite
+        /// Any other PostgreSQL failure (the server unreachable, a query refused for a reason that
+        /// is not a schema rule).
+        case postgres
     }
 
     /// The stable code.

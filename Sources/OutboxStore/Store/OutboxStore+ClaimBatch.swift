@@ -35,6 +35,13 @@ public struct ClaimedCommand: Sendable, Hashable {
     /// When it was marked as leaving in that transaction (epoch ms); nil when it was not (the
     /// caller decided `claimOnly`, or the deadline had passed: nothing was written for it).
     public var markedAt: EpochMillis?
+
+    /// A claimed command.
+    public init(command: OutboxCommand, context: PlanningContext, markedAt: EpochMillis?) {
+        self.command = command
+        self.context = context
+        self.markedAt = markedAt
+    }
 }
 
 extension OutboxStore {

@@ -14,6 +14,13 @@ public struct QueueCensus: Sendable, Hashable {
         public var kind: String
         /// How many.
         public var count: Int
+
+        /// A group.
+        public init(state: CommandState, kind: String, count: Int) {
+            self.state = state
+            self.kind = kind
+            self.count = count
+        }
     }
 
     /// The states counted: the queue itself, and what ended badly and waits for an operator
@@ -28,6 +35,13 @@ public struct QueueCensus: Sendable, Hashable {
     public var oldestDueSince: EpochMillis?
     /// Unfinished commands whose earlier send may have reached Paywall (`needs_reconcile`).
     public var needsReconcile: Int
+
+    /// A census.
+    public init(groups: [Group], oldestDueSince: EpochMillis?, needsReconcile: Int) {
+        self.groups = groups
+        self.oldestDueSince = oldestDueSince
+        self.needsReconcile = needsReconcile
+    }
 
     /// The count of `state` and `kind` (0 when absent).
     public func count(_ state: CommandState, _ kind: String) -> Int {

@@ -1,5 +1,9 @@
 import Foundation
+import Logging
 import OutboxModel
+import OutboxPostgres
+import OutboxTestSupport
+import PostgresNIO
 import Testing
 
 @testable import OutboxStore
@@ -8,15 +12,24 @@ import Testing
 /// besides the contract itself: a producer's INSERT and the merchant's and operator's reads.
 struct ContractStore: Sendable {
     let store: any WorkerStore
-    let enqueue: @Sendable (NewCommand, EpochMillis) throws -> Int64
-    let inbox: @Sendable (_ after: Int64) throws -> [InboxRow]
-    let attempts: @Sendable (_ commandID: Int64) throws -> [AttemptRow]
+    let enqueue: @Sendable (NewCommand, EpochMillis) async throws -> Int64
+    let inbox: @Sendable (_ after: Int64) async throws -> [InboxRow]
+    let attempts: @Sendable (_ commandID: Int64) async throws -> [AttemptRow]
+    /// Lets go of what the store holds (a connection pool).
+    var close: @Sendable () -> Void = {}
+
+    /// `count` sales queued at `now`, their ids in order.
+    func sales(_ count: Int, at now: EpochMillis) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for _ in 0..<count { ids.append(try await enqueue(Sample.sale(), now)) }
+        return ids
+    }
 }
 
 /// An engine the contract suite runs against (a test argument).
 struct ContractSubject: Sendable, CustomTestStringConvertible {
     let name: String
-    let make: @Sendable () throws -> ContractStore
+    let make: @Sendable () async throws -> ContractStore
 
     var testDescription: String { name }
 
@@ -42,6 +55,37 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
             attempts: { store.attempts(commandID: $0) })
     }
 
-    /// Every engine this machine can run.
-    static let all: [ContractSubject] = [.sqlite, .memory]
+    /// A fresh database on the test PostgreSQL server (``LocalPostgres``), migrated.
+    static let postgres = ContractSubject(name: "PostgreSQL") {
+        let server = try PostgresTestDatabase.server()
+        let handle = try await PostgresTestDatabase.make(on: server)
+        let client = handle.client
+        return ContractStore(
+            store: handle.store,
+            enqueue: { command, now in
+                let rows = try await client.query(
+                    """
+                    INSERT INTO outbox (command_key, kind, payload, sale_key, payment_request_id, not_before, deadline, created_at)
+                    VALUES (\(command.commandKey), \(command.kindName), \(command.payload), \(command.saleKey),
+                            \(command.paymentRequestId), \(command.notBefore), \(command.deadline), \(command.createdAt ?? now))
+                    RETURNING id
+                    """)
+                for try await id in rows.decode(Int64.self) { return id }
+                throw OutboxStoreError(.postgres, "no id returned")
+            },
+            inbox: { after in try await PostgresTestDatabase.inbox(client, after: after) },
+            attempts: { id in try await PostgresTestDatabase.attempts(client, commandID: id) },
+            close: { handle.runner.cancel() })
+    }
+
+    /// Every engine: SQLite, memory, and PostgreSQL when a server can be had (see
+    /// ``LocalPostgres``). Without one, PostgreSQL is left out with the reason printed, unless
+    /// `OUTBOX_REQUIRE_POSTGRES=1` (CI): then its cases run and fail with the reason.
+    static let all: [ContractSubject] = {
+        if case .failure(let why) = LocalPostgres.shared, !LocalPostgres.required {
+            print("note: the PostgreSQL cases of the store contract are skipped: \(why)")
+            return [.sqlite, .memory]
+        }
+        return [.sqlite, .memory, .postgres]
+    }()
 }

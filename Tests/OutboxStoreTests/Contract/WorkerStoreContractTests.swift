@@ -14,8 +14,9 @@ struct WorkerStoreContractTests {
 
     @Test("claims are never double-issued: 8 concurrent claimers drain 240 commands, each exactly once", arguments: ContractSubject.all)
     func concurrentClaimers(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let ids = try (0..<240).map { _ in try s.enqueue(Sample.sale(), t0) }
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(240, at: t0)
         let claimed = await withTaskGroup(of: [Int64].self) { group in
             for claimer in 0..<8 {
                 group.addTask {
@@ -43,11 +44,12 @@ struct WorkerStoreContractTests {
 
     @Test("a claim is due order, leases to its owner, reads the planning context and marks only what decide says", arguments: ContractSubject.all)
     func claimBatchMarks(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
+        let s = try await subject.make()
+        defer { s.close() }
         let saleKey = Sample.guid()
-        let sale = try s.enqueue(Sample.sale(saleKey), t0)
-        let cancel = try s.enqueue(Sample.cancel(saleKey: saleKey), t0)
-        let late = try s.enqueue(Sample.sale(), t0)
+        let sale = try await s.enqueue(Sample.sale(saleKey), t0)
+        let cancel = try await s.enqueue(Sample.cancel(saleKey: saleKey), t0)
+        let late = try await s.enqueue(Sample.sale(), t0)
         let claimed = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0 + 5), limit: 10, leaseMillis: 30_000) {
             command, _, now in
             #expect(now == Self.t0 + 5)
@@ -64,10 +66,10 @@ struct WorkerStoreContractTests {
         let marked = try #require(try await s.store.command(id: sale))
         #expect(marked.state == .inFlight && marked.needsReconcile && marked.leaseOwner == "w")
         #expect(marked.leaseExpiresAt == t0 + 5 + 30_000)
-        #expect(try s.attempts(sale).map(\.record.outcome) == ["sending"])
+        #expect(try await s.attempts(sale).map(\.record.outcome) == ["sending"])
         for id in [cancel, late] {
             #expect(try await s.store.command(id: id)?.needsReconcile == false)
-            #expect(try s.attempts(id).isEmpty)
+            #expect(try await s.attempts(id).isEmpty)
         }
         // The planning read on its own gives the same context.
         #expect(try await s.store.planningContext(for: claimed[1].command) == claimed[1].context)
@@ -75,9 +77,10 @@ struct WorkerStoreContractTests {
 
     @Test("a record is atomic: a group whose second update's precondition fails writes nothing at all", arguments: ContractSubject.all)
     func atomicRecord(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let a = try s.enqueue(Sample.sale(), t0)
-        let b = try s.enqueue(Sample.sale(), t0)
+        let s = try await subject.make()
+        defer { s.close() }
+        let a = try await s.enqueue(Sample.sale(), t0)
+        let b = try await s.enqueue(Sample.sale(), t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 2, leaseMillis: 60_000) { _, _, _ in .claimOnly }
         let finish = CommandUpdate.Next.finish(InboxOutcome(.succeeded, paymentRequestId: "p-1"))
         let attempt = AttemptRecord(startedAt: t0, durationMillis: 5, httpStatus: 200, outcome: "succeeded")
@@ -91,9 +94,9 @@ struct WorkerStoreContractTests {
         for id in [a, b] {
             let command = try #require(try await s.store.command(id: id))
             #expect(command.state == .inFlight && command.leaseOwner == "w" && command.paywallPaymentRequestId == nil)
-            #expect(try s.attempts(id).isEmpty)
+            #expect(try await s.attempts(id).isEmpty)
         }
-        #expect(try s.inbox(0).isEmpty)
+        #expect(try await s.inbox(0).isEmpty)
         // The same group with a true precondition: outbox row, attempt and inbox row together.
         #expect(try await s.store.record(
             [CommandUpdate(commandID: a, precondition: .leasedBy("w"), attempt: attempt, paywallPaymentRequestId: "p-1", next: finish)],
@@ -101,20 +104,21 @@ struct WorkerStoreContractTests {
         let done = try #require(try await s.store.command(id: a))
         #expect(done.state == .succeeded && done.leaseOwner == nil && done.paywallPaymentRequestId == "p-1")
         #expect(done.finishedAt == t0 + 20)
-        #expect(try s.attempts(a).map(\.record.outcome) == ["succeeded"])
-        let rows = try s.inbox(0)
+        #expect(try await s.attempts(a).map(\.record.outcome) == ["succeeded"])
+        let rows = try await s.inbox(0)
         #expect(rows.map(\.outboxID) == [a])
         #expect(rows.first?.outcome?.outcome == .succeeded && rows.first?.outcome?.paymentRequestId == "p-1")
         // Recorded twice: the second finds the lease gone and writes nothing.
         #expect(try await s.store.record(
             [CommandUpdate(commandID: a, precondition: .leasedBy("w"), next: finish)], worker: "w", now: t0 + 30) == false)
-        #expect(try s.inbox(0).count == 1)
+        #expect(try await s.inbox(0).count == 1)
     }
 
     @Test("groups recorded together are independent: one refused precondition leaves the others applied", arguments: ContractSubject.all)
     func groupsIndependent(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let ids = try (0..<3).map { _ in try s.enqueue(Sample.sale(), t0) }
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(3, at: t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 3, leaseMillis: 60_000) { _, _, _ in .claimOnly }
         let groups = ids.enumerated().map { index, id in
             (updates: [CommandUpdate(
@@ -131,19 +135,20 @@ struct WorkerStoreContractTests {
 
     @Test("a send's answer completes the row its mark opened; taking a mark back leaves no send behind", arguments: ContractSubject.all)
     func markAndWithdraw(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let a = try s.enqueue(Sample.sale(), t0)
-        let b = try s.enqueue(Sample.sale(), t0)
+        let s = try await subject.make()
+        defer { s.close() }
+        let a = try await s.enqueue(Sample.sale(), t0)
+        let b = try await s.enqueue(Sample.sale(), t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 2, leaseMillis: 60_000) { _, _, _ in .claimOnly }
         #expect(try await s.store.markSending(commandID: a, owner: "w", clock: FixedWallClock(t0 + 1), deadline: nil, durable: true) == .marked(at: t0 + 1))
         #expect(try await s.store.markSending(commandID: b, owner: "other", clock: FixedWallClock(t0 + 1), deadline: nil, durable: false) == .leaseLost)
         #expect(try await s.store.markSending(commandID: b, owner: "w", clock: FixedWallClock(t0 + 9), deadline: t0 + 8, durable: false) == .pastDeadline(at: t0 + 9))
-        #expect(try s.attempts(b).isEmpty)
+        #expect(try await s.attempts(b).isEmpty)
         let answer = AttemptRecord(startedAt: t0 + 1, durationMillis: 40, httpStatus: 200, outcome: "succeeded")
         #expect(try await s.store.record(
             [CommandUpdate(commandID: a, precondition: .leasedBy("w"), attempt: answer, next: .finish(InboxOutcome(.succeeded)))],
             worker: "w", now: t0 + 41))
-        #expect(try s.attempts(a).map(\.record) == [answer])
+        #expect(try await s.attempts(a).map(\.record) == [answer])
         #expect(try await s.store.sendHistory(commandID: a) == SendHistory(firstSendAt: t0 + 1, lastSendAt: t0 + 41, sends: 1))
 
         #expect(try await s.store.markSending(commandID: b, owner: "w", clock: FixedWallClock(t0 + 2), deadline: nil, durable: false) == .marked(at: t0 + 2))
@@ -154,14 +159,15 @@ struct WorkerStoreContractTests {
         #expect(try await s.store.withdrawMark(commandID: b, owner: "w", needsReconcile: false, then: back, now: t0 + 3))
         let withdrawn = try #require(try await s.store.command(id: b))
         #expect(withdrawn.state == .pending && !withdrawn.needsReconcile && withdrawn.dueAt == t0 + 500)
-        #expect(try s.attempts(b).isEmpty)
+        #expect(try await s.attempts(b).isEmpty)
         #expect(try await s.store.sendHistory(commandID: b).sends == 0)
     }
 
     @Test("leases: released, extended only by their owner, and an expired one returns with its reconcile mark and its send unknown", arguments: ContractSubject.all)
     func leases(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let ids = try (0..<4).map { _ in try s.enqueue(Sample.sale(), t0) }
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(4, at: t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 4, leaseMillis: 1_000) { command, _, _ in
             command.id == ids[2] ? .markSending(deadline: nil) : .claimOnly
         }
@@ -177,19 +183,20 @@ struct WorkerStoreContractTests {
         let back = try #require(try await s.store.command(id: ids[2]))
         #expect(back.state == .pending && back.needsReconcile && back.leaseOwner == nil && back.dueAt == t0 + 1_001)
         #expect(back.lastError == "lease held by w expired")
-        #expect(try s.attempts(ids[2]).map(\.record.outcome) == ["unknown"])
+        #expect(try await s.attempts(ids[2]).map(\.record.outcome) == ["unknown"])
         #expect(try await s.store.command(id: ids[1])?.state == .inFlight)
         #expect(try await s.store.command(id: ids[3])?.state == .inFlight)
     }
 
     @Test("while paused, only never-sent commands past their deadline are claimed", arguments: ContractSubject.all)
     func overdue(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let fresh = try s.enqueue(Sample.sale(), t0)
+        let s = try await subject.make()
+        defer { s.close() }
+        let fresh = try await s.enqueue(Sample.sale(), t0)
         var withDeadline = Sample.sale()
         withDeadline.deadline = t0 + 100
-        let own = try s.enqueue(withDeadline, t0)
-        let old = try s.enqueue(Sample.sale(), t0 - 200_000)
+        let own = try await s.enqueue(withDeadline, t0)
+        let old = try await s.enqueue(Sample.sale(), t0 - 200_000)
         let claimed = try await s.store.claimOverdue(
             owner: "w", now: t0 + 101, limit: 10, leaseMillis: 60_000, defaultDeadlines: [CommandKind.asyncSale.rawValue: 180_000])
         #expect(Set(claimed.map(\.id)) == [own, old])
@@ -198,8 +205,9 @@ struct WorkerStoreContractTests {
 
     @Test("the inbox cursor never skips a row: concurrent writers, a reader following by id, every outcome once in id order", arguments: ContractSubject.all)
     func inboxCursor(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let ids = try (0..<120).map { _ in try s.enqueue(Sample.sale(), t0) }
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(120, at: t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 120, leaseMillis: 60_000) { _, _, _ in .claimOnly }
         let writing = Mutex(true)
         async let read: [Int64] = {
@@ -207,7 +215,7 @@ struct WorkerStoreContractTests {
             var cursor: Int64 = 0
             while true {
                 let more = writing.withLock { $0 }
-                let rows = try s.inbox(cursor)
+                let rows = try await s.inbox(cursor)
                 seen += rows
                 cursor = rows.last?.id ?? cursor
                 if !more && rows.isEmpty { return seen.map(\.outboxID) }
@@ -229,13 +237,14 @@ struct WorkerStoreContractTests {
         let seen = try await read
         #expect(seen.count == ids.count)
         #expect(Set(seen) == Set(ids))
-        let all = try s.inbox(0)
+        let all = try await s.inbox(0)
         #expect(all.map(\.id) == all.map(\.id).sorted())
     }
 
     @Test("Retry-After holds never shorten and are capped; a pause keeps its first start and is cleared only by a newer answer", arguments: ContractSubject.all)
     func sharedDispatch(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
+        let s = try await subject.make()
+        defer { s.close() }
         try await s.store.setHold(credentials: "private", until: t0 + 5_000, reason: "429", by: "a", now: t0)
         try await s.store.setHold(credentials: "private", until: t0 + 2_000, reason: "429", by: "b", now: t0 + 1)
         try await s.store.setHold(credentials: "public", until: t0 + 9_999_999, reason: "503", by: "b", now: t0)
@@ -256,8 +265,9 @@ struct WorkerStoreContractTests {
 
     @Test("a clock step back moves stored future times back once, however many workers notice it", arguments: ContractSubject.all)
     func clockStep(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let id = try s.enqueue(Sample.sale(), t0)
+        let s = try await subject.make()
+        defer { s.close() }
+        let id = try await s.enqueue(Sample.sale(), t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 1, leaseMillis: 60_000) { _, _, _ in .claimOnly }
         _ = try await s.store.record(
             [CommandUpdate(commandID: id, precondition: .leasedBy("w"), next: .reschedule(dueAt: t0 + 3_600_000, needsReconcile: false, lastError: nil))],
@@ -274,9 +284,10 @@ struct WorkerStoreContractTests {
 
     @Test("the census counts by state and kind; readiness sees this worker's heartbeat", arguments: ContractSubject.all)
     func monitoring(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let ids = try (0..<3).map { _ in try s.enqueue(Sample.sale(), t0) }
-        _ = try s.enqueue(Sample.sale(kind: .syncSale), t0)
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(3, at: t0)
+        _ = try await s.enqueue(Sample.sale(kind: .syncSale), t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0 + 10), limit: 1, leaseMillis: 60_000) { _, _, _ in .markSending(deadline: nil) }
         let census = try await s.store.queueCensus(now: t0 + 20)
         #expect(census.count(.pending, CommandKind.asyncSale.rawValue) == 2)
@@ -294,8 +305,9 @@ struct WorkerStoreContractTests {
 
     @Test("a finish that starts a follow: reads claimed when due, statuses written once and in order, a final one only from a read", arguments: ContractSubject.all)
     func following(_ subject: ContractSubject) async throws {
-        let s = try subject.make()
-        let id = try s.enqueue(Sample.sale(), t0)
+        let s = try await subject.make()
+        defer { s.close() }
+        let id = try await s.enqueue(Sample.sale(), t0)
         _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 1, leaseMillis: 60_000) { _, _, _ in .claimOnly }
         let follow = FollowStart(
             paymentRequestId: "p-9", activity: .sale, activityId: nil, firstPollAt: t0 + 2_000, intervalMillis: 2_000,
@@ -320,7 +332,7 @@ struct WorkerStoreContractTests {
         update.claimedNextPollAt = claimed.nextPollAt
         #expect(try await s.store.recordFollow(update, now: t0 + 2_200).map(\.statusId) == [1, 4])
         #expect(try await s.store.recordFollow(update, now: t0 + 2_300).isEmpty)
-        let statuses = try s.inbox(0).filter { $0.event == "payment_status" }
+        let statuses = try await s.inbox(0).filter { $0.event == "payment_status" }
         #expect(statuses.map(\.paymentStatus?.statusId) == [1, 4])
         #expect(statuses.last?.paymentStatus?.isFinal == true)
         #expect(try await s.store.followSummary().following == 0)
