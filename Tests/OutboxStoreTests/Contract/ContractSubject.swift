@@ -62,20 +62,23 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
         let client = handle.client
         return ContractStore(
             store: handle.store,
-            enqueue: { command, now in
-                let rows = try await client.query(
-                    """
-                    INSERT INTO outbox (command_key, kind, payload, sale_key, payment_request_id, not_before, deadline, created_at)
-                    VALUES (\(command.commandKey), \(command.kindName), \(command.payload), \(command.saleKey),
-                            \(command.paymentRequestId), \(command.notBefore), \(command.deadline), \(command.createdAt ?? now))
-                    RETURNING id
-                    """)
-                for try await id in rows.decode(Int64.self) { return id }
-                throw OutboxStoreError(.postgres, "no id returned")
-            },
+            enqueue: { command, now in try await insert(client, command, at: now) },
             inbox: { after in try await PostgresTestDatabase.inbox(client, after: after) },
             attempts: { id in try await PostgresTestDatabase.attempts(client, commandID: id) },
             close: { handle.runner.cancel() })
+    }
+
+    /// A producer's INSERT into a PostgreSQL outbox; the row's id.
+    static func insert(_ client: PostgresClient, _ command: NewCommand, at now: EpochMillis) async throws -> Int64 {
+        let rows = try await client.query(
+            """
+            INSERT INTO outbox (command_key, kind, payload, sale_key, payment_request_id, not_before, deadline, created_at)
+            VALUES (\(command.commandKey), \(command.kindName), \(command.payload), \(command.saleKey),
+                    \(command.paymentRequestId), \(command.notBefore), \(command.deadline), \(command.createdAt ?? now))
+            RETURNING id
+            """)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw OutboxStoreError(.postgres, "no id returned")
     }
 
     /// Every engine: SQLite, memory, and PostgreSQL when a server can be had (see
