@@ -361,3 +361,42 @@ public final class PostgresWorkerStore: WorkerStore {
         try await connection.query("SELECT pg_advisory_xact_lock(\(inboxLock.0), \(inboxLock.1))", logger: logger)
     }
 }
+
+extension PostgresWorkerStore {
+    /// The channel `Schema/postgres/004_notify.sql`'s trigger notifies on a producer's INSERT.
+    static let changeChannel = "outbox_changed"
+
+    /// LISTEN on ``changeChannel`` on a connection of its own: one element per notification
+    /// (and one when listening starts or starts again after a lost connection, since a
+    /// notification sent meanwhile is lost). Ends when the consumer stops iterating.
+    public func changeNotifications() -> AsyncStream<Void>? {
+        let client = client
+        let logger = logger
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let listener = Task {
+            var failures = 0
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.changeChannel) { notifications in
+                            failures = 0
+                            continuation.yield()
+                            for try await _ in notifications { continuation.yield() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    failures += 1
+                    logger.warning(
+                        "Listening for new commands failed; the idle tick still finds them",
+                        metadata: ["outbox.error": "\(error)"])
+                }
+                // Back off 0.1 s, 0.2 s, ... up to 5 s before listening again.
+                try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listener.cancel() }
+        return stream
+    }
+}

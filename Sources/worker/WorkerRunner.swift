@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OutboxModel
+import OutboxPostgres
 import OutboxStore
 import OutboxWorker
 import PaywallClient
@@ -42,7 +43,13 @@ struct WorkerRunner {
         // Outside first setup, a missing file is an operator's problem (a wrong path, a restore
         // that did not happen), never a reason to start draining a new empty database.
         let path = settings.configuration.store.path
-        if !settings.simulator && !createDatabase && !FileManager.default.fileExists(atPath: path) {
+        if PostgresLocation.isURL(path) && (demoCount != nil || exitWhenIdle) {
+            logger.critical("--demo and --exit-when-idle run on a SQLite file, not on a postgres:// database")
+            return WorkerExitCode.usage
+        }
+        if !PostgresLocation.isURL(path) && !settings.simulator && !createDatabase
+            && !FileManager.default.fileExists(atPath: path)
+        {
             logger.critical(
                 "No outbox database at this path: create it with `outbox migrate --yes` or pass --create-database",
                 metadata: ["config.db": .string(path)])
@@ -90,8 +97,12 @@ struct WorkerRunner {
     ) async -> Int32 {
         var services = services
         let worker: OutboxWorker
-        let store: OutboxStore
-        let workerStore: SQLiteWorkerStore
+        // The SQLite store the demo and --exit-when-idle use; nil on PostgreSQL.
+        var store: OutboxStore?
+        let workerStore: any WorkerStore
+        var clock: any WallClock = SystemWallClock()
+        var background: [Task<Void, Never>] = []
+        defer { for task in background { task.cancel() } }
         // Served on the worker's own listener when --metrics-address is given (issue 13); the
         // callback listener counts into the same instruments.
         let metrics = settings.metricsAddress.map { _ in WorkerMetrics() }
@@ -102,12 +113,24 @@ struct WorkerRunner {
                 onFinish = { @Sendable report in OutcomeLine.print(report) }
                 onPaymentStatus = { @Sendable report in OutcomeLine.print(report) }
             }
-            // The worker receives its store: the SQLite file the settings name (the only engine
-            // this binary opens today).
-            store = try OutboxStore(settings.configuration.store)
-            workerStore = SQLiteWorkerStore(store)
+            // The worker receives its store: a PostgreSQL database for a postgres:// URL (kept
+            // in time by the server's clock), else the SQLite file the settings name.
+            if PostgresLocation.isURL(settings.configuration.store.path) {
+                switch await PostgresOpening.open(settings.configuration.store.path, logger: logger) {
+                case .success(let opened):
+                    workerStore = opened.store
+                    clock = opened.clock
+                    background = opened.background
+                case .failure(let failure):
+                    return failure.code
+                }
+            } else {
+                let sqlite = try OutboxStore(settings.configuration.store)
+                store = sqlite
+                workerStore = SQLiteWorkerStore(sqlite)
+            }
             worker = OutboxWorker(
-                configuration: settings.configuration, store: workerStore, transport: transport,
+                configuration: settings.configuration, store: workerStore, transport: transport, clock: clock,
                 logger: logger, onFinish: onFinish, lifecycle: notifier?.hooks ?? .none,
                 onPaymentStatus: onPaymentStatus, metrics: metrics)
         } catch {
@@ -122,7 +145,7 @@ struct WorkerRunner {
 
         var waiting: [(index: Int, step: DemoStep)] = []
         var queuedIDs: [Int: Int64] = [:]
-        if let demoCount {
+        if let demoCount, let store {
             do {
                 for (index, step) in DemoCommands.make(count: demoCount).enumerated() {
                     guard step.after == nil else {
@@ -163,7 +186,8 @@ struct WorkerRunner {
                 logger: logger, metrics: metrics)
             services.append(.init(service: listener, serviceName: "callback-listener"))
         }
-        if exitWhenIdle || !waiting.isEmpty {
+        // Never without a SQLite store: run() refuses --demo and --exit-when-idle on PostgreSQL.
+        if exitWhenIdle || !waiting.isEmpty, let store {
             services.append(
                 .init(
                     service: IdleWatcher(

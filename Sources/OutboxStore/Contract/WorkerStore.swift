@@ -138,9 +138,17 @@ public protocol WorkerStore: Sendable {
     /// The local file behind the store, when there is one (SQLite): its WAL checkpoints, sizes,
     /// identity and change notifications. Nil for a store with no local file.
     var localFile: (any LocalFileStorage)? { get }
+
+    /// Wake-ups when another process may have queued work (PostgreSQL: LISTEN on the channel a
+    /// producer's INSERT notifies), until the consumer stops iterating; nil when the engine has
+    /// none of its own (SQLite: the worker watches the file; memory: the idle tick).
+    func changeNotifications() -> AsyncStream<Void>?
 }
 
 extension WorkerStore {
+    /// None by default.
+    public func changeNotifications() -> AsyncStream<Void>? { nil }
+
     /// Records one all-or-nothing group; false (nothing written) when a precondition failed.
     @discardableResult
     public func record(_ group: [CommandUpdate], worker: String?, now: EpochMillis) async throws -> Bool {

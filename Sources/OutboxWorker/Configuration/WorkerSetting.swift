@@ -61,7 +61,7 @@ extension WorkerSetting {
     public static let database = WorkerSetting(
         key: "db", flag: "db", defaultText: nil,
         help:
-            "Path of the outbox SQLite database (created and migrated if missing). Required, except with --simulator (./outbox.sqlite).",
+            "Path of the outbox SQLite database (created and migrated if missing), or a postgres://user@host:port/database URL (migrated if behind; the password from PGPASSWORD or the file OUTBOX_DB_PASSWORD_FILE names, never in the URL: exit 64). Required, except with --simulator (./outbox.sqlite).",
         example: "/var/lib/outbox/outbox.sqlite")
     /// Physical POS API base address.
     public static let physicalBaseURL = WorkerSetting(

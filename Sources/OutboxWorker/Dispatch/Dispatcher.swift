@@ -42,13 +42,14 @@ struct Dispatcher {
         let watcher = store.localFile.flatMap { ChangeWatcher(databasePath: $0.path) }
         watcher?.start { continuation.yield(.wake) }
         defer { watcher?.stop() }
+        let notifications = store.changeNotifications()
         var house = Housekeeping(worker: worker, state: state, startedAt: clock.now())
         await house.beat(status: "running", force: true)
         worker.logger.info(
             "Worker started",
             metadata: [
                 "outbox.concurrency": "\(configuration.concurrency)", "outbox.db": "\(store.location)",
-                "outbox.change_notifications": "\(watcher != nil)",
+                "outbox.change_notifications": "\(watcher != nil || notifications != nil)",
             ])
         worker.lifecycle.ready()
 
@@ -65,6 +66,12 @@ struct Dispatcher {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: tick)
                         continuation.yield(.tick)
+                    }
+                }
+                if let notifications {
+                    // The engine's own wake-ups (PostgreSQL's LISTEN/NOTIFY, across machines).
+                    group.addTask {
+                        for await _ in notifications { continuation.yield(.wake) }
                     }
                 }
                 if let watchdog = worker.lifecycle.watchdog {
