@@ -47,9 +47,26 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         return true
     }
 
+    /// Refuses a `postgres://` database (exit 64): the operator's commands read and repair
+    /// SQLite files only for now. (A path is never taken for a URL: no file named `postgres:`
+    /// is created or looked for.)
+    func refusePostgres(_ path: String) throws {
+        guard path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") else { return }
+        let shown = URLComponents(string: path).map { url -> String in
+            var url = url
+            url.password = nil
+            return url.string ?? "postgres://…"
+        } ?? "postgres://…"
+        throw CLIError(
+            .usage,
+            "\(shown): the outbox CLI works on SQLite files only for now; on PostgreSQL, read the inbox and "
+                + "outbox with psql (Schema/postgres/README.md)")
+    }
+
     /// Opens the store for reading: read-only, never created, never migrated.
     func openForReading(_ console: Console) throws -> OutboxStore {
-        try OutboxStore(
+        try refusePostgres(databasePath(environment: console.environment))
+        return try OutboxStore(
             OutboxStoreConfiguration(
                 path: databasePath(environment: console.environment), busyTimeoutSeconds: busyTimeout,
                 readOnly: true, createIfMissing: false, migrate: false))
@@ -57,7 +74,8 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// Opens the store for a repair: never created, never migrated, commits fsynced.
     func openForWriting(_ console: Console) throws -> OutboxStore {
-        try OutboxStore(
+        try refusePostgres(databasePath(environment: console.environment))
+        return try OutboxStore(
             OutboxStoreConfiguration(
                 path: databasePath(environment: console.environment), busyTimeoutSeconds: busyTimeout,
                 synchronous: .full, readOnly: false, createIfMissing: false, migrate: false))

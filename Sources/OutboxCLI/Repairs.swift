@@ -323,6 +323,8 @@ public struct Migrate: ParsableCommand {
     public func execute(_ console: Console) throws {
         try report(console, json: global.json) {
             let path = global.databasePath(environment: console.environment)
+            // A PostgreSQL database is migrated by the worker when it starts (Schema/postgres/).
+            try global.refusePostgres(path)
             let plan = try OutboxStore.migrate(
                 path: path, actor: console.actor, now: console.clock.now(), dryRun: true,
                 busyTimeoutSeconds: global.busyTimeout)
