@@ -197,6 +197,8 @@ let package = Package(
                 // CallbackListenerTests post callbacks over real HTTP on loopback.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Worker processes on one PostgreSQL database (PostgresWorkerProcessTests).
+                "OutboxPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The `worker` executable: configuration loading (library side) and the built binary end to end.
