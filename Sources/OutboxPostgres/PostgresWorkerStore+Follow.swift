@@ -68,7 +68,7 @@ extension PostgresWorkerStore {
                 return []
             }
             var written: [PaymentStatusEvent] = []
-            var state = follow.state
+            var stateAfter = follow.state
             // An activity id another follow of the payment already holds is that one's (an earlier cancel).
             var learnedElsewhere = false
             if follow.activityId == nil, let learned = update.activityId {
@@ -83,20 +83,14 @@ extension PostgresWorkerStore {
                             """, logger: logger), Bool.self) ?? false
             }
             // A callback brought the read forward while this one was out: keep that.
-            let hinted = update.claimedNextPollAt.map { follow.nextPollAt < $0 } ?? false
-            let events = hinted ? update.events.filter { $0.source != .horizon } : update.events
-            if state != .final && !learnedElsewhere {
+            let hinted = FollowRecordRule.hinted(update, follow: follow)
+            let events = FollowRecordRule.events(update, hinted: hinted)
+            if stateAfter != .final && !learnedElsewhere {
                 written = try await Self.writeStatuses(events, of: follow, now: now, connection, logger: logger)
-                state = try await Self.follow(id: follow.id, connection, logger: logger, lock: false)?.state ?? state
+                stateAfter = try await Self.follow(id: follow.id, connection, logger: logger, lock: false)?.state ?? stateAfter
             }
-            var (nextPollAt, interval): (EpochMillis, Int64) =
-                switch update.next {
-                case .pollAgain(let at, let intervalMillis): (at, intervalMillis)
-                case .unresolved: (follow.nextPollAt, follow.intervalMillis)
-                }
-            if hinted { nextPollAt = min(nextPollAt, follow.nextPollAt) }
-            if state == .following, case .unresolved = update.next, !hinted, !learnedElsewhere { state = .unresolved }
-            if learnedElsewhere, case .unresolved = update.next { nextPollAt = now + interval }
+            let (state, nextPollAt, interval) = FollowRecordRule.next(
+                update, follow: follow, state: stateAfter, hinted: hinted, learnedElsewhere: learnedElsewhere, now: now)
             try await connection.query(
                 """
                 UPDATE payment_follow

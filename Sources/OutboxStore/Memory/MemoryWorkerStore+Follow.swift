@@ -40,7 +40,7 @@ extension MemoryWorkerStore {
         tables.withLock { t in
             guard let follow = t.follows[update.followId]?.follow else { return [] }
             var written: [PaymentStatusEvent] = []
-            var state = follow.state
+            var stateAfter = follow.state
             // An activity id another follow of the payment already holds is that one's.
             let learnedElsewhere =
                 follow.activityId == nil
@@ -51,20 +51,14 @@ extension MemoryWorkerStore {
                     }
                 } ?? false
             // A callback brought the read forward while this one was out: keep that.
-            let hinted = update.claimedNextPollAt.map { follow.nextPollAt < $0 } ?? false
-            let events = hinted ? update.events.filter { $0.source != .horizon } : update.events
-            if state != .final && !learnedElsewhere {
+            let hinted = FollowRecordRule.hinted(update, follow: follow)
+            let events = FollowRecordRule.events(update, hinted: hinted)
+            if stateAfter != .final && !learnedElsewhere {
                 written = Self.writeStatuses(events, of: follow, now: now, &t)
-                state = t.follows[follow.id]?.follow.state ?? state
+                stateAfter = t.follows[follow.id]?.follow.state ?? stateAfter
             }
-            var (nextPollAt, interval): (EpochMillis, Int64) =
-                switch update.next {
-                case .pollAgain(let at, let intervalMillis): (at, intervalMillis)
-                case .unresolved: (follow.nextPollAt, follow.intervalMillis)
-                }
-            if hinted { nextPollAt = min(nextPollAt, follow.nextPollAt) }
-            if state == .following, case .unresolved = update.next, !hinted, !learnedElsewhere { state = .unresolved }
-            if learnedElsewhere, case .unresolved = update.next { nextPollAt = now + interval }
+            let (state, nextPollAt, interval) = FollowRecordRule.next(
+                update, follow: follow, state: stateAfter, hinted: hinted, learnedElsewhere: learnedElsewhere, now: now)
             guard var row = t.follows[follow.id] else { return written }
             row.follow.state = state
             row.follow.nextPollAt = nextPollAt

@@ -76,7 +76,7 @@ extension OutboxStore {
         try write { db in
             guard let follow = try Self.follows(ids: [update.followId], db).first else { return [] }
             var written: [PaymentStatusEvent] = []
-            var state = follow.state
+            var stateAfter = follow.state
             // An activity id this read would learn that another follow of the payment already holds
             // is that one's (an earlier cancel): nothing of it is written here; ask again.
             let learnedElsewhere =
@@ -93,20 +93,14 @@ extension OutboxStore {
             // A callback brought the read forward while this one was out (the row's next read is
             // earlier than the claim left it): keep that, and do not end at the horizon on a read
             // that may predate what the callback reported (no unresolved row either).
-            let hinted = update.claimedNextPollAt.map { follow.nextPollAt < $0 } ?? false
-            let events = hinted ? update.events.filter { $0.source != .horizon } : update.events
-            if state != .final && !learnedElsewhere {
+            let hinted = FollowRecordRule.hinted(update, follow: follow)
+            let events = FollowRecordRule.events(update, hinted: hinted)
+            if stateAfter != .final && !learnedElsewhere {
                 written = try Self.writeStatuses(events, of: follow, now: now, db)
-                state = try Self.followState(follow.id, db)
+                stateAfter = try Self.followState(follow.id, db)
             }
-            var (nextPollAt, interval): (EpochMillis, Int64) =
-                switch update.next {
-                case .pollAgain(let at, let intervalMillis): (at, intervalMillis)
-                case .unresolved: (follow.nextPollAt, follow.intervalMillis)
-                }
-            if hinted { nextPollAt = min(nextPollAt, follow.nextPollAt) }
-            if state == .following, case .unresolved = update.next, !hinted, !learnedElsewhere { state = .unresolved }
-            if learnedElsewhere, case .unresolved = update.next { nextPollAt = now + interval }
+            let (state, nextPollAt, interval) = FollowRecordRule.next(
+                update, follow: follow, state: stateAfter, hinted: hinted, learnedElsewhere: learnedElsewhere, now: now)
             try db.cachedStatement(
                 sql: """
                     UPDATE payment_follow
