@@ -152,6 +152,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // `outside --sections postgres`: the worker on PostgreSQL (databases made and read here).
+                "OutboxPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The `outbox` operator CLI: commands, rendering, masking, exit codes (tested without I/O).

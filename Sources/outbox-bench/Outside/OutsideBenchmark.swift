@@ -39,6 +39,11 @@ struct OutsideBenchmark: AsyncParsableCommand {
                            finished commands in the table
               census       (or --sql-census) SQLite statements, transactions
                            and system calls per command, inside the worker
+              postgres     (only when asked; needs --postgres-url) the worker
+                           on PostgreSQL vs on SQLite: drain, CPU per command,
+                           pickup (LISTEN/NOTIFY), claim with --finished-large
+                           finished rows vs 10000; pgbench's raw claim+complete
+                           as the machine's limit
 
             Repeats are interleaved (each contender once per round, order
             rotated); the table shows medians [min-max]. Progress goes to
@@ -58,9 +63,12 @@ struct OutsideBenchmark: AsyncParsableCommand {
                   --finished-large 1000000
               .build/release/outbox-bench outside --sections drain,census \\
                   --backlog 10000
+              tools/pg-scratch-cluster.sh start   # prints a postgres:// URL
+              .build/release/outbox-bench outside --sections postgres \\
+                  --postgres-url 'postgres://postgres@localhost/postgres?host=/tmp/outbox-bench-pg'
             """)
 
-    @Option(help: "Sections to run, comma-separated: drain, latency, concurrency, memory, insert, history, census.")
+    @Option(help: "Sections to run, comma-separated: drain, latency, concurrency, memory, insert, history, census, postgres.")
     var sections = "drain,latency,concurrency,memory,insert,history"
 
     @Flag(help: "A short run (about a minute): one repeat and small sizes; any size given explicitly still wins.")
@@ -121,6 +129,9 @@ struct OutsideBenchmark: AsyncParsableCommand {
     @Option(help: "history: pending sales drained on top of the finished ones (default 1500; --quick 500).")
     var finishedBacklog: Int?
 
+    @Option(help: "postgres: an admin URL on a PostgreSQL server (a role that may create databases; password in PGPASSWORD).")
+    var postgresUrl: String?
+
     @Flag(help: "Also run the census section: count SQLite statements per command inside the worker (LD_PRELOAD, needs cc).")
     var sqlCensus = false
 
@@ -151,7 +162,10 @@ struct OutsideBenchmark: AsyncParsableCommand {
     var keep = false
 
     func validate() throws {
-        let known = Set(["drain", "latency", "concurrency", "memory", "insert", "history", "census"])
+        let known = Set(["drain", "latency", "concurrency", "memory", "insert", "history", "census", "postgres"])
+        if sectionList.contains("postgres") && postgresUrl == nil {
+            throw ValidationError("the postgres section needs --postgres-url (tools/pg-scratch-cluster.sh start prints one)")
+        }
         for name in sectionList where !known.contains(name) {
             throw ValidationError("unknown section \(name); known: \(known.sorted().joined(separator: ", "))")
         }
@@ -245,6 +259,11 @@ struct OutsideBenchmark: AsyncParsableCommand {
                 await FinishedRowsSection(
                     rig: rig, small: pick(finishedSmall, 10_000, 2_000), large: pick(finishedLarge, 100_000, 20_000),
                     backlog: pick(finishedBacklog, 1_500, 500), concurrency: concurrency, batch: batch, repeats: repeats
+                ).run(into: &report)
+            case "postgres":
+                await PostgresSection(
+                    rig: rig, adminURL: postgresUrl ?? "", backlog: pick(backlog, 5_000, 1_000), concurrency: concurrency,
+                    trickle: pick(trickle, 300, 100), finishedLarge: pick(finishedLarge, 100_000, 20_000), repeats: repeats
                 ).run(into: &report)
             case "census":
                 await CensusSection(rig: rig, backlog: pick(backlog, 5_000, 1_000), concurrency: concurrency).run(into: &report)
