@@ -82,6 +82,13 @@ extension OutboxStoreError {
     /// `outbox: ...` RAISE) is `rejected` with the server's message; anything else `postgres`.
     static func postgres(_ error: any Error) -> OutboxStoreError {
         if let known = error as? OutboxStoreError { return known }
+        // withTransaction wraps what failed inside it: classify the failure itself (a refused row
+        // must come back `rejected`, so the group commit retries the other groups on their own).
+        if let transaction = error as? PostgresTransactionError,
+            let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError
+        {
+            return postgres(inner)
+        }
         if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] {
             let message = psql.serverInfo?[.message] ?? "\(psql.code)"
             // Class 23: integrity constraint violation; P0001: RAISE EXCEPTION (the contract's triggers).

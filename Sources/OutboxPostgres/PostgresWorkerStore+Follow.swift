@@ -112,13 +112,15 @@ extension PostgresWorkerStore {
         let logger = logger
         return try await transaction { connection in
             try await Self.lockInbox(connection, logger: logger)
+            // SQLite's order: the follow with this activity id, then one whose id is still unknown
+            // (the expression is false), then the others (null: last, as SQLite sorts nulls).
             let id = try await PostgresRows.one(
                 connection.query(
                     """
                     SELECT id FROM payment_follow
                      WHERE payment_request_id = \(paymentRequestId)::citext AND activity_type = \(Int64(activity.paymentTypeId))
                        AND (activity_id IS NULL OR \(activityId)::citext IS NULL OR activity_id = \(activityId)::citext)
-                     ORDER BY (activity_id IS NOT NULL AND activity_id = \(activityId)::citext) IS TRUE DESC, id DESC
+                     ORDER BY (activity_id IS NOT NULL AND activity_id = \(activityId)::citext) DESC NULLS LAST, id DESC
                      LIMIT 1
                     """, logger: logger), Int64.self)
             guard let id, let follow = try await Self.follow(id: id, connection, logger: logger, lock: true) else {

@@ -86,7 +86,8 @@ extension PostgresWorkerStore {
         if let attempt = update.attempt {
             var completed = false
             if attempt.request == .send {
-                // The row the mark opened before the request left, completed with the answer.
+                // The row the mark opened before the request left, completed with the answer (every
+                // open one of this worker's, as SQLite does).
                 completed =
                     try await PostgresRows.one(
                         connection.query(
@@ -94,10 +95,8 @@ extension PostgresWorkerStore {
                             UPDATE attempt SET started_at = \(attempt.startedAt), duration_ms = \(attempt.durationMillis),
                                                http_status = \(attempt.httpStatus.map(Int64.init)), outcome = \(attempt.outcome),
                                                error_code = \(attempt.errorCode.map(Int64.init)), error = \(attempt.error)
-                             WHERE id = (SELECT id FROM attempt
-                                          WHERE outbox_id = \(update.commandID) AND request = 'send' AND outcome = 'sending'
-                                            AND worker IS NOT DISTINCT FROM \(worker)
-                                          ORDER BY id DESC LIMIT 1)
+                             WHERE outbox_id = \(update.commandID) AND request = 'send' AND outcome = 'sending'
+                               AND worker IS NOT DISTINCT FROM \(worker)
                             RETURNING id
                             """, logger: logger), Int64.self) != nil
             }

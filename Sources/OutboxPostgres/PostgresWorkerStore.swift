@@ -376,17 +376,19 @@ extension PostgresWorkerStore {
         let listener = Task {
             var failures = 0
             while !Task.isCancelled {
+                let started = ContinuousClock.now
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Self.changeChannel) { notifications in
-                            failures = 0
                             continuation.yield()
                             for try await _ in notifications { continuation.yield() }
                         }
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    failures += 1
+                    // A connection that stayed up a minute starts the backoff over; one that
+                    // keeps dropping at once backs off to 5 s.
+                    failures = ContinuousClock.now - started > .seconds(60) ? 1 : failures + 1
                     logger.warning(
                         "Listening for new commands failed; the idle tick still finds them",
                         metadata: ["outbox.error": "\(error)"])

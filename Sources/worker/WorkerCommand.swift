@@ -232,7 +232,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings = try WorkerSettingsLoader(input).load()
         } catch {
             FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
-            throw ExitCode(WorkerExitCode.configuration)
+            throw ExitCode(error.isUsage ? WorkerExitCode.usage : WorkerExitCode.configuration)
         }
 
         if checkConfig {

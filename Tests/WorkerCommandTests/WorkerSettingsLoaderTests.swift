@@ -461,3 +461,30 @@ func refusal(
         #expect(Set(keys).count == keys.count)
     }
 }
+
+@Suite struct PostgresURLSettingTests {
+    @Test("a postgres:// URL carrying a password is refused as a usage error, the password never repeated")
+    func passwordInURL() throws {
+        for place in ["flag", "environment", "file"] {
+            var environment = validEnvironment
+            var flags: [String: String] = [:]
+            var file: String?
+            let url = "postgres://outbox:Pw-s3cr3t-9999@db.example/shop"
+            switch place {
+            case "flag": flags["db"] = url
+            case "environment": environment["OUTBOX_DB"] = url
+            default:
+                environment["OUTBOX_DB"] = nil
+                file = #"{"db": "\#(url)"}"#
+            }
+            let error = try #require(refusal(flags: flags, environment: environment, file: file), "\(place)")
+            #expect(error.isUsage, "\(place)")
+            #expect(!error.description.contains("Pw-s3cr3t-9999"), "\(place): \(error)")
+            #expect(error.description.contains("PGPASSWORD"))
+        }
+        // Without a password it loads (the worker opens it; its password comes from PGPASSWORD).
+        var environment = validEnvironment
+        environment["OUTBOX_DB"] = "postgres://outbox@db.example/shop"
+        #expect(try load(environment: environment).configuration.store.path == "postgres://outbox@db.example/shop")
+    }
+}

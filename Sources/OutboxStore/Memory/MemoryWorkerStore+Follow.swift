@@ -77,18 +77,20 @@ extension MemoryWorkerStore {
         pollBy: EpochMillis, now: EpochMillis
     ) async throws -> CallbackRecording {
         tables.withLock { t in
+            let payment = paymentRequestId.lowercased()
             let candidates = t.follows.values.map(\.follow).filter {
-                $0.paymentRequestId == paymentRequestId && $0.activity == activity
-                    && ($0.activityId == nil || activityId == nil || $0.activityId == activityId)
+                $0.paymentRequestId.lowercased() == payment && $0.activity == activity
+                    && ($0.activityId == nil || activityId == nil || $0.activityId?.lowercased() == activityId?.lowercased())
             }
-            // The follow with this activity id first, then the newest.
-            guard
-                let follow = candidates.max(by: {
-                    let exact0 = $0.activityId != nil && $0.activityId == activityId
-                    let exact1 = $1.activityId != nil && $1.activityId == activityId
-                    return (exact0 ? 1 : 0, $0.id) < (exact1 ? 1 : 0, $1.id)
-                })
-            else { return .unknownPayment }
+            // SQLite's order: the follow with this activity id, then one whose activity id is still
+            // unknown, then the others; the newest first within each.
+            func rank(_ follow: PaymentFollow) -> Int {
+                guard let known = follow.activityId?.lowercased() else { return 1 }
+                return known == activityId?.lowercased() ? 2 : 0
+            }
+            guard let follow = candidates.max(by: { (rank($0), $0.id) < (rank($1), $1.id) }) else {
+                return .unknownPayment
+            }
             guard follow.state != .final else { return .duplicate }
             if event.isFinal {
                 // Never final from a callback alone (its Hash does not cover the status): read now.
@@ -159,7 +161,7 @@ extension MemoryWorkerStore {
     public func pollSoon(paymentRequestId: String, activity: FollowedActivity, at: EpochMillis) async throws {
         tables.withLock { t in
             for (id, row) in t.follows
-            where row.follow.paymentRequestId == paymentRequestId && row.follow.activity == activity
+            where row.follow.paymentRequestId.lowercased() == paymentRequestId.lowercased() && row.follow.activity == activity
                 && row.follow.state == .following
             {
                 t.follows[id]?.follow.nextPollAt = min(row.follow.nextPollAt, at)

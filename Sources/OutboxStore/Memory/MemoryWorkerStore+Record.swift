@@ -52,12 +52,12 @@ extension MemoryWorkerStore {
 
         if let attempt = update.attempt {
             // A send completes the row its mark opened; anything else (or a send with no open row) is new.
-            let open = t.attempts.lastIndex {
-                $0.outboxID == update.commandID && $0.record.request == .send && $0.record.outcome == "sending"
-                    && $0.worker == worker
+            let open = t.attempts.indices.filter {
+                t.attempts[$0].outboxID == update.commandID && t.attempts[$0].record.request == .send
+                    && t.attempts[$0].record.outcome == "sending" && t.attempts[$0].worker == worker
             }
-            if attempt.request == .send, let open {
-                t.attempts[open].record = attempt
+            if attempt.request == .send, !open.isEmpty {
+                for index in open { t.attempts[index].record = attempt }
             } else {
                 t.attempts.append(
                     AttemptRow(

@@ -131,15 +131,16 @@ public final class MemoryWorkerStore: WorkerStore {
             sale = command
         } else if let key = command.saleKey?.lowercased() {
             sale = rows.first { $0.commandKey.lowercased() == key && isSale($0) }
-        } else if let paymentRequestId = command.paymentRequestId {
-            sale = rows.first { $0.paywallPaymentRequestId == paymentRequestId && isSale($0) }
+        } else if let paymentRequestId = command.paymentRequestId?.lowercased() {
+            sale = rows.first { $0.paywallPaymentRequestId?.lowercased() == paymentRequestId && isSale($0) }
         }
+        // Keys and payment ids compare without regard to case (SQLite NOCASE, PostgreSQL citext).
         let saleKey = (sale?.commandKey ?? command.saleKey)?.lowercased()
-        let paymentRequestId = sale?.paywallPaymentRequestId ?? command.paymentRequestId
+        let paymentRequestId = (sale?.paywallPaymentRequestId ?? command.paymentRequestId)?.lowercased()
         let related = rows.filter { row in
             row.id != command.id
                 && ((saleKey != nil && row.saleKey?.lowercased() == saleKey)
-                    || (paymentRequestId != nil && row.paymentRequestId == paymentRequestId))
+                    || (paymentRequestId != nil && row.paymentRequestId?.lowercased() == paymentRequestId))
         }
         return PlanningContext(sale: command.kind?.role == .sale ? nil : sale, related: related)
     }

@@ -22,6 +22,13 @@ public struct WorkerConfigurationError: Error, Sendable, Hashable, CustomStringC
     /// Everything that is wrong, in setting order.
     public var problems: [Problem]
 
+    /// Whether a problem is a usage error (exit 64) rather than a configuration one (78): a
+    /// database URL carrying a password.
+    public var isUsage: Bool { problems.contains { $0.message.contains(Self.passwordInURL) } }
+
+    /// What the message refusing a database URL that carries a password says (never quoting it).
+    public static let passwordInURL = "the database URL carries a password"
+
     /// Creates an error.
     public init(problems: [Problem]) {
         self.problems = problems

@@ -170,10 +170,20 @@ private struct LoadState {
                     "not an address; write host:port, [ipv6]:port or a bare port (for 127.0.0.1), e.g. 127.0.0.1:9464")
             }
         }
-        let dbPath: String
+        var dbPath: String
         if let (text, origin) = value(.database) {
             dbPath = text
             origins[WorkerSetting.database.key] = origin
+            // A password in a postgres:// URL is refused before anything logs or prints the URL
+            // (exit 64); it belongs in PGPASSWORD or the file OUTBOX_DB_PASSWORD_FILE names.
+            if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
+                URLComponents(string: text)?.password != nil
+            {
+                problem(
+                    .database,
+                    "\(origin): \(WorkerConfigurationError.passwordInURL); put it in PGPASSWORD or in a file named by OUTBOX_DB_PASSWORD_FILE")
+                dbPath = ""
+            }
         } else if simulator != nil {
             dbPath = "./outbox.sqlite"
             origins[WorkerSetting.database.key] = .simulator

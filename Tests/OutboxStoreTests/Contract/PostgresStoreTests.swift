@@ -50,7 +50,7 @@ struct PostgresStoreTests {
         while true {
             let waiting = try await PostgresTestDatabase.count(
                 client,
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'")
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND datname = current_database()")
             if waiting > 0 { break }
             guard ContinuousClock.now < limit else {
                 Issue.record("the store's record did not wait for the inbox lock")

@@ -341,4 +341,53 @@ struct WorkerStoreContractTests {
         #expect(try await s.store.recordCallbackStatus(
             paymentRequestId: "nobody", activity: .sale, activityId: nil, event: waiting, pollBy: t0, now: t0) == .unknownPayment)
     }
+
+    @Test(
+        "a row the schema refuses is rejected (the group commit's cue to retry the others alone), nothing of its group written",
+        arguments: ContractSubject.all.filter { $0.name != "memory" })  // the memory store refuses nothing
+    func refusedRow(_ subject: ContractSubject) async throws {
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(2, at: t0)
+        _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 2, leaseMillis: 60_000) { _, _, _ in .claimOnly }
+        var broken = InboxOutcome(.succeeded)
+        broken.result = "{not json"
+        do {
+            _ = try await s.store.recordEach(
+                [([CommandUpdate(commandID: ids[0], precondition: .leasedBy("w"), next: .finish(InboxOutcome(.succeeded)))], t0 + 1),
+                 ([CommandUpdate(commandID: ids[1], precondition: .leasedBy("w"), next: .finish(broken))], t0 + 1)],
+                worker: "w")
+            Issue.record("the refused row was written")
+        } catch let error as OutboxStoreError {
+            #expect(error.code == .rejected, "\(error)")
+        }
+        // The transaction is all or nothing: neither group is written; alone, the good one is.
+        #expect(try await s.inbox(0).isEmpty)
+        #expect(try await s.store.recordEach(
+            [([CommandUpdate(commandID: ids[0], precondition: .leasedBy("w"), next: .finish(InboxOutcome(.succeeded)))], t0 + 2)],
+            worker: "w") == [true])
+    }
+
+    @Test("a callback without an activity id goes to the follow whose activity id is still unknown before a newer one's", arguments: ContractSubject.all)
+    func callbackOrder(_ subject: ContractSubject) async throws {
+        let s = try await subject.make()
+        defer { s.close() }
+        let ids = try await s.sales(2, at: t0)
+        _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 2, leaseMillis: 60_000) { _, _, _ in .claimOnly }
+        // The older follow's activity id is unknown; the newer one's is known.
+        for (id, activityId) in [(ids[0], nil), (ids[1], "act-2")] as [(Int64, String?)] {
+            _ = try await s.store.record(
+                [CommandUpdate(
+                    commandID: id, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.succeeded)),
+                    follow: FollowStart(
+                        paymentRequestId: "P-1", activity: .cancel, activityId: activityId, firstPollAt: t0 + 60_000,
+                        intervalMillis: 2_000, horizonAt: t0 + 600_000))],
+                worker: "w", now: t0 + 1)
+        }
+        let waiting = PaymentStatusEvent(statusId: 1, statusName: "waiting", progress: 1, isFinal: false, source: .callback)
+        #expect(try await s.store.recordCallbackStatus(
+            paymentRequestId: "p-1", activity: .cancel, activityId: nil, event: waiting, pollBy: t0 + 10, now: t0 + 10) == .recorded)
+        let statuses = try await s.inbox(0).filter { $0.event == "payment_status" }
+        #expect(statuses.map(\.outboxID) == [ids[0]])
+    }
 }
