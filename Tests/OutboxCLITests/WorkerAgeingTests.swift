@@ -163,7 +163,9 @@ struct WorkerAgeingEndToEndTests {
         #expect(json.workers[1].status == "gone" && json.workers[1].pause_reason == nil)
         #expect(json.workers[1].reported_pause_reason == reason)
 
-        let patient = try await outboxAsync(["inspect", "--stale-after", "1m", "--hide-after", "30d"], db: database.path)
+        // 10 minutes, not one: the crashed row is 40 s old when written, and on a busy machine the
+        // commands before this one took over 20 s (a failed full run beside two CPU burners).
+        let patient = try await outboxAsync(["inspect", "--stale-after", "10m", "--hide-after", "30d"], db: database.path)
         #expect(patient.status == 0, "\(patient.stderr)")
         #expect(patient.stdout.contains("DISPATCH PAUSED") && patient.stdout.contains(reason))
         #expect(patient.stdout.contains("stopped-host-zz") && patient.stdout.contains("stopped"))
