@@ -1,3 +1,5 @@
+import Foundation
+import OutboxTestSupport
 import Testing
 
 @testable import OutboxPostgres
@@ -29,6 +31,18 @@ struct PostgresScriptTests {
             // Each ends where its ; was (the ; itself is not sent).
             #expect(statements.allSatisfy { !$0.hasSuffix(";") }, "\(migration.file)")
             #expect(statements.last?.contains("schema_version") == true, "\(migration.file) ends with its version row")
+        }
+    }
+
+    @Test("the PostgreSQL SQL embedded in the binaries is byte for byte Schema/postgres/")
+    func embeddedMatchesFiles() throws {
+        let folder = BuiltProducts.packageRoot.appendingPathComponent("Schema/postgres")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files == embeddedPostgresMigrations.map(\.file))
+        for migration in embeddedPostgresMigrations {
+            let text = try String(contentsOf: folder.appendingPathComponent(migration.file), encoding: .utf8)
+            #expect(text == migration.sql + "\n", "run tools/embed-schema.sh after editing \(migration.file)")
         }
     }
 }
