@@ -71,7 +71,7 @@ struct WorkerCommand: AsyncParsableCommand {
             prints one line per final outcome on stdout.
 
             Exit codes: 0 clean shutdown; 64 usage error (unknown flag, bad syntax, --demo without \
-            --simulator); 70 runtime failure; 74 database error (cannot open or write the outbox, or its \
+            --simulator, a postgres:// --db carrying a password); 70 runtime failure; 74 database error (cannot open or write the outbox, or its \
             file was replaced or deleted while running: restart); 78 configuration error, a missing \
             database (see --create-database) or a schema newer than this binary (an operator must act; \
             do not restart); 130 second signal (immediate exit).
