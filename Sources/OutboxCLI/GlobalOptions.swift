@@ -51,15 +51,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     /// SQLite files only for now. (A path is never taken for a URL: no file named `postgres:`
     /// is created or looked for.)
     func refusePostgres(_ path: String) throws {
-        guard path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") else { return }
-        let shown = URLComponents(string: path).map { url -> String in
-            var url = url
-            url.password = nil
-            return url.string ?? "postgres://…"
-        } ?? "postgres://…"
+        guard DatabaseURL.isPostgres(path) else { return }
         throw CLIError(
             .usage,
-            "\(shown): the outbox CLI works on SQLite files only for now; on PostgreSQL, read the inbox and "
+            "\(DatabaseURL.withoutPassword(path)): the outbox CLI works on SQLite files only for now; on PostgreSQL, read the inbox and "
                 + "outbox with psql (Schema/postgres/README.md)")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxStore
 import PostgresNIO
 
 /// Where a PostgreSQL outbox is: a `postgres://user@host:port/database` URL (or `postgresql://`),
@@ -24,9 +25,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var sslMode: String
 
     /// Whether `text` names a PostgreSQL database (and not a SQLite file path).
-    public static func isURL(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
-    }
+    public static func isURL(_ text: String) -> Bool { DatabaseURL.isPostgres(text) }
 
     /// Parses `text`. Throws ``PostgresLocationError``.
     public init(_ text: String) throws(PostgresLocationError) {
@@ -105,8 +104,7 @@ public enum PostgresLocationError: Error, Sendable, Hashable, CustomStringConver
     public var description: String {
         switch self {
         case .notAURL(let text): "not a postgres:// URL: \(text.contains("@") ? "(hidden)" : text)"
-        case .passwordInURL:
-            "the database URL carries a password; put it in PGPASSWORD or in a file named by OUTBOX_DB_PASSWORD_FILE"
+        case .passwordInURL: DatabaseURL.passwordRefusal
         case .missing(let what): "the database URL lacks \(what)"
         case .unsupported(let what): "the database URL has \(what), which is not supported"
         case .passwordFile(let path): "cannot read the password file \(path) (OUTBOX_DB_PASSWORD_FILE)"

@@ -10,14 +10,7 @@ import Testing
 struct SchemaContractTests {
     @Test("the SQL embedded in the binaries is byte for byte Schema/")
     func embeddedSchemaMatchesFiles() throws {
-        let schemaDir = BuiltProducts.packageRoot.appendingPathComponent("Schema")
-        let files = try FileManager.default.contentsOfDirectory(atPath: schemaDir.path)
-            .filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(files == embeddedMigrations.map(\.file))
-        for migration in embeddedMigrations {
-            let text = try String(contentsOf: schemaDir.appendingPathComponent(migration.file), encoding: .utf8)
-            #expect(text == migration.sql + "\n", "run tools/embed-schema.sh after editing \(migration.file)")
-        }
+        try expectEmbedded(embeddedMigrations, areTheFilesOf: "Schema")
     }
 
     @Test("command_kind in the database lists exactly the kinds the code knows, with the same roles")
@@ -175,5 +168,18 @@ struct SchemaContractTests {
             "/usr/bin/sqlite3", [database.path],
             input: "INSERT INTO outbox (command_key, kind, payload) VALUES ('\(Self.key)', 'async_cancel', '{}');\n")
         #expect(result.stderr.contains("outbox: a cancel or rollback must name its sale"))
+    }
+}
+
+/// Expects `migrations` (what tools/embed-schema.sh generated) to be the `.sql` files of `folder`
+/// (relative to the package root), in order and byte for byte.
+func expectEmbedded(_ migrations: [(version: Int, file: String, sql: String)], areTheFilesOf folder: String) throws {
+    let directory = BuiltProducts.packageRoot.appendingPathComponent(folder)
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        .filter { $0.hasSuffix(".sql") }.sorted()
+    #expect(files == migrations.map(\.file))
+    for migration in migrations {
+        let text = try String(contentsOf: directory.appendingPathComponent(migration.file), encoding: .utf8)
+        #expect(text == migration.sql + "\n", "run tools/embed-schema.sh after editing \(migration.file)")
     }
 }

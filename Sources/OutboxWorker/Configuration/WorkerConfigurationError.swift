@@ -1,3 +1,5 @@
+import OutboxStore
+
 /// Start-up refused: one or more settings are missing or invalid. Each problem names the setting
 /// (its file key, and where it came from or where to set it). Secrets are never quoted.
 public struct WorkerConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -23,11 +25,8 @@ public struct WorkerConfigurationError: Error, Sendable, Hashable, CustomStringC
     public var problems: [Problem]
 
     /// Whether a problem is a usage error (exit 64) rather than a configuration one (78): a
-    /// database URL carrying a password.
-    public var isUsage: Bool { problems.contains { $0.message.contains(Self.passwordInURL) } }
-
-    /// What the message refusing a database URL that carries a password says (never quoting it).
-    public static let passwordInURL = "the database URL carries a password"
+    /// database URL carrying a password (``DatabaseURL/passwordRefusal``).
+    public var isUsage: Bool { problems.contains { $0.message.contains(DatabaseURL.passwordRefusal) } }
 
     /// Creates an error.
     public init(problems: [Problem]) {

@@ -176,12 +176,8 @@ private struct LoadState {
             origins[WorkerSetting.database.key] = origin
             // A password in a postgres:// URL is refused before anything logs or prints the URL
             // (exit 64); it belongs in PGPASSWORD or the file OUTBOX_DB_PASSWORD_FILE names.
-            if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
-                URLComponents(string: text)?.password != nil
-            {
-                problem(
-                    .database,
-                    "\(origin): \(WorkerConfigurationError.passwordInURL); put it in PGPASSWORD or in a file named by OUTBOX_DB_PASSWORD_FILE")
+            if DatabaseURL.carriesPassword(text) {
+                problem(.database, "\(origin): \(DatabaseURL.passwordRefusal)")
                 dbPath = ""
             }
         } else if simulator != nil {

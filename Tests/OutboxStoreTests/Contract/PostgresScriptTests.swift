@@ -1,5 +1,3 @@
-import Foundation
-import OutboxTestSupport
 import Testing
 
 @testable import OutboxPostgres
@@ -36,13 +34,6 @@ struct PostgresScriptTests {
 
     @Test("the PostgreSQL SQL embedded in the binaries is byte for byte Schema/postgres/")
     func embeddedMatchesFiles() throws {
-        let folder = BuiltProducts.packageRoot.appendingPathComponent("Schema/postgres")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-            .filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(files == embeddedPostgresMigrations.map(\.file))
-        for migration in embeddedPostgresMigrations {
-            let text = try String(contentsOf: folder.appendingPathComponent(migration.file), encoding: .utf8)
-            #expect(text == migration.sql + "\n", "run tools/embed-schema.sh after editing \(migration.file)")
-        }
+        try expectEmbedded(embeddedPostgresMigrations, areTheFilesOf: "Schema/postgres")
     }
 }
