@@ -169,7 +169,12 @@ let package = Package(
         // Helpers every test target shares: where the built binaries are, the poison-row fixture.
         .target(
             name: "OutboxTestSupport",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // ScratchPostgres: a migrated database of its own for each PostgreSQL test.
+                "OutboxPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/Support"
         ),
         .testTarget(

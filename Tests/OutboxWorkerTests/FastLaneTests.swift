@@ -52,7 +52,7 @@ struct FastLaneTests {
         _ name: String, _ claimed: OutboxCommand, _ context: PlanningContext, _ breaker: BreakerView,
         _ hold: CredentialKind?, _ marked: Bool
     ) throws {
-        var lane = try Self.lane(breaker: breaker, hold: hold)
+        let lane = try Self.lane(breaker: breaker, hold: hold)
         let step = lane.decide(claimed, context: context, now: t0 + 10)
         if marked {
             let deadline = lane.processor.worker.configuration.deadline(of: claimed)
@@ -66,7 +66,7 @@ struct FastLaneTests {
 
     @Test("a cancel whose sale Paywall accepted goes with the sale's PaymentRequestId")
     func cancelCarriesPayment() throws {
-        var lane = try Self.lane()
+        let lane = try Self.lane()
         let accepted = command(1, .asyncSale, key: saleKey, state: .succeeded, prid: paymentID, acceptedAt: t0)
         let step = lane.decide(Self.cancel, context: PlanningContext(sale: accepted), now: t0 + 10)
         #expect(step == .markSending(deadline: lane.processor.worker.configuration.deadline(of: Self.cancel)))
@@ -138,7 +138,7 @@ struct FastLaneLastLookTests {
         let key = Payloads.key()
         _ = try run.store.enqueue(
             NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key), deadline: deadline))
-        var lane = FastLane(processor: processor, breaker: .closed)
+        let lane = FastLane(processor: processor, breaker: .closed)
         let claimed = try run.store.claimBatch(
             owner: processor.owner, clock: run.clock, limit: 1, leaseMillis: 60_000
         ) { command, context, now in lane.decide(command, context: context, now: now) }

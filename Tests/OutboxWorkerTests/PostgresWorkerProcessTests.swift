@@ -1,14 +1,11 @@
 import Foundation
-import Logging
 import OutboxModel
-import OutboxPostgres
-import OutboxStore
 import OutboxTestSupport
 import PostgresNIO
 import Testing
 
 /// Several `worker` processes on one PostgreSQL database, as if on several machines (issue 14).
-@Suite("Worker processes on one PostgreSQL database", .serialized, .enabled(if: PostgresWorkerDatabase.available))
+@Suite("Worker processes on one PostgreSQL database", .serialized, .enabled(if: ScratchPostgres.available))
 struct PostgresWorkerProcessTests {
     @Test("three workers on one database, SIGKILLed one after another mid-drain: one outcome per command, no sale charged twice")
     func killedWorkers() async throws {
@@ -17,7 +14,7 @@ struct PostgresWorkerProcessTests {
             "--error-rate", "0.05", "--drop-rate", "0.05", "--slow-rate", "0.9", "--slow-delay", "0.02", "--seed", "14",
         ])
         defer { sim.stop() }
-        let database = try await PostgresWorkerDatabase.make()
+        let database = try await ScratchPostgres.make(prefix: "workers", maximumConnections: 4)
         defer { database.close() }
         let keys = try await database.queueSales(300)
         func start(_ id: String) throws -> Child {
@@ -61,46 +58,8 @@ struct PostgresWorkerProcessTests {
     }
 }
 
-/// A database of its own on ``LocalPostgres``'s server, migrated, with a client to read it.
-final class PostgresWorkerDatabase: Sendable {
-    /// Whether these tests run: a server can be had, or one is required (then they fail without).
-    static var available: Bool {
-        if case .success = LocalPostgres.shared { return true }
-        return LocalPostgres.required
-    }
-
-    let url: String
-    let client: PostgresClient
-    let runner: Task<Void, Never>
-
-    private init(url: String, client: PostgresClient) {
-        self.url = url
-        self.client = client
-        runner = Task { await client.run() }
-    }
-
-    static let quiet = Logger(label: "pg-test", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    static func make() async throws -> PostgresWorkerDatabase {
-        let server = try LocalPostgres.shared.get()
-        let name = "workers_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = PostgresWorkerDatabase(url: server.url, client: try client(server.url))
-        defer { admin.close() }
-        try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"))
-        let url = server.url(database: name)
-        let database = PostgresWorkerDatabase(url: url, client: try client(url))
-        try await PostgresWorkerStore(client: database.client, location: url, logger: quiet).migrate()
-        return database
-    }
-
-    static func client(_ url: String) throws -> PostgresClient {
-        var configuration = try PostgresLocation(url).clientConfiguration(password: nil)
-        configuration.options.maximumConnections = 4
-        return PostgresClient(configuration: configuration, backgroundLogger: quiet)
-    }
-
-    func close() { runner.cancel() }
-
+/// What the test reads and writes in its scratch database.
+extension ScratchPostgres {
     /// `count` sales, queued as a producer would; their keys.
     func queueSales(_ count: Int) async throws -> [String] {
         var keys: [String] = []
@@ -112,12 +71,6 @@ final class PostgresWorkerDatabase: Sendable {
             keys.append(key)
         }
         return keys
-    }
-
-    private func number(_ sql: String) async throws -> Int {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql))
-        for try await value in rows.decode(Int64.self) { return Int(value) }
-        return 0
     }
 
     func outcomes() async throws -> Int { try await number("SELECT count(*) FROM inbox WHERE event = 'outcome'") }

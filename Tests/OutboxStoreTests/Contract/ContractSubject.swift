@@ -57,15 +57,14 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
 
     /// A fresh database on the test PostgreSQL server (``LocalPostgres``), migrated.
     static let postgres = ContractSubject(name: "PostgreSQL") {
-        let server = try PostgresTestDatabase.server()
-        let handle = try await PostgresTestDatabase.make(on: server)
+        let handle = try await PostgresTestDatabase.make()
         let client = handle.client
         return ContractStore(
             store: handle.store,
             enqueue: { command, now in try await insert(client, command, at: now) },
             inbox: { after in try await PostgresTestDatabase.inbox(client, after: after) },
             attempts: { id in try await PostgresTestDatabase.attempts(client, commandID: id) },
-            close: { handle.runner.cancel() })
+            close: { handle.close() })
     }
 
     /// A producer's INSERT into a PostgreSQL outbox; the row's id.

@@ -8,12 +8,12 @@ import Testing
 @testable import OutboxStore
 
 /// What only the PostgreSQL store has to prove: ids committed out of order, and where it is.
-@Suite("PostgreSQL store", .enabled(if: PostgresTestDatabase.serverOrRequired))
+@Suite("PostgreSQL store", .enabled(if: ScratchPostgres.available))
 struct PostgresStoreTests {
     @Test("an inbox row committed late is never skipped: the next inbox writer waits for its commit")
     func inboxCommittedLate() async throws {
-        let handle = try await PostgresTestDatabase.make(on: try PostgresTestDatabase.server())
-        defer { handle.runner.cancel() }
+        let handle = try await PostgresTestDatabase.make()
+        defer { handle.close() }
         let store = handle.store
         let client = handle.client
         let t0: EpochMillis = 1_800_000_000_000
@@ -24,7 +24,7 @@ struct PostgresStoreTests {
         let (ready, readySignal) = AsyncStream<Void>.makeStream()
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         let late = Task {
-            try await client.withTransaction(logger: PostgresTestDatabase.quiet) { connection in
+            try await client.withTransaction(logger: ScratchPostgres.quiet) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(1869963897, 1)")
                 try await connection.query(
                     """
@@ -48,8 +48,7 @@ struct PostgresStoreTests {
         // does not wait reaches the bound, and then the test fails).
         let limit = ContinuousClock.now + .seconds(60)
         while true {
-            let waiting = try await PostgresTestDatabase.count(
-                client,
+            let waiting = try await handle.database.number(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND datname = current_database()")
             if waiting > 0 { break }
             guard ContinuousClock.now < limit else {
@@ -100,19 +99,5 @@ struct PostgresStoreTests {
         #expect(throws: PostgresLocationError.passwordFile("/nonexistent")) {
             try PostgresLocation.password(from: ["OUTBOX_DB_PASSWORD_FILE": "/nonexistent"])
         }
-    }
-}
-
-extension PostgresTestDatabase {
-    /// Whether the PostgreSQL-only tests run: a server can be had, or one is required (then they fail without).
-    static var serverOrRequired: Bool {
-        if case .success = LocalPostgres.shared { return true }
-        return LocalPostgres.required
-    }
-
-    static func count(_ client: PostgresClient, _ sql: String) async throws -> Int64 {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql))
-        for try await value in rows.decode(Int64.self) { return value }
-        return 0
     }
 }

@@ -8,46 +8,25 @@ import Testing
 
 @testable import OutboxStore
 
-/// A PostgreSQL store on a database of its own, created for one test on ``LocalPostgres``'s server.
+/// A PostgreSQL store on a scratch database of its own (``ScratchPostgres``).
 final class PostgresTestStore: Sendable {
+    let database: ScratchPostgres
     let store: PostgresWorkerStore
-    let runner: Task<Void, Never>
-    var client: PostgresClient { store.client }
+    var client: PostgresClient { database.client }
 
-    init(store: PostgresWorkerStore) {
-        self.store = store
-        runner = Task { await store.run() }
+    init(database: ScratchPostgres) {
+        self.database = database
+        store = PostgresWorkerStore(client: database.client, location: database.url, logger: ScratchPostgres.quiet)
     }
+
+    /// Stops its client.
+    func close() { database.close() }
 }
 
 enum PostgresTestDatabase {
-    /// The server, or why there is none (the case fails with it: ``ContractSubject/all`` leaves
-    /// PostgreSQL out when no server is required and none can be had).
-    static func server() throws -> LocalPostgres.Server {
-        try LocalPostgres.shared.get()
-    }
-
-    static let quiet = Logger(label: "pg-test", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    static func client(_ url: String) throws -> PostgresClient {
-        let location = try PostgresLocation(url)
-        var configuration = location.clientConfiguration(password: ProcessInfo.processInfo.environment["PGPASSWORD"])
-        configuration.options.maximumConnections = 12
-        return PostgresClient(configuration: configuration, backgroundLogger: quiet)
-    }
-
-    /// A new database (copied from template0), migrated, with its store running.
-    static func make(on server: LocalPostgres.Server) async throws -> PostgresTestStore {
-        let name = "outbox_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "_"))"
-        let admin = try client(server.url)
-        let adminRun = Task { await admin.run() }
-        defer { adminRun.cancel() }
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"))
-        let url = server.url(database: name)
-        let store = PostgresWorkerStore(client: try client(url), location: url, logger: quiet)
-        let handle = PostgresTestStore(store: store)
-        try await store.migrate()
-        return handle
+    /// A new migrated database with its store.
+    static func make() async throws -> PostgresTestStore {
+        PostgresTestStore(database: try await ScratchPostgres.make())
     }
 
     static func inbox(_ client: PostgresClient, after: Int64) async throws -> [InboxRow] {
