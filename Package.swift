@@ -70,6 +70,8 @@ let package = Package(
                 "OutboxModel", "OutboxStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // Only its DatabaseValue: rows are read through the store's one column reader.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Paywall catalog, validation, request building, answer classification, transport.
@@ -160,8 +162,9 @@ let package = Package(
         .target(
             name: "OutboxCLI",
             dependencies: [
-                "OutboxModel", "OutboxStore", "PaywallClient",
+                "OutboxModel", "OutboxStore", "OutboxPostgres", "PaywallClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // `outbox`: the thin executable over OutboxCLI.

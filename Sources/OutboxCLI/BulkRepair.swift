@@ -105,10 +105,10 @@ struct BulkReport {
 
     /// Runs the single-command repair on each matched command; one refused by the store (a
     /// worker took it, it changed since the selection) is skipped with the store's reason.
-    mutating func repairEach(_ repair: (OutboxCommand) throws -> Int64) rethrows {
+    mutating func repairEach(_ repair: (OutboxCommand) async throws -> Int64) async rethrows {
         for command in matched {
             do {
-                done.append(try repair(command))
+                done.append(try await repair(command))
             } catch let error as RepairError {
                 skipped.append((command.id, error.message))
             }
@@ -155,11 +155,10 @@ struct BulkReport {
 
 extension Retry {
     /// `outbox retry --state dead --kind async_sale ...`.
-    func executeBulk(_ console: Console) throws {
-        try report(console, json: global.json) {
-            let store = try global.openForWriting(console)
+    func executeBulk(_ console: Console) async throws {
+        try await global.run(console, .write) { store, console in
             let now = console.clock.now()
-            let matched = try store.repairCandidates(
+            let matched = try await store.repairCandidates(
                 filters.selection(now: now, defaultStates: [.dead, .expired, .failed]))
             var bulk = BulkReport(action: "retry", dryRun: filters.dryRun, matched: matched)
             // A misspelt reason matches nothing, silently: say so (rows written by another version
@@ -191,8 +190,8 @@ extension Retry {
                     "Retry \(matched.count) command(s) (\(BulkFilterOptions.byKind(matched))), \(deadlineText). "
                         + "Those whose last send may have reached Paywall reconcile before any resend.")
                 try confirm("Retry \(matched.count) command(s)?", options: confirmation, console: console)
-                try bulk.repairEach { command in
-                    try store.retry(
+                try await bulk.repairEach { command in
+                    try await store.retry(
                         id: command.id, actor: console.actor, now: console.clock.now(), deadline: change, note: note
                     ).id
                 }
@@ -204,17 +203,16 @@ extension Retry {
 
 extension Discard {
     /// `outbox discard --kind async_pair_request --older-than 1h ...`.
-    func executeBulk(_ console: Console) throws {
-        try report(console, json: global.json) {
-            let store = try global.openForWriting(console)
+    func executeBulk(_ console: Console) async throws {
+        try await global.run(console, .write) { store, console in
             let now = console.clock.now()
-            let found = try store.repairCandidates(filters.selection(now: now, defaultStates: [.pending]))
+            let found = try await store.repairCandidates(filters.selection(now: now, defaultStates: [.pending]))
             var matched: [OutboxCommand] = []
             var left: [(command: OutboxCommand, why: String)] = []
             for command in found {
                 if let owner = command.leaseOwner {
                     left.append((command, "held by \(owner): a worker may be sending it"))
-                } else if OutboxStore.mayHaveBeenSent(command, attemptOutcomes: try store.attemptOutcomes(of: command)) {
+                } else if OutboxStore.mayHaveBeenSent(command, attemptOutcomes: try await store.attemptOutcomes(of: command)) {
                     left.append(
                         (command, "may already have reached Paywall; queue a cancel or rollback (or discard it alone)"))
                 } else {
@@ -228,10 +226,10 @@ extension Discard {
                         + "each ends \"discarded by operator\" in the inbox."
                         + (left.isEmpty ? "" : " \(left.count) that may have been sent are left alone."))
                 try confirm("Discard \(matched.count) command(s)?", options: confirmation, console: console)
-                try bulk.repairEach { command in
+                try await bulk.repairEach { command in
                     // Never forced: a command that may have reached Paywall is refused by the
                     // store as well (it may have been claimed and sent since the selection).
-                    try store.discard(
+                    try await store.discard(
                         id: command.id, actor: console.actor, now: console.clock.now(), force: false, note: note
                     ).id
                 }

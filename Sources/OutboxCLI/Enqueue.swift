@@ -106,13 +106,13 @@ public struct EnqueueOptions: ParsableArguments, Sendable {
 /// Shared by the `enqueue` forms: validate, insert, print the key.
 func queue(
     _ draft: EnqueueDraft, options: EnqueueOptions, global: GlobalOptions, console: Console
-) throws {
-    try report(console, json: global.json) {
+) async throws {
+    try await report(console, json: global.json) {
         try draft.validate()
-        let now = console.clock.now()
-        let command = draft.newCommand(
-            deadline: options.deadline?.future(now: now), notBefore: options.notBefore?.future(now: now))
         if options.dryRun {
+            let now = console.clock.now()
+            let command = draft.newCommand(
+                deadline: options.deadline?.future(now: now), notBefore: options.notBefore?.future(now: now))
             if global.json {
                 var json = ActionJSON(action: "enqueue", done: false)
                 json.command_key = draft.commandKey
@@ -124,34 +124,41 @@ func queue(
             }
             return
         }
-        let store = try global.openForWriting(console)
-        let result = try store.enqueue(command, actor: console.actor, now: now)
-        let inserted: Bool
-        switch result {
-        case .inserted(let id):
-            inserted = true
-            if !global.json { console.note("queued #\(id) \(draft.kind.rawValue)") }
-        case .alreadyQueued(let id):
-            // The same key is harmless only for the same command: a different one under a key
-            // already used would be silently dropped.
-            if let existing = try store.command(id: id), let difference = EnqueueConflict.difference(existing, command) {
-                throw CLIError(
-                    .refused,
-                    "a different command is already queued under \(draft.commandKey) (#\(id)): \(difference) differ; "
-                        + "nothing changed; the queued command stands (outbox inspect show \(draft.commandKey))")
+        try await global.withStore(console, .write) { store, console in
+            // Deadlines from the database's clock (the server's, on PostgreSQL).
+            let now = console.clock.now()
+            let command = draft.newCommand(
+                deadline: options.deadline?.future(now: now), notBefore: options.notBefore?.future(now: now))
+            let result = try await store.enqueue(command, actor: console.actor, now: now)
+            let inserted: Bool
+            switch result {
+            case .inserted(let id):
+                inserted = true
+                if !global.json { console.note("queued #\(id) \(draft.kind.rawValue)") }
+            case .alreadyQueued(let id):
+                // The same key is harmless only for the same command: a different one under a key
+                // already used would be silently dropped.
+                if let existing = try await store.command(id: id),
+                    let difference = EnqueueConflict.difference(existing, command)
+                {
+                    throw CLIError(
+                        .refused,
+                        "a different command is already queued under \(draft.commandKey) (#\(id)): \(difference) differ; "
+                            + "nothing changed; the queued command stands (outbox inspect show \(draft.commandKey))")
+                }
+                inserted = false
+                if !global.json { console.note("already queued as #\(id); nothing changed") }
             }
-            inserted = false
-            if !global.json { console.note("already queued as #\(id); nothing changed") }
-        }
-        if global.json {
-            var json = ActionJSON(action: "enqueue", done: true)
-            json.id = result.id
-            json.command_key = draft.commandKey
-            json.kind = draft.kind.rawValue
-            json.inserted = inserted
-            console.line(Render.json(json))
-        } else {
-            console.line(draft.commandKey)
+            if global.json {
+                var json = ActionJSON(action: "enqueue", done: true)
+                json.id = result.id
+                json.command_key = draft.commandKey
+                json.kind = draft.kind.rawValue
+                json.inserted = inserted
+                console.line(Render.json(json))
+            } else {
+                console.line(draft.commandKey)
+            }
         }
     }
 }
@@ -180,7 +187,7 @@ func guidOrThrow(_ text: String?, _ flag: String) throws -> String? {
 }
 
 /// `outbox enqueue`.
-public struct Enqueue: ParsableCommand {
+public struct Enqueue: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
@@ -197,7 +204,7 @@ public struct Enqueue: ParsableCommand {
         defaultSubcommand: Payload.self)
 
     /// `outbox enqueue --kind K --payload-file F` (also `outbox enqueue payload ...`).
-    public struct Payload: ParsableCommand {
+    public struct Payload: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -268,9 +275,9 @@ public struct Enqueue: ParsableCommand {
                 unknownFields: allowUnknownFields ? .passThrough : .refuse)
         }
 
-        public func run() throws {
+        public func run() async throws {
             let console = Console.live
-            try report(console, json: global.json) {
+            try await report(console, json: global.json) {
                 let text: String
                 if payloadFile == "-" {
                     text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -280,13 +287,13 @@ public struct Enqueue: ParsableCommand {
                     }
                     text = String(decoding: data, as: UTF8.self)
                 }
-                try queue(try draft(payloadText: text), options: options, global: global, console: console)
+                try await queue(try draft(payloadText: text), options: options, global: global, console: console)
             }
         }
     }
 
     /// `outbox enqueue sale`.
-    public struct Sale: ParsableCommand {
+    public struct Sale: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -367,7 +374,7 @@ public struct Enqueue: ParsableCommand {
             return EnqueueDraft(kind: sync ? .syncSale : .asyncSale, commandKey: muc, payload: .object(members))
         }
 
-        public func run() throws { try queue(draft(), options: options, global: global, console: .live) }
+        public func run() async throws { try await queue(draft(), options: options, global: global, console: .live) }
     }
 
     /// Names the sale a follow-up acts on.
@@ -391,7 +398,7 @@ public struct Enqueue: ParsableCommand {
     }
 
     /// `outbox enqueue cancel`.
-    public struct Cancel: ParsableCommand {
+    public struct Cancel: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -437,11 +444,11 @@ public struct Enqueue: ParsableCommand {
                 saleKey: sale.saleKey, paymentRequestId: sale.paymentRequestId)
         }
 
-        public func run() throws { try queue(draft(), options: options, global: global, console: .live) }
+        public func run() async throws { try await queue(draft(), options: options, global: global, console: .live) }
     }
 
     /// `outbox enqueue rollback`.
-    public struct Rollback: ParsableCommand {
+    public struct Rollback: AsyncParsableCommand {
         public init() {}
 
         /// What the rollback revokes.
@@ -472,11 +479,11 @@ public struct Enqueue: ParsableCommand {
                 paymentRequestId: sale.paymentRequestId)
         }
 
-        public func run() throws { try queue(draft(), options: options, global: global, console: .live) }
+        public func run() async throws { try await queue(draft(), options: options, global: global, console: .live) }
     }
 
     /// `outbox enqueue approve`.
-    public struct Approve: ParsableCommand {
+    public struct Approve: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -503,11 +510,11 @@ public struct Enqueue: ParsableCommand {
                 payload: .object([.init("PaymentId", .number(String(paymentId)))]))
         }
 
-        public func run() throws { try queue(draft(), options: options, global: global, console: .live) }
+        public func run() async throws { try await queue(draft(), options: options, global: global, console: .live) }
     }
 
     /// `outbox enqueue pair-request`.
-    public struct PairRequest: ParsableCommand {
+    public struct PairRequest: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -546,11 +553,11 @@ public struct Enqueue: ParsableCommand {
                 payload: .object(members))
         }
 
-        public func run() throws { try queue(draft(), options: options, global: global, console: .live) }
+        public func run() async throws { try await queue(draft(), options: options, global: global, console: .live) }
     }
 
     /// `outbox enqueue pair-confirm`.
-    public struct PairConfirm: ParsableCommand {
+    public struct PairConfirm: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -576,6 +583,6 @@ public struct Enqueue: ParsableCommand {
                 payload: .object([.init("PairAsyncRequestId", .string(pairRequestId))]))
         }
 
-        public func run() throws { try queue(draft(), options: options, global: global, console: .live) }
+        public func run() async throws { try await queue(draft(), options: options, global: global, console: .live) }
     }
 }

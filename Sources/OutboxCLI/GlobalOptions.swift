@@ -4,8 +4,12 @@ import OutboxStore
 
 /// Flags every `outbox` command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {
-    /// The database file; default `$OUTBOX_DB`, else `./outbox.sqlite`.
-    @Option(name: .long, help: ArgumentHelp("The outbox database file (default: $OUTBOX_DB, else ./outbox.sqlite).", valueName: "path"))
+    /// The database: a SQLite file, or a `postgres://` URL; default `$OUTBOX_DB`, else `./outbox.sqlite`.
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The outbox database: a SQLite file, or postgres://user@host:port/db (password from PGPASSWORD or the file OUTBOX_DB_PASSWORD_FILE names, never in the URL) (default: $OUTBOX_DB, else ./outbox.sqlite).",
+            valueName: "path|url"))
     public var db: String?
 
     /// Machine-readable output.
@@ -47,33 +51,12 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         return true
     }
 
-    /// Refuses a `postgres://` database (exit 64): the operator's commands read and repair
-    /// SQLite files only for now. (A path is never taken for a URL: no file named `postgres:`
-    /// is created or looked for.)
-    func refusePostgres(_ path: String) throws {
-        guard DatabaseURL.isPostgres(path) else { return }
-        throw CLIError(
-            .usage,
-            "\(DatabaseURL.withoutPassword(path)): the outbox CLI works on SQLite files only for now; on PostgreSQL, read the inbox and "
-                + "outbox with psql (Schema/postgres/README.md)")
-    }
-
-    /// Opens the store for reading: read-only, never created, never migrated.
-    func openForReading(_ console: Console) throws -> OutboxStore {
-        try refusePostgres(databasePath(environment: console.environment))
-        return try OutboxStore(
-            OutboxStoreConfiguration(
-                path: databasePath(environment: console.environment), busyTimeoutSeconds: busyTimeout,
-                readOnly: true, createIfMissing: false, migrate: false))
-    }
-
-    /// Opens the store for a repair: never created, never migrated, commits fsynced.
-    func openForWriting(_ console: Console) throws -> OutboxStore {
-        try refusePostgres(databasePath(environment: console.environment))
-        return try OutboxStore(
-            OutboxStoreConfiguration(
-                path: databasePath(environment: console.environment), busyTimeoutSeconds: busyTimeout,
-                synchronous: .full, readOnly: false, createIfMissing: false, migrate: false))
+    /// Runs a command body with the store opened for `access` (``withStore(_:_:_:)``), turning
+    /// every error into a message on stderr and an exit status.
+    func run(
+        _ console: Console, _ access: StoreAccess, _ body: (any OperatorStore, Console) async throws -> Void
+    ) async throws {
+        try await report(console, json: json) { try await withStore(console, access, body) }
     }
 }
 
@@ -88,9 +71,9 @@ public struct ConfirmOptions: ParsableArguments, Sendable {
 }
 
 /// Runs a command body, turning every error into a message on stderr and an exit status.
-func report(_ console: Console, json: Bool, _ body: () throws -> Void) throws {
+func report(_ console: Console, json: Bool, _ body: () async throws -> Void) async throws {
     do {
-        try body()
+        try await body()
     } catch let error as ExitCode {
         throw error
     } catch {

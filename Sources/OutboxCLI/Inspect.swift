@@ -3,7 +3,7 @@ import OutboxModel
 import OutboxStore
 
 /// `outbox inspect`: the overview, a list, or one command.
-public struct Inspect: ParsableCommand {
+public struct Inspect: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
@@ -20,7 +20,7 @@ public struct Inspect: ParsableCommand {
     )
 
     /// `outbox inspect overview` (the default).
-    public struct Overview: ParsableCommand {
+    public struct Overview: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -63,23 +63,22 @@ public struct Inspect: ParsableCommand {
             }
         }
 
-        public func run() throws { try execute(.live) }
+        public func run() async throws { try await execute(.live) }
 
         /// Runs against `console`.
-        public func execute(_ console: Console) throws {
-            try report(console, json: global.json) {
-                let store = try global.openForReading(console)
+        public func execute(_ console: Console) async throws {
+            try await global.run(console, .read) { store, console in
                 let now = console.clock.now()
                 let since = now - 86_400_000
-                let overview = try store.overview(now: now, troubleSince: since)
-                let waiting = try store.waitingCommands(limit: 8)
+                let overview = try await store.overview(now: now, troubleSince: since)
+                let waiting = try await store.waitingCommands(limit: 8)
                 var data = OverviewData(
                     database: global.databasePath(environment: console.environment),
-                    schemaVersion: try store.schemaVersion(), now: now, overview: overview,
-                    waitingTotal: waiting.total, waiting: waiting.commands, workers: try store.workerStatuses(),
+                    schemaVersion: try await store.schemaVersion(), now: now, overview: overview,
+                    waitingTotal: waiting.total, waiting: waiting.commands, workers: try await store.workerStatuses(),
                     troubleSince: since, staleAfterMillis: staleAfter.millis, hideAfterMillis: hideAfter.millis)
                 // A database from before schema 006 has no followed payments to count.
-                data.payments = try? store.followSummary()
+                data.payments = try? await store.followSummary()
                 if global.json {
                     console.line(Render.json(Render.overviewJSON(data)))
                 } else {
@@ -92,7 +91,7 @@ public struct Inspect: ParsableCommand {
     }
 
     /// `outbox inspect list`.
-    public struct List: ParsableCommand {
+    public struct List: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -192,35 +191,34 @@ public struct Inspect: ParsableCommand {
                 createdBefore: until?.past(now: now), keyPrefix: key, limit: limit)
         }
 
-        public func run() throws {
+        public func run() async throws {
             if follow {
                 let signals = StopSignals.install()
-                try execute(.live) { signals.received }
+                try await execute(.live) { signals.received }
             } else {
-                try execute(.live)
+                try await execute(.live)
             }
         }
 
         /// Runs against `console`; with `--follow`, until `shouldStop` returns true.
-        public func execute(_ console: Console, until shouldStop: () -> Bool = { true }) throws {
-            try report(console, json: global.json) {
-                let store = try global.openForReading(console)
+        public func execute(_ console: Console, until shouldStop: () -> Bool = { true }) async throws {
+            try await global.run(console, .read) { store, console in
                 let now = console.clock.now()
                 let filter = filter(now: now)
                 let id = self.id
-                func listing() throws -> [OutboxCommand] {
-                    guard let id else { return try store.list(filter) }
-                    return try store.command(id: id).map { filter.matches($0) ? [$0] : [] } ?? []
+                func listing() async throws -> [OutboxCommand] {
+                    guard let id else { return try await store.list(filter) }
+                    return try await store.command(id: id).map { filter.matches($0) ? [$0] : [] } ?? []
                 }
                 if follow {
                     let matches: @Sendable (OutboxCommand) -> Bool = { command in
                         (id == nil || command.id == id) && filter.matches(command)
                     }
-                    try ListFollow(store: store, console: console, json: global.json, matches: matches)
+                    try await ListFollow(store: store, console: console, json: global.json, matches: matches)
                         .run(listing: listing, shouldStop: shouldStop)
                     return
                 }
-                let commands = try listing()
+                let commands = try await listing()
                 if global.json {
                     console.line(Render.json(Render.listJSON(commands, limit: limit, now: now)))
                 } else {
@@ -231,7 +229,7 @@ public struct Inspect: ParsableCommand {
     }
 
     /// `outbox inspect show X`.
-    public struct Show: ParsableCommand {
+    public struct Show: AsyncParsableCommand {
         public init() {}
 
         public static let configuration = CommandConfiguration(
@@ -268,18 +266,17 @@ public struct Inspect: ParsableCommand {
             }
         }
 
-        public func run() throws { try execute(.live) }
+        public func run() async throws { try await execute(.live) }
 
         /// Runs against `console`.
-        public func execute(_ console: Console) throws {
-            try report(console, json: global.json) {
-                let store = try global.openForReading(console)
+        public func execute(_ console: Console) async throws {
+            try await global.run(console, .read) { store, console in
                 let now = console.clock.now()
-                let command = try Resolve.one(reference, in: store)
-                guard let detail = try store.detail(id: command.id) else {
+                let command = try await Resolve.one(reference, in: store)
+                guard let detail = try await store.detail(id: command.id) else {
                     throw CLIError(.notFound, "command \(command.id) disappeared (purged?)")
                 }
-                let audit = try store.auditEntries(outboxID: command.id, limit: 20)
+                let audit = try await store.auditEntries(outboxID: command.id, limit: 20)
                 if global.json {
                     console.line(Render.json(Render.showJSON(detail, audit: audit, reveal: reveal, now: now)))
                 } else {
@@ -311,9 +308,9 @@ enum Resolve {
     /// Exactly one command for `reference`: a row id, else an exact key or PaymentRequestId, else
     /// a unique prefix. Several candidates that are one sale and its follow-ups resolve to the
     /// sale when the reference is the sale's own PaymentRequestId.
-    static func one(_ reference: String, in store: OutboxStore) throws -> OutboxCommand {
+    static func one(_ reference: String, in store: any OperatorStore) async throws -> OutboxCommand {
         let text = reference.trimmingCharacters(in: .whitespaces)
-        let found = try store.find(reference: text, limit: 21)
+        let found = try await store.find(reference: text, limit: 21)
         if found.isEmpty { throw CLIError(.notFound, "no command matches '\(text)'") }
         if found.count == 1 { return found[0] }
         let lower = text.lowercased()

@@ -6,26 +6,27 @@ import OutboxStore
 /// then one line per new command, state change or outcome, polling the database (one read
 /// transaction over indexes per poll) until `shouldStop` says so.
 struct ListFollow {
-    let store: OutboxStore
+    let store: any OperatorStore
     let console: Console
     let json: Bool
     let matches: @Sendable (OutboxCommand) -> Bool
     /// Time between two polls.
     var interval: Duration = .milliseconds(500)
 
-    func run(listing: () throws -> [OutboxCommand], shouldStop: () -> Bool) throws {
+    func run(listing: () async throws -> [OutboxCommand], shouldStop: () -> Bool) async throws {
         // Seed before listing: a change between the two is shown (twice at worst), never lost.
-        var tracker = ListFollowTracker(seed: try store.listFollowSnapshot(afterInbox: nil), matches: matches)
-        let listed = try listing().sorted { $0.id < $1.id }
+        var tracker = ListFollowTracker(
+            seed: try await store.listFollowSnapshot(afterInbox: nil, limit: 1_000), matches: matches)
+        let listed = try await listing().sorted { $0.id < $1.id }
         tracker.listed(listed)
         let now = console.clock.now()
         for command in listed { show(ListFollowEvent(change: .listed, command: command), now: now) }
         console.note("following: new commands and state changes as they happen (Ctrl-C to stop)")
         while !shouldStop() {
             let wake = ContinuousClock.now + interval
-            while ContinuousClock.now < wake && !shouldStop() { Thread.sleep(forTimeInterval: 0.02) }
+            while ContinuousClock.now < wake && !shouldStop() { try await Task.sleep(for: .milliseconds(20)) }
             if shouldStop() { break }
-            let snapshot = try store.listFollowSnapshot(afterInbox: tracker.cursor)
+            let snapshot = try await store.listFollowSnapshot(afterInbox: tracker.cursor, limit: 1_000)
             let now = console.clock.now()
             for event in tracker.events(in: snapshot) { show(event, now: now) }
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import OutboxModel
 
 /// `outbox`: the operator's tool for the outbox database.
-public struct OutboxRoot: ParsableCommand {
+public struct OutboxRoot: AsyncParsableCommand {
     /// Creates the command (ArgumentParser).
     public init() {}
 
@@ -12,7 +12,7 @@ public struct OutboxRoot: ParsableCommand {
         discussion: """
             Read commands (inspect) open the database read-only and never block workers. Repairs (retry, discard, purge, migrate) ask before acting (or take --yes); every change, enqueue included, leaves an entry in the database's audit table.
 
-            The database is --db, else $OUTBOX_DB, else ./outbox.sqlite.
+            The database is --db, else $OUTBOX_DB, else ./outbox.sqlite: a SQLite file, or a PostgreSQL outbox as postgres://user@host:5432/db (?host=/socket/dir for a Unix socket; ?sslmode=require). The password comes from PGPASSWORD or the first line of the file OUTBOX_DB_PASSWORD_FILE names; a URL carrying one is refused (exit 64). Every command works the same on both.
 
             Examples:
               outbox inspect                       # the overview

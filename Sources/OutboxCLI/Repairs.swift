@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import OutboxModel
 import OutboxStore
+import Synchronization
 
 /// `outbox retry X`.
-public struct Retry: ParsableCommand {
+public struct Retry: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
@@ -60,14 +61,13 @@ public struct Retry: ParsableCommand {
         keepDeadline ? .keep : .at((deadline ?? Self.defaultDeadline).future(now: now))
     }
 
-    public func run() throws { try execute(.live) }
+    public func run() async throws { try await execute(.live) }
 
     /// Runs against `console`.
-    public func execute(_ console: Console) throws {
-        guard let reference else { return try executeBulk(console) }
-        try report(console, json: global.json) {
-            let store = try global.openForWriting(console)
-            let command = try Resolve.one(reference, in: store)
+    public func execute(_ console: Console) async throws {
+        guard let reference else { return try await executeBulk(console) }
+        try await global.run(console, .write) { store, console in
+            let command = try await Resolve.one(reference, in: store)
             guard [.dead, .expired, .failed].contains(command.state) else {
                 throw CLIError(
                     .refused,
@@ -80,8 +80,7 @@ public struct Retry: ParsableCommand {
                 case .keep: command.deadline.map(Format.iso) ?? "the worker's default for the kind"
                 case .at(let time): Format.iso(time)
                 }
-            let outcomes = try store.detail(id: command.id)?.attempts.filter { $0.generation == command.generation }
-                .map(\.record.outcome) ?? []
+            let outcomes = try await store.attemptOutcomes(of: command)
             let reconcile = OutboxStore.retryNeedsReconcile(
                 attemptOutcomes: outcomes, lastError: command.lastError, wasMarked: command.needsReconcile)
             console.note(
@@ -91,7 +90,7 @@ public struct Retry: ParsableCommand {
                 console.note("Its last send may have reached Paywall: the worker asks Paywall before any resend.")
             }
             try confirm("Retry it?", options: confirmation, console: console)
-            let result = try store.retry(
+            let result = try await store.retry(
                 id: command.id, actor: console.actor, now: console.clock.now(), deadline: change, note: note)
             if global.json {
                 var json = ActionJSON(action: "retry", done: true)
@@ -112,7 +111,7 @@ public struct Retry: ParsableCommand {
 }
 
 /// `outbox discard X`.
-public struct Discard: ParsableCommand {
+public struct Discard: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
@@ -155,14 +154,13 @@ public struct Discard: ParsableCommand {
         }
     }
 
-    public func run() throws { try execute(.live) }
+    public func run() async throws { try await execute(.live) }
 
     /// Runs against `console`.
-    public func execute(_ console: Console) throws {
-        guard let reference else { return try executeBulk(console) }
-        try report(console, json: global.json) {
-            let store = try global.openForWriting(console)
-            let command = try Resolve.one(reference, in: store)
+    public func execute(_ console: Console) async throws {
+        guard let reference else { return try await executeBulk(console) }
+        try await global.run(console, .write) { store, console in
+            let command = try await Resolve.one(reference, in: store)
             if command.state == .inFlight {
                 throw CLIError(
                     .refused,
@@ -175,7 +173,7 @@ public struct Discard: ParsableCommand {
             }
             console.note("Discard #\(command.id) \(command.kindName) \(command.commandKey)?")
             try confirm("Discard it?", options: confirmation, console: console)
-            let result = try store.discard(
+            let result = try await store.discard(
                 id: command.id, actor: console.actor, now: console.clock.now(), force: force, note: note)
             if global.json {
                 var json = ActionJSON(action: "discard", done: true)
@@ -193,7 +191,7 @@ public struct Discard: ParsableCommand {
 }
 
 /// `outbox purge`.
-public struct Purge: ParsableCommand {
+public struct Purge: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
@@ -229,29 +227,30 @@ public struct Purge: ParsableCommand {
             valueName: "duration"))
     public var progressEvery = DurationSpec(millis: 1_000)
 
-    public func run() throws { try execute(.live) }
+    public func run() async throws { try await execute(.live) }
+
+    /// Commands deleted per transaction.
+    static let batchSize = 500
 
     /// Runs against `console`.
-    public func execute(_ console: Console) throws {
-        try report(console, json: global.json) {
-            let store = try global.openForWriting(console)
+    public func execute(_ console: Console) async throws {
+        try await global.run(console, .write) { store, console in
             let now = console.clock.now()
             let cutoff = now - olderThan.millis
-            let plan = try store.purge(
-                finishedBefore: cutoff, includeInbox: includeInbox, dryRun: true, actor: console.actor, now: now)
+            let plan = try await store.purge(
+                finishedBefore: cutoff, includeInbox: includeInbox, dryRun: true, actor: console.actor, now: now,
+                batchSize: Self.batchSize, onBatch: nil)
             var result = plan
             if !dryRun {
                 console.note(
                     "Purge \(plan.commands) command(s) finished before \(Format.iso(cutoff)), \(plan.attempts) attempt(s)"
                         + (includeInbox ? ", \(plan.inbox) inbox row(s)" : "; inbox rows kept") + ".")
                 try confirm("Purge?", options: confirmation, console: console)
-                var progress = PurgeProgress(total: plan.commands, every: .milliseconds(progressEvery.millis))
-                result = try store.purge(
+                let progress = PurgeProgressReporter(
+                    PurgeProgress(total: plan.commands, every: .milliseconds(progressEvery.millis)), console: console)
+                result = try await store.purge(
                     finishedBefore: cutoff, includeInbox: includeInbox, dryRun: false, actor: console.actor,
-                    now: console.clock.now()
-                ) { soFar in
-                    if let line = progress.line(after: soFar, at: .now) { console.note(line) }
-                }
+                    now: console.clock.now(), batchSize: Self.batchSize, onBatch: { progress.report($0) })
             }
             if global.json {
                 var json = ActionJSON(action: "purge", done: !dryRun)
@@ -296,18 +295,35 @@ struct PurgeProgress {
     }
 }
 
+/// ``PurgeProgress`` behind a lock, for the store's batch callback.
+final class PurgeProgressReporter: Sendable {
+    private let progress: Mutex<PurgeProgress>
+    private let console: Console
+
+    init(_ progress: PurgeProgress, console: Console) {
+        self.progress = Mutex(progress)
+        self.console = console
+    }
+
+    /// Prints the progress line after a batch, when one is due.
+    func report(_ soFar: PurgeResult) {
+        if let line = progress.withLock({ $0.line(after: soFar, at: .now) }) { console.note(line) }
+    }
+}
+
 /// `outbox migrate`.
-public struct Migrate: ParsableCommand {
+public struct Migrate: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
         abstract: "Bring the database to this binary's schema version (creating it if missing).",
         discussion: """
-            Applies the numbered migrations in one BEGIN IMMEDIATE transaction, so it is safe while workers run (they wait for it). A database newer than this binary is refused (exit 5). Leaves an audit entry.
+            SQLite: applies the numbered migrations in one BEGIN IMMEDIATE transaction, so it is safe while workers run (they wait for it). PostgreSQL (--db postgres://…): applies Schema/postgres/ file by file, each in its own transaction under an advisory lock, as a starting worker does; the role needs the rights the files ask for. A database newer than this binary is refused (exit 5). Leaves an audit entry.
 
             Examples:
               outbox migrate --dry-run
               outbox migrate --db /var/lib/paywall/outbox.sqlite --yes
+              PGPASSWORD=... outbox migrate --db postgres://outbox_owner@db.example/shop --yes
             """)
 
     @OptionGroup public var global: GlobalOptions
@@ -317,40 +333,57 @@ public struct Migrate: ParsableCommand {
     @Flag(name: .long, help: "Only show what would be applied.")
     public var dryRun = false
 
-    public func run() throws { try execute(.live) }
+    public func run() async throws { try await execute(.live) }
 
     /// Runs against `console`.
-    public func execute(_ console: Console) throws {
-        try report(console, json: global.json) {
+    public func execute(_ console: Console) async throws {
+        try await report(console, json: global.json) {
             let path = global.databasePath(environment: console.environment)
-            // A PostgreSQL database is migrated by the worker when it starts (Schema/postgres/).
-            try global.refusePostgres(path)
-            let plan = try OutboxStore.migrate(
-                path: path, actor: console.actor, now: console.clock.now(), dryRun: true,
-                busyTimeoutSeconds: global.busyTimeout)
-            var result = plan
-            if !dryRun && !plan.applied.isEmpty {
-                let exists = FileManager.default.fileExists(atPath: path)
-                console.note(
-                    (exists ? "Migrate \(path) from schema v\(plan.from) to v\(plan.to)"
-                        : "Create \(path) at schema v\(plan.to)") + ".")
-                try confirm("Migrate?", options: confirmation, console: console)
-                result = try OutboxStore.migrate(
-                    path: path, actor: console.actor, now: console.clock.now(), dryRun: false,
-                    busyTimeoutSeconds: global.busyTimeout)
+            guard DatabaseURL.isPostgres(path) else {
+                let busy = global.busyTimeout
+                return try await migrate(
+                    console, what: FileManager.default.fileExists(atPath: path) ? path : nil, shown: path,
+                    plan: { try OutboxStore.migrate(path: path, actor: $0, now: $1, dryRun: true, busyTimeoutSeconds: busy) },
+                    apply: { try OutboxStore.migrate(path: path, actor: $0, now: $1, dryRun: false, busyTimeoutSeconds: busy) })
             }
-            if global.json {
-                var json = ActionJSON(action: "migrate", done: !dryRun && !result.applied.isEmpty)
-                json.migration = MigrationJSON(
-                    from: result.from, to: result.to, applied: result.applied, dry_run: dryRun)
-                console.line(Render.json(json))
-            } else if result.applied.isEmpty {
-                console.line("schema v\(result.from) is current; nothing to do")
-            } else {
-                console.line(
-                    "\(dryRun ? "would apply" : "applied") \(result.applied.map { "v\($0)" }.joined(separator: ", ")): "
-                        + "schema v\(result.from) → v\(result.to)")
+            // PostgreSQL: each file in its own transaction under the migration lock (the worker
+            // applies them the same way when it starts); the role needs the rights the files ask
+            // for (Schema/postgres/README.md).
+            try await global.withPostgres(path, console, .write, migrateOnly: true) { store, console in
+                try await migrate(
+                    console, what: path, shown: path,
+                    plan: { try await store.migrateSchema(actor: $0, now: $1, dryRun: true) },
+                    apply: { try await store.migrateSchema(actor: $0, now: $1, dryRun: false) })
             }
+        }
+    }
+
+    /// Plans, asks, applies and reports, whatever the engine. `what` is nil when the database
+    /// does not exist yet (it will be created).
+    func migrate(
+        _ console: Console, what: String?, shown: String,
+        plan: (String, EpochMillis) async throws -> MigrationResult,
+        apply: (String, EpochMillis) async throws -> MigrationResult
+    ) async throws {
+        let plan = try await plan(console.actor, console.clock.now())
+        var result = plan
+        if !dryRun && !plan.applied.isEmpty {
+            console.note(
+                (what != nil ? "Migrate \(shown) from schema v\(plan.from) to v\(plan.to)"
+                    : "Create \(shown) at schema v\(plan.to)") + ".")
+            try confirm("Migrate?", options: confirmation, console: console)
+            result = try await apply(console.actor, console.clock.now())
+        }
+        if global.json {
+            var json = ActionJSON(action: "migrate", done: !dryRun && !result.applied.isEmpty)
+            json.migration = MigrationJSON(from: result.from, to: result.to, applied: result.applied, dry_run: dryRun)
+            console.line(Render.json(json))
+        } else if result.applied.isEmpty {
+            console.line("schema v\(result.from) is current; nothing to do")
+        } else {
+            console.line(
+                "\(dryRun ? "would apply" : "applied") \(result.applied.map { "v\($0)" }.joined(separator: ", ")): "
+                    + "schema v\(result.from) → v\(result.to)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import GRDB
 import OutboxModel
 import OutboxStore
 import PostgresNIO
@@ -64,13 +65,13 @@ enum PostgresRows {
     }
 
     /// The single value of a one-row, one-column result, if any.
-    static func one<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
+    static func one<T: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
         for try await value in rows.decode(T.self) { return value }
         return nil
     }
 
     /// Every value of a one-column result.
-    static func all<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> [T] {
+    static func all<T: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> [T] {
         var values: [T] = []
         for try await value in rows.decode(T.self) { values.append(value) }
         return values
@@ -80,7 +81,7 @@ enum PostgresRows {
 extension OutboxStoreError {
     /// A PostgreSQL failure as the store's error: a schema rule (a CHECK, a unique key, a trigger's
     /// `outbox: ...` RAISE) is `rejected` with the server's message; anything else `postgres`.
-    static func postgres(_ error: any Error) -> OutboxStoreError {
+    public static func postgres(_ error: any Error) -> OutboxStoreError {
         if let known = error as? OutboxStoreError { return known }
         // withTransaction wraps what failed inside it: classify the failure itself (a refused row
         // must come back `rejected`, so the group commit retries the other groups on their own).
@@ -93,8 +94,38 @@ extension OutboxStoreError {
             let message = psql.serverInfo?[.message] ?? "\(psql.code)"
             // Class 23: integrity constraint violation; P0001: RAISE EXCEPTION (the contract's triggers).
             if state.hasPrefix("23") || state == "P0001" { return OutboxStoreError(.rejected, message) }
+            // 55P03: lock_not_available, a lock not granted within lock_timeout (the CLI's
+            // --busy-timeout): busy, as SQLITE_BUSY is.
+            if state == "55P03" { return OutboxStoreError(.busy, "\(message) (SQLSTATE \(state))") }
             return OutboxStoreError(.postgres, "\(message) (SQLSTATE \(state))")
         }
         return OutboxStoreError(.postgres, String(reflecting: error))
+    }
+}
+
+extension PostgresRows {
+    /// A row's cells as the values SQLite would hold (NULL, integer, text), in column order, for
+    /// the store's one column reader (`AttemptRow(storedValues:)` and its kind), so a column means
+    /// the same on both engines. Integers and booleans become integers; text and citext (whose
+    /// binary form is its UTF-8 bytes) become text.
+    static func storedValues(_ row: PostgresRow) -> [DatabaseValue] {
+        row.map { cell -> DatabaseValue in
+            guard var bytes = cell.bytes else { return .null }
+            switch cell.dataType {
+            case .int8, .int4, .int2:
+                return (try? cell.decode(Int64.self)).map(\.databaseValue) ?? .null
+            case .bool:
+                return (try? cell.decode(Bool.self)).map { ($0 ? Int64(1) : 0).databaseValue } ?? .null
+            default:
+                return (bytes.readString(length: bytes.readableBytes) ?? "").databaseValue
+            }
+        }
+    }
+
+    /// Every row of `rows` through ``storedValues(_:)``.
+    static func stored(_ rows: PostgresRowSequence) async throws -> [[DatabaseValue]] {
+        var values: [[DatabaseValue]] = []
+        for try await row in rows { values.append(storedValues(row)) }
+        return values
     }
 }

@@ -43,7 +43,10 @@ public final class PostgresServerClock: WallClock {
     /// Measures the offset. Throws the driver's error (the clock keeps its last offset).
     public func refresh(_ client: PostgresClient, logger: Logger) async throws {
         let before = monotonic()
-        let rows = try await client.query("SELECT outbox_now_ms()", logger: logger)
+        // outbox_now_ms()'s own expression, so the clock can be read before the schema exists
+        // (`outbox migrate` on an empty database).
+        let rows = try await client.query(
+            "SELECT floor(extract(epoch FROM statement_timestamp()) * 1000)::bigint", logger: logger)
         var server: Int64?
         for try await value in rows.decode(Int64.self) { server = value }
         let after = monotonic()

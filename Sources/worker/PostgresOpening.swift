@@ -7,7 +7,7 @@ import PostgresNIO
 /// `--db postgres://…`: the PostgreSQL store, its pool running, migrated, and the server's
 /// clock read (the worker keeps time by it).
 struct PostgresOpening {
-    let store: PostgresWorkerStore
+    let store: PostgresStore
     let clock: PostgresServerClock
     /// The pool and the clock's refresher; cancelled when the worker has stopped.
     let background: [Task<Void, Never>]
@@ -32,7 +32,7 @@ struct PostgresOpening {
         }
         let client = PostgresClient(configuration: location.clientConfiguration(password: password), backgroundLogger: logger)
         let pool = Task { await client.run() }
-        let store = PostgresWorkerStore(client: client, location: location.description, logger: logger)
+        let store = PostgresStore(client: client, location: location.description, logger: logger)
         let clock = PostgresServerClock()
         do {
             try await store.migrate()

@@ -35,8 +35,11 @@ public final class ScratchPostgres: Sendable {
         runner = Task { await client.run() }
     }
 
-    /// A new, migrated database named `prefix_…`. Throws ``LocalPostgres/Unavailable`` without a server.
-    public static func make(prefix: String = "outbox", maximumConnections: Int = 12) async throws -> ScratchPostgres {
+    /// A new database named `prefix_…`, migrated unless `migrated` is false (then empty). Throws
+    /// ``LocalPostgres/Unavailable`` without a server.
+    public static func make(prefix: String = "outbox", maximumConnections: Int = 12, migrated: Bool = true) async throws
+        -> ScratchPostgres
+    {
         let server = try LocalPostgres.shared.get()
         let name = "\(prefix)_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "_"))"
         let admin = ScratchPostgres(url: server.url, client: try client(server.url, maximumConnections: 1))
@@ -44,7 +47,7 @@ public final class ScratchPostgres: Sendable {
         try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"))
         let url = server.url(database: name)
         let database = ScratchPostgres(url: url, client: try client(url, maximumConnections: maximumConnections))
-        try await PostgresWorkerStore(client: database.client, location: url, logger: quiet).migrate()
+        if migrated { try await PostgresStore(client: database.client, location: url, logger: quiet).migrate() }
         return database
     }
 

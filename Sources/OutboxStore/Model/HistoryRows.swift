@@ -9,12 +9,22 @@ public struct AttemptRow: Sendable, Hashable {
     public var worker: String?
     public var record: AttemptRecord
 
-    static let columns =
+    /// The `attempt` columns every engine selects, in this order.
+    public static let columns =
         "id, outbox_id, generation, worker, started_at, duration_ms, http_status, outcome, error_code, error, request"
 
     /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
     init(row: Row) {
-        var reader = SafeRowReader(row, columns: Self.columns)
+        self.init(SafeRowReader(row, columns: Self.columns))
+    }
+
+    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text).
+    public init(storedValues: [DatabaseValue]) {
+        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+    }
+
+    private init(_ reader: SafeRowReader) {
+        var reader = reader
         id = reader.integer(0)
         outboxID = reader.integer(1)
         generation = reader.count(2, fallback: 1)
@@ -42,7 +52,8 @@ public struct InboxRow: Sendable, Hashable {
     public var paymentStatus: PaymentStatusRow?
     public var createdAt: EpochMillis
 
-    static let columns = """
+    /// The `inbox` columns every engine selects, in this order.
+    public static let columns = """
         id, outbox_id, command_key, kind, generation, event, outcome, reason, error_code, message, \
         client_message, payment_request_id, payment_request_activity_id, terminal_pair_id, payment_status_id, \
         result, raw_response, http_status, created_at, activity, status_name, source, final
@@ -50,7 +61,16 @@ public struct InboxRow: Sendable, Hashable {
 
     /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
     init(row: Row) {
-        var reader = SafeRowReader(row, columns: Self.columns)
+        self.init(SafeRowReader(row, columns: Self.columns))
+    }
+
+    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text).
+    public init(storedValues: [DatabaseValue]) {
+        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+    }
+
+    private init(_ reader: SafeRowReader) {
+        var reader = reader
         id = reader.integer(0)
         outboxID = reader.integer(1)
         commandKey = reader.text(2)

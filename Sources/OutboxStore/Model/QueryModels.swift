@@ -42,6 +42,14 @@ public struct CommandDetail: Sendable, Hashable {
     public var inbox: [InboxRow]
     /// The sale it acts on and the sale's other follow-ups, or a sale's follow-ups.
     public var related: [OutboxCommand]
+
+    /// Creates a detail (the stores make them).
+    public init(command: OutboxCommand, attempts: [AttemptRow], inbox: [InboxRow], related: [OutboxCommand]) {
+        self.command = command
+        self.attempts = attempts
+        self.inbox = inbox
+        self.related = related
+    }
 }
 
 /// The one-screen overview of the queue.

@@ -9,12 +9,23 @@ import OutboxModel
 /// data included. Every read of the outbox goes through this reader instead: an unusable value
 /// is replaced by a placeholder and noted in ``defects``.
 struct SafeRowReader {
-    let row: Row
+    /// Where the values come from: a SQLite row, or the values another engine read (in the
+    /// same column order), so one column means the same thing on every engine.
+    enum Source {
+        case row(Row)
+        case values([DatabaseValue])
+    }
+
+    let source: Source
     let names: [String]
     var defects: [ColumnDefect] = []
 
     init(_ row: Row, columns: String) {
-        self.row = row
+        self.init(.row(row), columns: columns)
+    }
+
+    init(_ source: Source, columns: String) {
+        self.source = source
         // `expression AS name` is named `name`.
         self.names = columns.split(separator: ",").map {
             let column = $0.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -22,9 +33,12 @@ struct SafeRowReader {
         }
     }
 
-    /// The raw value; reading a `DatabaseValue` never fails.
+    /// The raw value; reading a `DatabaseValue` never fails (a missing column reads as NULL).
     func value(_ index: Int) -> DatabaseValue {
-        row[index] as DatabaseValue
+        switch source {
+        case .row(let row): row[index] as DatabaseValue
+        case .values(let values): index < values.count ? values[index] : .null
+        }
     }
 
     /// Whether the column is NULL.

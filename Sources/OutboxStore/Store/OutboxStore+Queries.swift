@@ -210,7 +210,7 @@ extension OutboxStore {
     }
 
     /// `text%` for LIKE, with LIKE's wildcards escaped.
-    static func likePrefix(_ text: String) -> String {
+    public static func likePrefix(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }

@@ -52,6 +52,15 @@ public struct RetryResult: Sendable, Hashable, Codable {
     public var needsReconcile: Bool
     /// The deadline column after the retry.
     public var deadline: EpochMillis?
+
+    /// Creates a result (the stores make them).
+    public init(id: Int64, previousState: CommandState, generation: Int, needsReconcile: Bool, deadline: EpochMillis?) {
+        self.id = id
+        self.previousState = previousState
+        self.generation = generation
+        self.needsReconcile = needsReconcile
+        self.deadline = deadline
+    }
 }
 
 /// What `discard` did.
@@ -62,6 +71,13 @@ public struct DiscardResult: Sendable, Hashable, Codable {
     public var generation: Int
     /// The inbox row written.
     public var inboxID: Int64
+
+    /// Creates a result (the stores make them).
+    public init(id: Int64, generation: Int, inboxID: Int64) {
+        self.id = id
+        self.generation = generation
+        self.inboxID = inboxID
+    }
 }
 
 /// What `purge` did, or would do with `dryRun`.
@@ -78,6 +94,16 @@ public struct PurgeResult: Sendable, Hashable, Codable {
     public var keptForFollowUps: Int
     /// Whether nothing was deleted.
     public var dryRun: Bool
+
+    /// Creates a result (the stores make them).
+    public init(cutoff: EpochMillis, commands: Int, attempts: Int, inbox: Int, keptForFollowUps: Int, dryRun: Bool) {
+        self.cutoff = cutoff
+        self.commands = commands
+        self.attempts = attempts
+        self.inbox = inbox
+        self.keptForFollowUps = keptForFollowUps
+        self.dryRun = dryRun
+    }
 }
 
 /// What `migrate` did, or would do with `dryRun`.
@@ -90,6 +116,14 @@ public struct MigrationResult: Sendable, Hashable, Codable {
     public var applied: [Int]
     /// Whether nothing was changed.
     public var dryRun: Bool
+
+    /// Creates a result (the stores make them).
+    public init(from: Int, to: Int, applied: [Int], dryRun: Bool) {
+        self.from = from
+        self.to = to
+        self.applied = applied
+        self.dryRun = dryRun
+    }
 }
 
 /// One row of the `audit` table.
@@ -106,6 +140,28 @@ public struct AuditRow: Sendable, Hashable {
     public var outboxID: Int64?
     /// The details, as JSON object text.
     public var detail: String?
+
+    /// The `audit` columns every engine selects, in this order.
+    public static let columns = "id, at, actor, action, outbox_id, detail"
+
+    /// Reads the values of ``columns`` (a SQLite row's, or as another engine stored them); never traps.
+    public init(storedValues: [DatabaseValue]) {
+        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+    }
+
+    init(row: Row) {
+        self.init(SafeRowReader(row, columns: Self.columns))
+    }
+
+    private init(_ reader: SafeRowReader) {
+        var reader = reader
+        id = reader.integer(0)
+        at = reader.optionalWorkerTime(1) ?? 0
+        actor = reader.text(2)
+        action = reader.text(3)
+        outboxID = reader.optionalInteger(4)
+        detail = reader.optionalText(5)
+    }
 }
 
 extension OutboxStore {
@@ -147,32 +203,24 @@ extension OutboxStore {
                         SELECT state, generation, attempts, needs_reconcile, last_error, deadline, lease_owner
                           FROM outbox WHERE id = ?
                         """, arguments: [id])
-            else { throw RepairError(.notFound, "no command with id \(id)") }
+            else { throw RepairRules.notFound(id: id) }
             var reader = SafeRowReader(
                 row, columns: "state, generation, attempts, needs_reconcile, last_error, deadline, lease_owner")
             let stateName = reader.text(0)
-            let state = CommandState(rawValue: stateName)
-            guard let state, [.dead, .expired, .failed].contains(state) else {
-                throw RepairError(
-                    .wrongState,
-                    "command \(id) is \(stateName); only dead, expired or failed commands can be retried")
-            }
-            let generation = reader.count(1, fallback: 1)
+            if let refusal = RepairRules.retryRefusal(id: id, stateName: stateName) { throw refusal }
+            let before = RepairRules.RetriedRow(
+                stateName: stateName, generation: reader.count(1, fallback: 1), attempts: reader.optionalInteger(2),
+                lastError: reader.optionalText(4), deadline: reader.optionalProducerTime(5),
+                needsReconcile: reader.integer(3) != 0)
             let outcomes = try Row.fetchAll(
                 db, sql: "SELECT outcome FROM attempt WHERE outbox_id = ? AND generation = ? ORDER BY id",
-                arguments: [id, generation]
+                arguments: [id, before.generation]
             ).map { attempt in
                 var attemptReader = SafeRowReader(attempt, columns: "outcome")
                 return attemptReader.text(0)
             }
-            let reconcile = Self.retryNeedsReconcile(
-                attemptOutcomes: outcomes, lastError: reader.optionalText(4), wasMarked: reader.integer(3) != 0)
-            let oldDeadline = reader.optionalProducerTime(5)
-            let newDeadline: EpochMillis? =
-                switch deadline {
-                case .keep: oldDeadline
-                case .at(let time): time
-                }
+            let (result, audit) = try RepairRules.retry(
+                id: id, before, attemptOutcomes: outcomes, deadline: deadline, note: note)
             try db.execute(
                 sql: """
                     UPDATE outbox
@@ -182,23 +230,12 @@ extension OutboxStore {
                      WHERE id = ? AND state = ?
                     """,
                 arguments: [
-                    now, reconcile ? 1 : 0, newDeadline, "retried by operator \(actor)", now, id, stateName,
+                    now, result.needsReconcile ? 1 : 0, result.deadline, RepairRules.retriedError(actor: actor), now,
+                    id, stateName,
                 ])
-            guard db.changesCount == 1 else {
-                throw RepairError(.wrongState, "command \(id) changed while retrying it; look again")
-            }
-            try Self.insertAudit(
-                db, at: now, actor: actor, action: "retry", outboxID: id,
-                detail: [
-                    "previous_state": .string(stateName), "previous_generation": .int(generation),
-                    "previous_attempts": .int(row[2]), "previous_last_error": .optionalString(row[4]),
-                    "previous_deadline": .optionalInt(oldDeadline), "generation": .int(generation + 1),
-                    "deadline": .optionalInt(newDeadline), "needs_reconcile": .bool(reconcile),
-                    "note": .optionalString(note),
-                ])
-            return RetryResult(
-                id: id, previousState: state, generation: generation + 1, needsReconcile: reconcile,
-                deadline: newDeadline)
+            guard db.changesCount == 1 else { throw RepairRules.changedWhileRetrying(id: id) }
+            try Self.insertAudit(db, at: now, actor: actor, action: "retry", outboxID: id, detail: audit)
+            return result
         }
     }
 
@@ -221,25 +258,14 @@ extension OutboxStore {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT state, lease_owner, lease_expires_at, needs_reconcile FROM outbox WHERE id = ?",
                     arguments: [id])
-            else { throw RepairError(.notFound, "no command with id \(id)") }
+            else { throw RepairRules.notFound(id: id) }
             var reader = SafeRowReader(row, columns: "state, lease_owner, lease_expires_at, needs_reconcile")
             let stateName = reader.text(0)
-            let owner = reader.optionalText(1)
             let wasMarked = reader.integer(3) != 0
-            if stateName == CommandState.inFlight.rawValue || owner != nil {
-                throw RepairError(
-                    .inFlight,
-                    "command \(id) is in flight (held by \(owner ?? "?")); a worker may be sending it right now. "
-                        + "Wait for its lease to end and look again")
-            }
-            guard stateName == CommandState.pending.rawValue else {
-                throw RepairError(.wrongState, "command \(id) is \(stateName); only pending commands can be discarded")
-            }
-            if wasMarked && !force {
-                throw RepairError(
-                    .mayHaveBeenSent,
-                    "command \(id) may already have reached Paywall (it awaits reconciliation); discarding it here "
-                        + "would not undo that. Queue a cancel or rollback instead, or discard with --force")
+            if let refusal = RepairRules.discardRefusal(
+                id: id, stateName: stateName, leaseOwner: reader.optionalText(1), needsReconcile: wasMarked, force: force)
+            {
+                throw refusal
             }
             // The same guarded update `record` applies for `.pendingUnleased`, then the outcome row.
             guard
@@ -248,30 +274,29 @@ extension OutboxStore {
                     sql: """
                         UPDATE outbox
                            SET state = 'discarded', finished_at = ?, needs_reconcile = 0,
-                               last_error = 'discarded by operator', lease_owner = NULL, lease_expires_at = NULL,
-                               updated_at = ?
+                               last_error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
                          WHERE id = ? AND state = 'pending' AND lease_owner IS NULL
                         RETURNING command_key, kind, generation
-                        """, arguments: [now, now, id])
-            else { throw RepairError(.inFlight, "command \(id) was claimed while discarding it; look again") }
+                        """, arguments: [now, RepairRules.discardedMessage, now, id])
+            else { throw RepairRules.claimedWhileDiscarding(id: id) }
             var foundReader = SafeRowReader(found, columns: "command_key, kind, generation")
-        let generation = foundReader.count(2, fallback: 1)
+            let generation = foundReader.count(2, fallback: 1)
             try db.execute(
                 sql: """
                     INSERT INTO inbox (outbox_id, command_key, kind, generation, event, outcome, reason, message,
                                        created_at)
-                    VALUES (?, ?, ?, ?, 'outcome', 'discarded', ?, 'discarded by operator', ?)
+                    VALUES (?, ?, ?, ?, 'outcome', 'discarded', ?, ?, ?)
                     """,
                 arguments: [
-                    id, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, InboxReason.operator.rawValue, now,
+                    id, found[0] as DatabaseValue, found[1] as DatabaseValue, generation, InboxReason.operator.rawValue,
+                    RepairRules.discardedMessage, now,
                 ])
             let inboxID = db.lastInsertedRowID
             try Self.insertAudit(
                 db, at: now, actor: actor, action: "discard", outboxID: id,
-                detail: [
-                    "previous_state": .string(stateName), "generation": .int(generation), "inbox_id": .int64(inboxID),
-                    "forced": .bool(force && wasMarked), "note": .optionalString(note),
-                ])
+                detail: RepairRules.discardAudit(
+                    previousState: stateName, generation: generation, inboxID: inboxID, forced: force && wasMarked,
+                    note: note))
             return DiscardResult(id: id, generation: generation, inboxID: inboxID)
         }
     }
@@ -301,7 +326,7 @@ extension OutboxStore {
     /// each batch commits with the totals so far (for progress on a long purge).
     public func purge(
         finishedBefore cutoff: EpochMillis, includeInbox: Bool, dryRun: Bool, actor: String, now: EpochMillis,
-        batchSize: Int = 500, onBatch: ((PurgeResult) -> Void)? = nil
+        batchSize: Int = 500, onBatch: (@Sendable (PurgeResult) -> Void)? = nil
     ) throws -> PurgeResult {
         let kept = try read { db in
             try Int.fetchOne(
@@ -364,15 +389,10 @@ extension OutboxStore {
                         sql: "DELETE FROM outbox WHERE id IN (\(marks))", arguments: StatementArguments(ids))
                     result.commands += db.changesCount
                 }
-                let detail: [String: AuditValue] = [
-                    "finished_before": .int64(cutoff), "commands": .int(result.commands),
-                    "attempts": .int(result.attempts), "inbox": .int(result.inbox), "include_inbox": .bool(includeInbox),
-                    "kept_for_follow_ups": .int(kept),
-                ]
+                let detail = RepairRules.purgeAudit(result, includeInbox: includeInbox)
                 if let auditID {
                     try db.execute(
-                        sql: "UPDATE audit SET detail = ? WHERE id = ?",
-                        arguments: [Self.auditJSON(detail), auditID])
+                        sql: "UPDATE audit SET detail = ? WHERE id = ?", arguments: [AuditValue.json(detail), auditID])
                 } else {
                     auditID = try Self.insertAudit(
                         db, at: now, actor: actor, action: "purge", outboxID: nil, detail: detail)
@@ -409,7 +429,7 @@ extension OutboxStore {
             if let inserted {
                 try Self.insertAudit(
                     db, at: now, actor: actor, action: "enqueue", outboxID: inserted,
-                    detail: ["command_key": .string(command.commandKey), "kind": .string(command.kindName)])
+                    detail: RepairRules.enqueueAudit(command))
                 return .inserted(inserted)
             }
             guard
@@ -471,10 +491,7 @@ extension OutboxStore {
                     if !result.applied.isEmpty, try db.tableExists("audit") {
                         try insertAudit(
                             db, at: now, actor: actor, action: "migrate", outboxID: nil,
-                            detail: [
-                                "from": .int(result.from), "to": .int(result.to),
-                                "applied": .string(result.applied.map(String.init).joined(separator: ",")),
-                            ])
+                            detail: RepairRules.migrateAudit(result))
                     }
                     return .commit
                 }
@@ -512,12 +529,10 @@ extension OutboxStore {
         try read { db in
             let sql =
                 outboxID == nil
-                ? "SELECT id, at, actor, action, outbox_id, detail FROM audit ORDER BY id DESC LIMIT ?"
-                : "SELECT id, at, actor, action, outbox_id, detail FROM audit WHERE outbox_id = ? ORDER BY id DESC LIMIT ?"
+                ? "SELECT \(AuditRow.columns) FROM audit ORDER BY id DESC LIMIT ?"
+                : "SELECT \(AuditRow.columns) FROM audit WHERE outbox_id = ? ORDER BY id DESC LIMIT ?"
             let arguments: StatementArguments = outboxID.map { [$0, limit] } ?? [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-                AuditRow(id: $0[0], at: $0[1], actor: $0[2], action: $0[3], outboxID: $0[4], detail: $0[5])
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(AuditRow.init(row:))
         }
     }
 
@@ -534,42 +549,13 @@ extension OutboxStore {
         }
     }
 
-    /// A value in an audit detail object.
-    enum AuditValue {
-        case string(String), int(Int), int64(Int64), bool(Bool), null
-
-        static func optionalString(_ value: String?) -> AuditValue { value.map(AuditValue.string) ?? .null }
-        static func optionalInt(_ value: Int64?) -> AuditValue { value.map(AuditValue.int64) ?? .null }
-
-        var any: Any {
-            switch self {
-            case .string(let text): text
-            case .int(let number): number
-            case .int64(let number): number
-            case .bool(let flag): flag
-            case .null: NSNull()
-            }
-        }
-    }
-
-    /// A JSON object with sorted keys, nulls left out.
-    static func auditJSON(_ detail: [String: AuditValue]) throws -> String {
-        var object: [String: Any] = [:]
-        for (key, value) in detail {
-            if case .null = value { continue }
-            object[key] = value.any
-        }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
-
     @discardableResult
     static func insertAudit(
         _ db: Database, at: EpochMillis, actor: String, action: String, outboxID: Int64?, detail: [String: AuditValue]
     ) throws -> Int64 {
         try db.execute(
             sql: "INSERT INTO audit (at, actor, action, outbox_id, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [at, actor, action, outboxID, try auditJSON(detail)])
+            arguments: [at, actor, action, outboxID, AuditValue.json(detail)])
         return db.lastInsertedRowID
     }
 }

@@ -59,6 +59,41 @@ public struct WorkerStatusRow: Sendable, Hashable {
     }
 }
 
+extension WorkerStatusRow {
+    /// The `worker_status` columns every engine selects, in this order.
+    public static let columns = """
+        worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at, \
+        in_flight, checkpoint_at, wal_pages, wal_bytes, db_bytes, storage_problem
+        """
+
+    /// Reads the values of ``columns`` as another engine stored them; never traps.
+    public init(storedValues: [DatabaseValue]) {
+        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+    }
+
+    init(row: Row) {
+        self.init(SafeRowReader(row, columns: Self.columns))
+    }
+
+    private init(_ reader: SafeRowReader) {
+        var reader = reader
+        let small: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
+        worker = reader.text(0)
+        startedAt = reader.optionalWorkerTime(1) ?? 0
+        heartbeatAt = reader.optionalWorkerTime(2) ?? 0
+        state = reader.text(3)
+        pauseReason = reader.optionalText(4)
+        pausedSince = reader.optionalWorkerTime(5)
+        nextProbeAt = reader.optionalWorkerTime(6)
+        inFlight = reader.count(7)
+        checkpointAt = reader.optionalWorkerTime(8)
+        walPages = small(reader.optionalInteger(9))
+        walBytes = reader.optionalInteger(10)
+        databaseBytes = reader.optionalInteger(11)
+        storageProblem = reader.optionalText(12)
+    }
+}
+
 extension OutboxStore {
     /// Every worker's status row, by worker id. Empty when no worker has written one (or the
     /// table does not exist yet).
@@ -66,29 +101,8 @@ extension OutboxStore {
         try read { db in
             guard try db.tableExists("worker_status") else { return [] }
             return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at,
-                           in_flight, checkpoint_at, wal_pages, wal_bytes, db_bytes, storage_problem
-                      FROM worker_status ORDER BY worker
-                    """
-            ).map { row in
-                var reader = SafeRowReader(
-                    row,
-                    columns: """
-                        worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at, \
-                        in_flight, checkpoint_at, wal_pages, wal_bytes, db_bytes, storage_problem
-                        """)
-                let small: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
-                return WorkerStatusRow(
-                    worker: reader.text(0), startedAt: reader.optionalWorkerTime(1) ?? 0,
-                    heartbeatAt: reader.optionalWorkerTime(2) ?? 0, state: reader.text(3),
-                    pauseReason: reader.optionalText(4), pausedSince: reader.optionalWorkerTime(5),
-                    nextProbeAt: reader.optionalWorkerTime(6), inFlight: reader.count(7),
-                    checkpointAt: reader.optionalWorkerTime(8), walPages: small(reader.optionalInteger(9)),
-                    walBytes: reader.optionalInteger(10), databaseBytes: reader.optionalInteger(11),
-                    storageProblem: reader.optionalText(12))
-            }
+                db, sql: "SELECT \(WorkerStatusRow.columns) FROM worker_status ORDER BY worker"
+            ).map(WorkerStatusRow.init(row:))
         }
     }
 }

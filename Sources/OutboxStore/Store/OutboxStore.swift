@@ -52,6 +52,9 @@ public final class OutboxStore: Sendable {
         openedFile = DatabaseFileIdentity.of(path: configuration.path)
     }
 
+    /// The file's path, for messages.
+    public var location: String { configuration.path }
+
     /// The schema version of the file.
     public func schemaVersion() throws -> Int {
         try read(SchemaMigrator.currentVersion)

@@ -98,7 +98,7 @@ struct PostgresSection {
         let run = Task { await db.run() }
         let result: Result<T, any Error>
         do {
-            try await PostgresWorkerStore(client: db, location: url, logger: Self.quiet).migrate()
+            try await PostgresStore(client: db, location: url, logger: Self.quiet).migrate()
             result = .success(try await body(url, db))
         } catch {
             result = .failure(error)

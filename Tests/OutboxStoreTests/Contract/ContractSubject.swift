@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import OutboxModel
 import OutboxPostgres
@@ -62,8 +63,8 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
         return ContractStore(
             store: handle.store,
             enqueue: { command, now in try await insert(client, command, at: now) },
-            inbox: { after in try await PostgresTestDatabase.inbox(client, after: after) },
-            attempts: { id in try await PostgresTestDatabase.attempts(client, commandID: id) },
+            inbox: { after in try await handle.store.inbox(after: after, limit: 100_000) },
+            attempts: { id in try await handle.store.detail(id: id)?.attempts ?? [] },
             close: { handle.close() })
     }
 
@@ -90,4 +91,90 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
         }
         return [.sqlite, .memory, .postgres]
     }()
+}
+
+/// One engine of the operator contract (``OperatorStore``) under test: the store, the worker's
+/// side of the same database (to move commands through their states as a worker would), a
+/// producer's INSERT, and an empty database for the migration cases.
+struct OperatorFixture: Sendable {
+    let store: any OperatorStore
+    let worker: any WorkerStore
+    let produce: @Sendable (NewCommand, EpochMillis) async throws -> Int64
+    var close: @Sendable () -> Void = {}
+}
+
+/// An empty database of one engine: `migrate` is that engine's `outbox migrate`, `makeNewer`
+/// marks the database as migrated past this binary, `audits` counts `migrate` audit rows.
+struct EmptyDatabase: Sendable {
+    let migrate: @Sendable (_ dryRun: Bool, _ now: EpochMillis) async throws -> MigrationResult
+    let version: @Sendable () async throws -> Int
+    let latest: Int
+    let makeNewer: @Sendable () async throws -> Void
+    let audits: @Sendable () async throws -> Int
+    var close: @Sendable () -> Void = {}
+}
+
+/// An engine the operator contract suite runs against (a test argument). The in-memory store
+/// is the worker's test double and serves no operator: it is not one of them.
+struct OperatorSubject: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable () async throws -> OperatorFixture
+    let empty: @Sendable () async throws -> EmptyDatabase
+
+    var testDescription: String { name }
+
+    static let sqlite = OperatorSubject(
+        name: "SQLite",
+        make: {
+            let store = try TestDatabase().open()
+            return OperatorFixture(
+                store: store, worker: SQLiteWorkerStore(store),
+                produce: { command, now in
+                    var command = command
+                    command.createdAt = command.createdAt ?? now
+                    return try store.enqueue(command).id
+                })
+        },
+        empty: {
+            let path = try TestDatabase().path
+            return EmptyDatabase(
+                migrate: { dryRun, now in try OutboxStore.migrate(path: path, actor: "op", now: now, dryRun: dryRun) },
+                version: { try OutboxStore.schemaVersion(atPath: path) ?? 0 }, latest: SchemaMigrator.latestVersion,
+                makeNewer: {
+                    let queue = try DatabaseQueue(path: path)
+                    try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 99") }
+                },
+                audits: {
+                    try DatabaseQueue(path: path).read {
+                        try Int.fetchOne($0, sql: "SELECT count(*) FROM audit WHERE action = 'migrate'") ?? 0
+                    }
+                })
+        })
+
+    static let postgres = OperatorSubject(
+        name: "PostgreSQL",
+        make: {
+            let handle = try await PostgresTestDatabase.make()
+            let client = handle.client
+            return OperatorFixture(
+                store: handle.store, worker: handle.store,
+                produce: { command, now in try await ContractSubject.insert(client, command, at: now) },
+                close: { handle.close() })
+        },
+        empty: {
+            let database = try await ScratchPostgres.make(prefix: "outbox_empty", migrated: false)
+            let store = PostgresStore(client: database.client, location: database.url, logger: ScratchPostgres.quiet)
+            return EmptyDatabase(
+                migrate: { dryRun, now in try await store.migrateSchema(actor: "op", now: now, dryRun: dryRun) },
+                version: { try await store.schemaVersion() }, latest: store.latestSchemaVersion,
+                makeNewer: {
+                    try await database.client.query(
+                        "INSERT INTO schema_version (version, file, sqlite_version) VALUES (99, 'future.sql', 99)")
+                },
+                audits: { try await database.number("SELECT count(*) FROM audit WHERE action = 'migrate'") },
+                close: { database.close() })
+        })
+
+    /// SQLite, and PostgreSQL when a server can be had (as ``ContractSubject/all``).
+    static let all: [OperatorSubject] = ContractSubject.all.contains { $0.name == "PostgreSQL" } ? [.sqlite, .postgres] : [.sqlite]
 }

@@ -58,11 +58,11 @@ struct PostgresStoreTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         // A merchant reading by cursor now sees nothing: not the second outcome before the first.
-        #expect(try await PostgresTestDatabase.inbox(client, after: 0).isEmpty)
+        #expect(try await handle.store.inbox(after: 0, limit: 1_000).isEmpty)
         releaseSignal.yield()
         try await late.value
         #expect(try await recording.value)
-        let rows = try await PostgresTestDatabase.inbox(client, after: 0)
+        let rows = try await handle.store.inbox(after: 0, limit: 1_000)
         #expect(rows.map(\.outboxID) == [command, second])
         #expect(rows.map(\.id) == rows.map(\.id).sorted())
     }

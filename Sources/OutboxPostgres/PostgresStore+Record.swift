@@ -3,7 +3,7 @@ import OutboxModel
 import OutboxStore
 import PostgresNIO
 
-extension PostgresWorkerStore {
+extension PostgresStore {
     /// All groups in one transaction, each in its own savepoint (all-or-nothing); the inbox lock
     /// first. A refused row aborts the whole transaction and is thrown (`rejected`): the caller
     /// records the groups one at a time to find it.

@@ -4,7 +4,7 @@ import OutboxStore
 import PostgresNIO
 
 /// Following payments: the SQLite store's `payment_follow` rules, statement for statement.
-extension PostgresWorkerStore {
+extension PostgresStore {
     static func startFollow(
         _ start: FollowStart, outboxId: Int64, generation: Int64, now: EpochMillis, _ connection: PostgresConnection,
         logger: Logger

@@ -4,7 +4,7 @@ import OutboxStore
 import PostgresNIO
 
 /// What workers share (holds, the pause, clock steps, heartbeats) and what monitoring reads.
-extension PostgresWorkerStore {
+extension PostgresStore {
     public func setHold(credentials: String, until: EpochMillis, reason: String, by worker: String, now: EpochMillis)
         async throws
     {

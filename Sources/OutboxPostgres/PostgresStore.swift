@@ -21,7 +21,7 @@ import PostgresNIO
 /// - The producer refusals are the schema's (constraints, triggers, roles).
 ///
 /// Needs ``run()`` running (the connection pool's background work) while it is used.
-public final class PostgresWorkerStore: WorkerStore {
+public final class PostgresStore: WorkerStore {
     /// The pool.
     public let client: PostgresClient
     let logger: Logger
@@ -46,6 +46,19 @@ public final class PostgresWorkerStore: WorkerStore {
     public func migrate(_ migrate: Bool = true) async throws {
         do {
             try await PostgresMigrator.migrate(client, migrate: migrate, logger: logger)
+        } catch {
+            throw OutboxStoreError.postgres(error)
+        }
+    }
+
+    /// `outbox migrate` on PostgreSQL: the embedded migrations the database lacks, each file in its
+    /// own transaction under the migration lock, the last with a `migrate` audit row; `dryRun`
+    /// only reports. Throws ``OutboxStoreError`` (`schemaTooNew` for a database newer than this
+    /// binary).
+    public func migrateSchema(actor: String, now: EpochMillis, dryRun: Bool) async throws -> MigrationResult {
+        do {
+            return try await PostgresMigrator.migrate(
+                client, migrate: true, audit: (actor, now), dryRun: dryRun, logger: logger)
         } catch {
             throw OutboxStoreError.postgres(error)
         }
@@ -362,7 +375,7 @@ public final class PostgresWorkerStore: WorkerStore {
     }
 }
 
-extension PostgresWorkerStore {
+extension PostgresStore {
     /// The channel `Schema/postgres/004_notify.sql`'s trigger notifies on a producer's INSERT.
     static let changeChannel = "outbox_changed"
 

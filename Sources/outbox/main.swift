@@ -1,4 +1,0 @@
-import OutboxCLI
-
-// The `outbox` operator CLI. Everything lives in OutboxCLI; see `outbox --help`.
-OutboxRoot.main()
