@@ -4,6 +4,7 @@
     python3 tools/chaos.py --short                 # CI: a few hundred commands, under a minute
     python3 tools/chaos.py                         # 2,000 commands, about 5 minutes
     python3 tools/chaos.py --commands 5000 --seconds 600 --seed 7 --keep
+    python3 tools/chaos.py --short --postgres      # the same on a PostgreSQL outbox (issue 14)
 
 What it does, in one temp directory (binaries copied there first, so a rebuild cannot change them
 mid-run):
@@ -24,6 +25,13 @@ mid-run):
    state, prints a summary and exits 1 on any violation (0 when clean, 2 when the run itself
    could not be carried out).
 
+With --postgres the outbox is a PostgreSQL database on a throwaway cluster of this run's own
+(Debian's postgresql package; initdb as the `postgres` user when root): `outbox migrate` creates
+the schema, every worker gets `--db postgres://...` (so several workers, each SIGKILLed, share
+one database as if on several machines), producers INSERT through libpq (tools/pgclient.py), and
+the same checks run on the same tables. The database's rows are kept as outbox.json for
+--recheck.
+
 Every tolerance is a named constant below and printed with the summary.
 """
 from __future__ import annotations
@@ -34,6 +42,7 @@ import collections
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -45,6 +54,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgclient import PG, LibPQ, PGError, start_cluster  # noqa: E402
 
 # ------------------------------------------------------------------------------------------------
 # Tolerances (milliseconds). The worker's times (attempt, inbox) and the simulator's receive
@@ -180,7 +192,50 @@ class RequestLog:
 # ------------------------------------------------------------------------------------------------
 # The producer: plans commands, INSERTs them on time, and queues inbox-dependent follow-ups
 # ------------------------------------------------------------------------------------------------
-def connect(path: str) -> sqlite3.Connection:
+def is_postgres(db: str) -> bool:
+    return db.startswith(("postgres://", "postgresql://"))
+
+
+class PgRows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class PgConnection:
+    """The calls this tool makes of a sqlite3 connection, on PostgreSQL: `?` placeholders,
+    autocommit, tuples (dicts once `row_factory` is set), integers as int."""
+    libpq = None
+
+    def __init__(self, url: str):
+        if PgConnection.libpq is None:
+            PgConnection.libpq = LibPQ()
+        self.pg = PG(PgConnection.libpq, url, typed=True)
+        self.row_factory = None
+
+    def execute(self, sql: str, params=()):
+        numbers = iter(range(1, 10_000))
+        rows, _ = self.pg.execute(re.sub(r"\?", lambda _: f"${next(numbers)}", sql), list(params))
+        if self.row_factory is not None:
+            return PgRows([dict(zip(self.pg.columns, row)) for row in rows])
+        return PgRows([tuple(row) for row in rows])
+
+    def close(self) -> None:
+        self.pg.close()
+
+
+def connect(path: str):
+    """The outbox at `path`: a SQLite file, or a postgres:// URL (a PgConnection)."""
+    if is_postgres(path):
+        return PgConnection(path)
     conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)  # autocommit
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA synchronous = FULL")
@@ -355,7 +410,7 @@ class Producer:
         return 1
 
     # -- inserting -----------------------------------------------------------------------------
-    def insert(self, conn: sqlite3.Connection, c: Command) -> None:
+    def insert(self, conn, c: Command) -> None:
         deadline = None if c.deadline is None else now_ms() + c.deadline
         cols, vals = ["command_key", "kind", "payload"], [c.key, c.kind, c.payload]
         if c.sale_key:
@@ -368,7 +423,7 @@ class Producer:
                "ON CONFLICT (command_key) DO NOTHING")
         try:
             conn.execute(sql, vals)
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, PGError) as error:
             self.refused.append((c, str(error)))
             return
         c.inserted_at = now_ms()
@@ -546,19 +601,32 @@ def outages(sim: Sim, rng: random.Random, rates: dict, until: float, stop: threa
 # ------------------------------------------------------------------------------------------------
 # Reading the results
 # ------------------------------------------------------------------------------------------------
-def load_db(db: str):
+def read_tables(db: str) -> dict:
+    """The rows the checks read: every outbox and attempt row, the inbox's outcomes."""
     conn = connect(db)
     conn.row_factory = sqlite3.Row
-    outbox = {r["command_key"].lower(): dict(r) for r in conn.execute("SELECT * FROM outbox")}
-    attempts = collections.defaultdict(list)
-    for r in conn.execute("SELECT * FROM attempt ORDER BY id"):
-        attempts[r["outbox_id"]].append(dict(r))
-    outcomes = collections.defaultdict(list)
-    for r in conn.execute("SELECT id, outbox_id, command_key, kind, generation, outcome, reason, error_code, "
-                          "message, client_message, payment_request_id, payment_status_id, result, http_status, "
-                          "created_at FROM inbox WHERE event = 'outcome' ORDER BY id"):
-        outcomes[(r["outbox_id"], r["generation"])].append(dict(r))
+    tables = {
+        "outbox": [dict(r) for r in conn.execute("SELECT * FROM outbox ORDER BY id")],
+        "attempt": [dict(r) for r in conn.execute("SELECT * FROM attempt ORDER BY id")],
+        "inbox": [dict(r) for r in conn.execute(
+            "SELECT id, outbox_id, command_key, kind, generation, outcome, reason, error_code, "
+            "message, client_message, payment_request_id, payment_status_id, result, http_status, "
+            "created_at FROM inbox WHERE event = 'outcome' ORDER BY id")],
+    }
     conn.close()
+    return tables
+
+
+def load_db(db: str):
+    """`db`: a SQLite file, a postgres:// URL, or the outbox.json a PostgreSQL run kept."""
+    tables = json.load(open(db)) if db.endswith(".json") else read_tables(db)
+    outbox = {r["command_key"].lower(): r for r in tables["outbox"]}
+    attempts = collections.defaultdict(list)
+    for r in tables["attempt"]:
+        attempts[r["outbox_id"]].append(r)
+    outcomes = collections.defaultdict(list)
+    for r in tables["inbox"]:
+        outcomes[(r["outbox_id"], r["generation"])].append(r)
     return outbox, attempts, outcomes
 
 
@@ -1046,6 +1114,9 @@ def main() -> int:
     parser.add_argument("--bin", default=".build/debug", help="directory of the built binaries (default .build/debug)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (db, logs, simulator dumps)")
     parser.add_argument("--recheck", metavar="DIR", help="run the checks again on a directory kept with --keep")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the outbox in PostgreSQL: a throwaway cluster of this run's own (needs Debian's postgresql)")
+    parser.add_argument("--postgres-port", type=int, default=None, help="that cluster's port (default: from the pid)")
     args = parser.parse_args()
     if args.recheck:
         return recheck(args.recheck)
@@ -1096,6 +1167,21 @@ def main() -> int:
     for name in ("paywall-sim", "worker", "outbox"):
         shutil.copy2(os.path.join(bin_src, name), os.path.join(bin_dir, name))
     db = os.path.join(tmp, "outbox.sqlite")
+    stop_cluster = None
+    if args.postgres:
+        port = args.postgres_port or 20000 + os.getpid() % 10000
+        try:
+            dsn, stop_cluster, sock = start_cluster(port, name="paywall-chaos")
+            admin = PG(LibPQ(), dsn)
+            admin.execute("CREATE DATABASE chaos")
+            admin.close()
+        except Exception as error:
+            print(f"chaos: could not start a PostgreSQL cluster: {error!r}", file=sys.stderr)
+            if stop_cluster:
+                stop_cluster()
+            shutil.rmtree(tmp, ignore_errors=True)
+            return 2
+        db = f"postgres://postgres@localhost:{port}/chaos?host={sock}"
     built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(os.path.join(bin_src, "worker"))))
     log(f"temp dir {tmp}; {commands} commands, budget {seconds:.0f} s, seed {args.seed}; worker built {built}")
     cfg["built"] = built
@@ -1215,6 +1301,9 @@ def main() -> int:
             json.dump(payments, f)
 
         wall = time.monotonic() - t0
+        if is_postgres(db):
+            with open(os.path.join(tmp, "outbox.json"), "w") as f:
+                json.dump(read_tables(db), f)
         save_run(tmp, producer, workers, request_log, cfg, rates, seconds, commands, args, windows, end_ms,
                  sale_counts, approvals, wall)
         report, timeline, info = analyse(producer, requests, payments, sale_counts, approvals, db, cfg, windows,
@@ -1239,6 +1328,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 sim_proc.kill()
                 sim_proc.wait()
+        if stop_cluster:
+            stop_cluster()  # its rows are in outbox.json
         if args.keep:
             print(f"kept {tmp}", file=sys.stderr)
         else:
@@ -1284,9 +1375,10 @@ def recheck(directory: str) -> int:
     payments = json.load(open(os.path.join(directory, "sim-payments.json")))
     approvals = {int(k): v for k, v in run["approvals"].items()}
     args = NS(seed=run["seed"], bin=run["bin"], keep=True)
+    kept = os.path.join(directory, "outbox.json")  # a PostgreSQL run's rows
+    db = kept if os.path.exists(kept) else os.path.join(directory, "outbox.sqlite")
     report, timeline, info = analyse(producer, requests, payments, run["sale_counts"], approvals,
-                                     os.path.join(directory, "outbox.sqlite"), cfg, run["windows"], run["end_ms"],
-                                     request_log.gaps)
+                                     db, cfg, run["windows"], run["end_ms"], request_log.gaps)
     return summarise(report, timeline, info, producer, workers, requests, cfg, run["rates"], run["seconds"],
                      run["planned"], args, run["wall"], request_log, directory)
 
