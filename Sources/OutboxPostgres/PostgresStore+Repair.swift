@@ -138,21 +138,12 @@ extension PostgresStore {
         }
     }
 
-    /// The finished commands eligible for purging (SQLite's `purgeEligibleSQL`): final, finished
-    /// before the cutoff, not a sale an unfinished follow-up names, not a payment still followed.
+    /// The commands eligible for purging (``PurgeSQL/eligible(cutoff:)``), by id, at most `limit`.
     static func purgeEligible(cutoff: EpochMillis, limit: Int64?) -> PostgresQuery {
-        """
-        SELECT o.id FROM outbox AS o
-         WHERE o.created_at < \(cutoff) AND o.finished_at < \(cutoff)
-           AND o.state NOT IN ('pending', 'in_flight')
-           AND NOT EXISTS (SELECT 1 FROM outbox AS f
-                            WHERE f.state IN ('pending', 'in_flight')
-                              AND (f.sale_key = o.command_key
-                                   OR (o.paywall_payment_request_id IS NOT NULL
-                                       AND f.payment_request_id = o.paywall_payment_request_id)))
-           AND NOT EXISTS (SELECT 1 FROM payment_follow AS p WHERE p.outbox_id = o.id AND p.state = 'following')
-         ORDER BY o.id LIMIT \(limit)
-        """
+        var binds = PostgresBindings()
+        binds.append(cutoff)
+        binds.append(limit)
+        return PostgresQuery(unsafeSQL: PurgeSQL.eligible(cutoff: "$1") + " ORDER BY o.id LIMIT $2", binds: binds)
     }
 
     public func purge(
@@ -160,20 +151,14 @@ extension PostgresStore {
         batchSize: Int, onBatch: (@Sendable (PurgeResult) -> Void)?
     ) async throws -> PurgeResult {
         let logger = logger
-        let kept =
-            try await connection { connection in
-                try await PostgresRows.one(
+        let kept: Int64 =
+            try await connection { connection -> Int64? in
+                var binds = PostgresBindings()
+                binds.append(cutoff)
+                return try await PostgresRows.one(
                     connection.query(
-                        """
-                        SELECT count(*) FROM outbox AS o
-                         WHERE o.created_at < \(cutoff) AND o.finished_at < \(cutoff)
-                           AND o.state NOT IN ('pending', 'in_flight')
-                           AND EXISTS (SELECT 1 FROM outbox AS f
-                                        WHERE f.state IN ('pending', 'in_flight')
-                                          AND (f.sale_key = o.command_key
-                                               OR (o.paywall_payment_request_id IS NOT NULL
-                                                   AND f.payment_request_id = o.paywall_payment_request_id)))
-                        """, logger: logger), Int64.self)
+                        PostgresQuery(unsafeSQL: PurgeSQL.keptForFollowUps(cutoff: "$1"), binds: binds), logger: logger),
+                    Int64.self)
             } ?? 0
         var result = PurgeResult(
             cutoff: cutoff, commands: 0, attempts: 0, inbox: 0, keptForFollowUps: Int(kept), dryRun: dryRun)

@@ -303,20 +303,6 @@ extension OutboxStore {
 
     // MARK: - Purge
 
-    /// The finished commands eligible for purging: final, finished before `cutoff`, and not a
-    /// sale that an unfinished follow-up still names (the worker needs the sale's row to act).
-    static let purgeEligibleSQL = """
-        SELECT o.id FROM outbox AS o
-         WHERE o.created_at < :cutoff AND o.finished_at < :cutoff
-           AND o.state NOT IN ('pending', 'in_flight')
-           AND NOT EXISTS (SELECT 1 FROM outbox AS f
-                            WHERE f.state IN ('pending', 'in_flight')
-                              AND (f.sale_key = o.command_key
-                                   OR (o.paywall_payment_request_id IS NOT NULL
-                                       AND f.payment_request_id = o.paywall_payment_request_id)))
-           AND NOT EXISTS (SELECT 1 FROM payment_follow AS p WHERE p.outbox_id = o.id AND p.state = 'following')
-        """
-
     /// Deletes finished commands older than `cutoff` with their attempt history, and their
     /// inbox rows only when `includeInbox` (consumers read the inbox by cursor and may not have
     /// reached them; ids are never reused either way). Deletes in batches of `batchSize`, each
@@ -329,21 +315,11 @@ extension OutboxStore {
         batchSize: Int = 500, onBatch: (@Sendable (PurgeResult) -> Void)? = nil
     ) throws -> PurgeResult {
         let kept = try read { db in
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM outbox AS o
-                     WHERE o.created_at < ? AND o.finished_at < ? AND o.state NOT IN ('pending', 'in_flight')
-                       AND EXISTS (SELECT 1 FROM outbox AS f
-                                    WHERE f.state IN ('pending', 'in_flight')
-                                      AND (f.sale_key = o.command_key
-                                           OR (o.paywall_payment_request_id IS NOT NULL
-                                               AND f.payment_request_id = o.paywall_payment_request_id)))
-                    """, arguments: [cutoff, cutoff]) ?? 0
+            try Int.fetchOne(db, sql: PurgeSQL.keptForFollowUps(cutoff: ":cutoff"), arguments: ["cutoff": cutoff]) ?? 0
         }
         if dryRun {
             return try read { db in
-                let ids = try Int64.fetchAll(db, sql: Self.purgeEligibleSQL, arguments: ["cutoff": cutoff])
+                let ids = try Int64.fetchAll(db, sql: PurgeSQL.eligible(cutoff: ":cutoff"), arguments: ["cutoff": cutoff])
                 var attempts = 0
                 var inbox = 0
                 for chunk in ids.chunked(500) {
@@ -370,7 +346,7 @@ extension OutboxStore {
         while true {
             let done: Bool = try repairWrite { db in
                 let ids = try Int64.fetchAll(
-                    db, sql: Self.purgeEligibleSQL + " ORDER BY o.id LIMIT :limit",
+                    db, sql: PurgeSQL.eligible(cutoff: ":cutoff") + " ORDER BY o.id LIMIT :limit",
                     arguments: ["cutoff": cutoff, "limit": max(batchSize, 1)])
                 if ids.isEmpty && auditID != nil { return true }
                 let marks = databaseQuestionMarks(count: ids.count)
