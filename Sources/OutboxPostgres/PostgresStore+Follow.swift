@@ -3,27 +3,9 @@ import OutboxModel
 import OutboxStore
 import PostgresNIO
 
-/// Following payments: the SQLite store's `payment_follow` rules, statement for statement.
+/// Following payments: the SQLite store's `payment_follow` rules, statement for statement (a
+/// follow starts in the statement that records its command's outcome: PostgresStore+Record).
 extension PostgresStore {
-    static func startFollow(
-        _ start: FollowStart, outboxId: Int64, generation: Int64, now: EpochMillis, _ connection: PostgresConnection,
-        logger: Logger
-    ) async throws {
-        // One follow per command generation, and one per (command, payment, activity): an
-        // operator's retry of a command whose activity is followed follows the same one.
-        try await connection.query(
-            """
-            INSERT INTO payment_follow (outbox_id, generation, payment_request_id, activity_type, activity_id,
-                                        started_at, horizon_at, next_poll_at, interval_ms)
-            SELECT \(outboxId), \(generation), \(start.paymentRequestId)::citext, \(Int64(start.activity.paymentTypeId)),
-                   \(start.activityId)::citext, \(now), \(start.horizonAt), \(start.firstPollAt), \(start.intervalMillis)
-             WHERE NOT EXISTS (SELECT 1 FROM payment_follow
-                                WHERE outbox_id = \(outboxId) AND payment_request_id = \(start.paymentRequestId)::citext
-                                  AND activity_type = \(Int64(start.activity.paymentTypeId)))
-            ON CONFLICT (outbox_id, generation) DO NOTHING
-            """, logger: logger)
-    }
-
     public func claimDueFollows(now: EpochMillis, limit: Int, leaseMillis: Int64) async throws -> [PaymentFollow] {
         guard limit > 0 else { return [] }
         let logger = logger

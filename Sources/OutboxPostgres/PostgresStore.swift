@@ -106,17 +106,23 @@ public final class PostgresStore: WorkerStore {
             let now = clock.now()
             let commands = try await Self.claim(
                 connection, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis, logger: logger)
+            let contexts = try await Self.planningContexts(for: commands, connection, logger: logger)
             var claimed: [ClaimedCommand] = []
+            var toMark: [Int64] = []
             for command in commands {
-                let context = try await Self.planningContext(for: command, connection, logger: logger)
-                var one = ClaimedCommand(command: command, context: context, markedAt: nil)
-                if case .markSending(let deadline) = decide(command, context, now),
-                    case .marked(let at) = try await Self.mark(
-                        connection, commandID: command.id, owner: owner, now: now, deadline: deadline, logger: logger)
-                {
-                    one.markedAt = at
+                // As the other engines decide, one command after the other: a context shows the
+                // marks decided for the commands before it (the marks are then written in one
+                // statement; this transaction holds every lease, so each one is written).
+                let context = Self.withMarks(contexts[command.id] ?? PlanningContext(), Set(toMark), at: now)
+                claimed.append(ClaimedCommand(command: command, context: context, markedAt: nil))
+                // A mark past its deadline is not made (SendMark.pastDeadline): the command stays claimed.
+                if case .markSending(let deadline) = decide(command, context, now), deadline.map({ now <= $0 }) ?? true {
+                    toMark.append(command.id)
                 }
-                claimed.append(one)
+            }
+            let marked = try await Self.markAll(toMark, owner: owner, now: now, connection, logger: logger)
+            for index in claimed.indices where marked.contains(claimed[index].command.id) {
+                claimed[index].markedAt = now
             }
             return claimed
         }
@@ -167,55 +173,6 @@ public final class PostgresStore: WorkerStore {
         }
     }
 
-    public func planningContext(for command: OutboxCommand) async throws -> PlanningContext {
-        if command.kind?.role == .standalone { return PlanningContext() }
-        let logger = logger
-        return try await connection { connection in
-            try await Self.planningContext(for: command, connection, logger: logger)
-        }
-    }
-
-    /// For a follow-up: its sale (by `sale_key`, or by the PaymentRequestId Paywall gave a local
-    /// sale). For a sale: its follow-ups. The related commands in id order, itself left out.
-    static func planningContext(for command: OutboxCommand, _ connection: PostgresConnection, logger: Logger)
-        async throws -> PlanningContext
-    {
-        if command.kind?.role == .standalone { return PlanningContext() }
-        var sale: OutboxCommand?
-        if command.kind?.role == .sale {
-            sale = command
-        } else if let key = command.saleKey {
-            sale = try await PostgresRows.commands(
-                connection.query(
-                    """
-                    SELECT \(unescaped: PostgresRows.commandColumns) FROM outbox AS o
-                     WHERE o.command_key = \(key)::citext AND o.kind IN (SELECT name FROM command_kind WHERE role = 'sale')
-                    """, logger: logger)
-            ).first
-        } else if let paymentRequestId = command.paymentRequestId {
-            sale = try await PostgresRows.commands(
-                connection.query(
-                    """
-                    SELECT \(unescaped: PostgresRows.commandColumns) FROM outbox AS o
-                     WHERE o.paywall_payment_request_id = \(paymentRequestId)::citext
-                       AND o.kind IN (SELECT name FROM command_kind WHERE role = 'sale')
-                     ORDER BY o.id LIMIT 1
-                    """, logger: logger)
-            ).first
-        }
-        let saleKey = sale?.commandKey ?? command.saleKey
-        let paymentRequestId = sale?.paywallPaymentRequestId ?? command.paymentRequestId
-        let related = try await PostgresRows.commands(
-            connection.query(
-                """
-                SELECT \(unescaped: PostgresRows.commandColumns) FROM outbox AS o
-                 WHERE (o.sale_key = \(saleKey)::citext OR o.payment_request_id = \(paymentRequestId)::citext)
-                   AND o.id <> \(command.id)
-                 ORDER BY o.id
-                """, logger: logger))
-        return PlanningContext(sale: command.kind?.role == .sale ? nil : sale, related: related)
-    }
-
     /// Each mark is committed before its request leaves; `durable` asks for the commit to be
     /// flushed even where the server runs `synchronous_commit = off`.
     public func markSending(
@@ -234,20 +191,21 @@ public final class PostgresStore: WorkerStore {
         logger: Logger
     ) async throws -> OutboxStore.SendMark {
         if let deadline, now > deadline { return .pastDeadline(at: now) }
-        guard
-            let generation = try await PostgresRows.one(
-                connection.query(
-                    """
+        // One statement: the mark and the open `sending` attempt, or nothing when the lease is gone.
+        let opened = try await PostgresRows.one(
+            connection.query(
+                """
+                WITH marked AS (
                     UPDATE outbox SET needs_reconcile = 1, updated_at = \(now)
                      WHERE id = \(commandID) AND state = 'in_flight' AND lease_owner = \(owner)
-                    RETURNING generation
-                    """, logger: logger), Int64.self)
-        else { return .leaseLost }
-        try await connection.query(
-            """
-            INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
-            VALUES (\(commandID), \(generation), \(owner), \(now), 'sending', 'request leaving; no answer recorded yet', 'send')
-            """, logger: logger)
+                    RETURNING id, generation
+                )
+                INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
+                SELECT id, generation, \(owner), \(now), 'sending', 'request leaving; no answer recorded yet', 'send'
+                  FROM marked
+                RETURNING id
+                """, logger: logger), Int64.self)
+        guard opened != nil else { return .leaseLost }
         return .marked(at: now)
     }
 
