@@ -316,7 +316,7 @@ public struct Migrate: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
-        abstract: "Bring the database to this binary's schema version (creating it if missing).",
+        abstract: "Bring the database to this binary's schema version (a SQLite file is created if missing; a PostgreSQL database must exist).",
         discussion: """
             SQLite: applies the numbered migrations in one BEGIN IMMEDIATE transaction, so it is safe while workers run (they wait for it). PostgreSQL (--db postgres://…): applies Schema/postgres/ file by file, each in its own transaction under an advisory lock, as a starting worker does; the role needs the rights the files ask for. A database newer than this binary is refused (exit 5). Leaves an audit entry.
 

@@ -64,6 +64,9 @@ extension GlobalOptions {
         let store = PostgresStore(client: client, location: location.description, logger: logger)
         let clock = PostgresServerClock()
         try await Self.reach(location, timeout: configuration.options.connectTimeout) {
+            // One connection of its own first: the server's refusal (no such database or role, a
+            // wrong password, nothing listening) comes back at once, where the pool would retry.
+            try await location.probe(password: password, logger: logger)
             try await clock.refresh(client, logger: logger)
         }
         if !migrateOnly { try await store.migrate(false) }
@@ -75,9 +78,9 @@ extension GlobalOptions {
     /// The session settings the CLI asks PostgreSQL for: lock waits bounded by `--busy-timeout`,
     /// and for `inspect` transactions that cannot write.
     static func startupParameters(access: StoreAccess, busyTimeoutSeconds: Double) -> [(String, String)] {
-        var parameters = [
-            ("application_name", "outbox"), ("lock_timeout", "\(Int64((busyTimeoutSeconds * 1_000).rounded()))"),
-        ]
+        // lock_timeout 0 means "wait for ever": --busy-timeout 0 (give up at once) is 1 ms.
+        let lockTimeout = max(1, Int64((busyTimeoutSeconds * 1_000).rounded()))
+        var parameters = [("application_name", "outbox"), ("lock_timeout", "\(lockTimeout)")]
         if access == .read { parameters.append(("default_transaction_read_only", "on")) }
         return parameters
     }
@@ -104,7 +107,7 @@ extension GlobalOptions {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError(.failure, "cannot reach the PostgreSQL server at \(location): \(OutboxStoreError.postgres(error).message)")
+            throw CLIError(.failure, "cannot open the PostgreSQL outbox at \(location): \(OutboxStoreError.postgres(error).message)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OutboxStore
 import PostgresNIO
 
@@ -74,6 +75,37 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         guard let path = environment["OUTBOX_DB_PASSWORD_FILE"], !path.isEmpty else { return nil }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .passwordFile(path) }
         return text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    }
+
+    /// One connection's configuration for this location with `password` (TLS as `sslmode` says):
+    /// what ``probe(password:logger:)`` connects with.
+    public func connectionConfiguration(password: String?) throws -> PostgresConnection.Configuration {
+        if isSocket {
+            return PostgresConnection.Configuration(
+                unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        let tls: PostgresConnection.Configuration.TLS =
+            switch sslMode {
+            case "require": .require(try .init(configuration: .makeClientConfiguration()))
+            case "prefer": .prefer(try .init(configuration: .makeClientConfiguration()))
+            default: .disable
+            }
+        return PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
+
+    /// Connects once and closes. Throws the server's own refusal at once, as
+    /// ``OutboxStoreError`` (`postgres`, with the server's message and SQLSTATE: an unknown
+    /// database or role, a wrong password, a refused connection), where a connection pool would
+    /// keep trying.
+    public func probe(password: String?, logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try connectionConfiguration(password: password), id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw OutboxStoreError.postgres(error)
+        }
     }
 
     /// The client configuration for this location with `password`.

@@ -99,6 +99,10 @@ extension OutboxStoreError {
             if state == "55P03" { return OutboxStoreError(.busy, "\(message) (SQLSTATE \(state))") }
             return OutboxStoreError(.postgres, "\(message) (SQLSTATE \(state))")
         }
+        if let psql = error as? PSQLError, let underlying = psql.underlying {
+            // No server answer: the connection itself (refused, reset, a TLS failure).
+            return OutboxStoreError(.postgres, "\(psql.code): \(underlying)")
+        }
         return OutboxStoreError(.postgres, String(reflecting: error))
     }
 }

@@ -190,16 +190,29 @@ extension PostgresStore {
                     connection.query(Self.purgeEligible(cutoff: cutoff, limit: batch), logger: logger), Int64.self)
                 if ids.isEmpty && auditID != nil { return (true, result, auditID) }
                 if !ids.isEmpty {
+                    // The rows were read without a lock: delete only those still eligible. Under
+                    // READ COMMITTED the DELETE waits for a row another transaction holds (an
+                    // operator's retry) and checks the conditions again on what it committed.
+                    var binds = PostgresBindings()
+                    binds.append(cutoff)
+                    binds.append(ids)
+                    let deleted = try await PostgresRows.all(
+                        connection.query(
+                            PostgresQuery(
+                                unsafeSQL: """
+                                    DELETE FROM outbox AS o WHERE o.id = ANY($2) AND \(PurgeSQL.conditions(cutoff: "$1"))
+                                    RETURNING o.id
+                                    """, binds: binds), logger: logger), Int64.self)
+                    result.commands += deleted.count
                     result.attempts += try await Self.deleteCount(
-                        "DELETE FROM attempt WHERE outbox_id = ANY(\(ids)) RETURNING 1", connection, logger: logger)
+                        "DELETE FROM attempt WHERE outbox_id = ANY(\(deleted)) RETURNING 1", connection, logger: logger)
                     if includeInbox {
                         result.inbox += try await Self.deleteCount(
-                            "DELETE FROM inbox WHERE outbox_id = ANY(\(ids)) RETURNING 1", connection, logger: logger)
+                            "DELETE FROM inbox WHERE outbox_id = ANY(\(deleted)) RETURNING 1", connection, logger: logger)
                     }
                     _ = try await Self.deleteCount(
-                        "DELETE FROM payment_follow WHERE outbox_id = ANY(\(ids)) RETURNING 1", connection, logger: logger)
-                    result.commands += try await Self.deleteCount(
-                        "DELETE FROM outbox WHERE id = ANY(\(ids)) RETURNING 1", connection, logger: logger)
+                        "DELETE FROM payment_follow WHERE outbox_id = ANY(\(deleted)) RETURNING 1", connection,
+                        logger: logger)
                 }
                 let detail = RepairRules.purgeAudit(result, includeInbox: includeInbox)
                 if let auditID {

@@ -64,6 +64,29 @@ struct PostgresCLITests {
         #expect(try await database.number("SELECT count(*) FROM audit") == 6)
     }
 
+    @Test("the server's own refusal comes back at once: an unknown database is named, not waited for")
+    func unknownDatabase() async throws {
+        let database = try await ScratchPostgres.make(prefix: "outbox_cli", migrated: false)
+        defer { database.close() }
+        let missing = database.url.replacingOccurrences(of: "/outbox_cli_", with: "/nosuch_")
+        let started = ContinuousClock.now
+        let ran = try await outboxAsync(["inspect"], db: missing)
+        #expect(ran.status == ExitStatus.failure.rawValue)
+        #expect(ran.stderr.contains("does not exist") && ran.stderr.contains("3D000"), "\(ran.stderr)")
+        // Not the 10 s connect timeout (a pool retrying): the probe's answer.
+        #expect(ContinuousClock.now - started < .seconds(9))
+    }
+
+    @Test("--busy-timeout is PostgreSQL's lock_timeout, 0 giving up at once (PostgreSQL's 0 would wait for ever); inspect cannot write")
+    func sessionSettings() {
+        let read = Dictionary(uniqueKeysWithValues: GlobalOptions.startupParameters(access: .read, busyTimeoutSeconds: 0))
+        #expect(read["lock_timeout"] == "1")
+        #expect(read["default_transaction_read_only"] == "on")
+        let write = Dictionary(uniqueKeysWithValues: GlobalOptions.startupParameters(access: .write, busyTimeoutSeconds: 2.5))
+        #expect(write["lock_timeout"] == "2500")
+        #expect(write["default_transaction_read_only"] == nil)
+    }
+
     @Test("a postgres:// URL carrying a password is refused with exit 64 and never printed; an unreadable password file is named")
     func refusals() async throws {
         let secret = "Pw-s3cr3t-4242"
@@ -71,6 +94,16 @@ struct PostgresCLITests {
         #expect(withPassword.status == ExitStatus.usage.rawValue)
         #expect(!(withPassword.stdout + withPassword.stderr).contains(secret))
         #expect(withPassword.stderr.contains("PGPASSWORD"))
+        // Another spelling of the scheme, or a slash missing, is still a URL: refused, never
+        // taken for a file name and printed.
+        for url in ["POSTGRES://outbox:\(secret)@db.example/shop", "postgres:/outbox:\(secret)@db.example/shop"] {
+            let ran = try await outboxAsync(["inspect"], db: url)
+            #expect(ran.status == ExitStatus.usage.rawValue, "\(url)")
+            #expect(!(ran.stdout + ran.stderr).contains(secret), "\(url)")
+        }
+        let otherScheme = try await outboxAsync(["inspect"], db: "mysql://outbox:\(secret)@db.example/shop")
+        #expect(otherScheme.status == ExitStatus.notFound.rawValue)
+        #expect(!(otherScheme.stdout + otherScheme.stderr).contains(secret))
         let unreadable = try await outboxAsync(
             ["inspect"], db: "postgres://outbox@db.example/shop",
             environment: ["OUTBOX_DB_PASSWORD_FILE": "/nonexistent/password"])

@@ -19,7 +19,7 @@ public final class OutboxStore: Sendable {
         self.configuration = configuration
         let exists = FileManager.default.fileExists(atPath: configuration.path)
         if !exists && (configuration.readOnly || !configuration.createIfMissing) {
-            throw OutboxStoreError(.notFound, "no outbox database at \(configuration.path)")
+            throw OutboxStoreError(.notFound, "no outbox database at \(DatabaseURL.forMessages(configuration.path))")
         }
         let config = ProductConnection.configuration(
             label: "outbox", busyTimeoutSeconds: configuration.busyTimeoutSeconds, readOnly: configuration.readOnly)

@@ -16,15 +16,19 @@ public enum PurgeSQL {
         "o.created_at < \(cutoff) AND o.finished_at < \(cutoff) AND o.state NOT IN ('pending', 'in_flight')"
     }
 
-    /// The ids of the commands eligible for purging: finished before the cutoff, not named by an
-    /// unfinished follow-up, not a payment still being followed. No ORDER BY or LIMIT.
-    public static func eligible(cutoff: String) -> String {
+    /// What makes the command `o` eligible for purging: finished before the cutoff, not named by
+    /// an unfinished follow-up, not a payment still being followed.
+    public static func conditions(cutoff: String) -> String {
         """
-        SELECT o.id FROM outbox AS o
-         WHERE \(finishedBefore(cutoff))
+        \(finishedBefore(cutoff))
            AND NOT \(namedByUnfinishedFollowUp)
            AND NOT EXISTS (SELECT 1 FROM payment_follow AS p WHERE p.outbox_id = o.id AND p.state = 'following')
         """
+    }
+
+    /// The ids of the commands eligible for purging (``conditions(cutoff:)``). No ORDER BY or LIMIT.
+    public static func eligible(cutoff: String) -> String {
+        "SELECT o.id FROM outbox AS o WHERE \(conditions(cutoff: cutoff))"
     }
 
     /// How many finished commands the purge keeps because an unfinished follow-up names them.

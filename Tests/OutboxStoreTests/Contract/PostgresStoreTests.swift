@@ -67,6 +67,64 @@ struct PostgresStoreTests {
         #expect(rows.map(\.id) == rows.map(\.id).sorted())
     }
 
+    @Test("a purge never deletes a command an operator's retry took back meanwhile: its DELETE checks the row as committed")
+    func purgeSparesARetry() async throws {
+        let handle = try await PostgresTestDatabase.make()
+        defer { handle.close() }
+        let store = handle.store
+        let client = handle.client
+        let t0: EpochMillis = 1_800_000_000_000
+        var finished: [Int64] = []
+        for _ in 0..<3 {
+            let id = try await ContractSubject.insert(client, Sample.sale(), at: t0)
+            _ = try await store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 1, leaseMillis: 60_000) { _, _, _ in .claimOnly }
+            #expect(
+                try await store.record(
+                    [CommandUpdate(commandID: id, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.dead)))],
+                    worker: "w", now: t0 + 1))
+            finished.append(id)
+        }
+        let ids = finished
+        // A retry of ids[1] in another transaction, not committed yet (what `outbox retry` writes).
+        let (ready, readySignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let retry = Task {
+            try await client.withTransaction(logger: ScratchPostgres.quiet) { connection in
+                try await connection.query(
+                    """
+                    UPDATE outbox SET state = 'pending', generation = generation + 1, finished_at = NULL, due_at = \(t0 + 10)
+                     WHERE id = \(ids[1])
+                    """)
+                readySignal.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in ready { break }
+        let purging = Task {
+            try await store.purge(
+                finishedBefore: t0 + 5_000, includeInbox: false, dryRun: false, actor: "op", now: t0 + 20_000,
+                batchSize: 500, onBatch: nil)
+        }
+        // The purge waits for the retried row's lock (bounded: a purge that does not wait finishes).
+        let limit = ContinuousClock.now + .seconds(60)
+        while try await handle.database.number(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == 0
+        {
+            guard ContinuousClock.now < limit else {
+                Issue.record("the purge did not wait for the retried row")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        releaseSignal.yield()
+        try await retry.value
+        let purged = try await purging.value
+        #expect(purged.commands == 2)
+        #expect(try await store.command(id: ids[0]) == nil)
+        #expect(try await store.command(id: ids[1])?.state == .pending)
+        #expect(try await store.command(id: ids[2]) == nil)
+    }
+
     @Test(
         "a database URL: parsed, its password refused, shown without secrets",
         arguments: [
