@@ -261,6 +261,17 @@ func temporaryDirectory() throws -> URL {
         #expect(worker.stderr.contains("Cannot open the outbox database"))
     }
 
+    @Test(
+        "a PostgreSQL database the server refuses (no such database) exits 74 at once with the server's words",
+        .enabled(if: ScratchPostgres.available))
+    func refusedPostgresDatabaseExits74() async throws {
+        let server = try LocalPostgres.shared.get()
+        let worker = try WorkerProcess(["--simulator", "--db", server.url(database: "nosuch_\(UUID().uuidString.prefix(8))")])
+        // Well under the minute a connection pool would keep retrying before it gave up.
+        #expect(await worker.waitForExit(timeout: .seconds(30)) == 74, "\(worker.stderr.suffix(2000))")
+        #expect(worker.stderr.contains("does not exist (SQLSTATE 3D000)"), "\(worker.stderr.suffix(2000))")
+    }
+
     /// First SIGTERM: graceful shutdown waits for the in-flight send (the simulator answers
     /// after 20 s). Second SIGTERM: immediate exit 130.
     @Test func secondSignalExitsAtOnceWith130() async throws {
