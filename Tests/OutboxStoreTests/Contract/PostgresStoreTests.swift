@@ -25,12 +25,13 @@ struct PostgresStoreTests {
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         let late = Task {
             try await client.withTransaction(logger: ScratchPostgres.quiet) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(1869963897, 1)")
+                // `logger:` picks the awaited query (without it, the old future-returning one: not waited for).
+                try await connection.query("SELECT pg_advisory_xact_lock(1869963897, 1)", logger: ScratchPostgres.quiet)
                 try await connection.query(
                     """
                     INSERT INTO inbox (outbox_id, command_key, kind, generation, event, outcome, created_at)
                     SELECT id, command_key, kind, generation, 'outcome', 'succeeded', \(t0) FROM outbox WHERE id = \(command)
-                    """)
+                    """, logger: ScratchPostgres.quiet)
                 readySignal.yield()
                 for await _ in release { break }
             }
@@ -94,7 +95,7 @@ struct PostgresStoreTests {
                     """
                     UPDATE outbox SET state = 'pending', generation = generation + 1, finished_at = NULL, due_at = \(t0 + 10)
                      WHERE id = \(ids[1])
-                    """)
+                    """, logger: ScratchPostgres.quiet)
                 readySignal.yield()
                 for await _ in release { break }
             }
