@@ -275,7 +275,8 @@ public final class PostgresStore: WorkerStore {
                        SET state = 'pending', due_at = \(now), updated_at = \(now),
                            last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired',
                            lease_owner = NULL, lease_expires_at = NULL
-                     WHERE state = 'in_flight' AND lease_expires_at < \(now) AND NOT (id = ANY(\(held)))
+                     WHERE state = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at < \(now))
+                       AND NOT (id = ANY(\(held)))
                     RETURNING id
                     """, logger: logger), Int64.self
             ).sorted()

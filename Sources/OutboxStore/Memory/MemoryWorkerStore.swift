@@ -185,7 +185,13 @@ public final class MemoryWorkerStore: WorkerStore {
                 $0.outboxID == commandID && $0.record.request == .send && $0.record.outcome == "sending"
                     && $0.worker == owner
             }
-            guard Self.record([update], worker: owner, now: now, &draft) else { return false }
+            // As the database engines do: the withdrawal stands even when the update's
+            // precondition fails (only the update is not written).
+            let withdrawn = draft
+            guard Self.record([update], worker: owner, now: now, &draft) else {
+                t = withdrawn
+                return false
+            }
             t = draft
             return true
         }
@@ -230,6 +236,7 @@ public final class MemoryWorkerStore: WorkerStore {
         tables.withLock { t in
             let spared = Set(held)
             let expired = t.orderedCommands.filter {
+                // No lease end at all (a row written by hand) counts as ended, as on the database engines.
                 $0.state == .inFlight && ($0.leaseExpiresAt ?? .min) < now && !spared.contains($0.id)
             }
             for var command in expired {

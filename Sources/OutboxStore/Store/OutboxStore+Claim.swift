@@ -122,7 +122,8 @@ extension OutboxStore {
         }
     }
 
-    /// Returns commands whose lease ended before `now` to the queue (their worker died or hung).
+    /// Returns commands whose lease ended before `now` to the queue (their worker died or hung),
+    /// and any in flight with no lease end at all (a row written by hand): never stuck.
     /// Because that worker may have sent them, they come back marked `needs_reconcile`: the next
     /// worker asks Paywall what happened before any resend. Returns the ids released.
     @discardableResult
@@ -142,7 +143,7 @@ extension OutboxStore {
                            SET state = 'pending', due_at = ?, updated_at = ?,
                                last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired',
                                lease_owner = NULL, lease_expires_at = NULL
-                         WHERE state = 'in_flight' AND lease_expires_at < ?
+                         WHERE state = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at < ?)
                            AND id NOT IN (SELECT value FROM json_each(?))
                         RETURNING id
                         """),

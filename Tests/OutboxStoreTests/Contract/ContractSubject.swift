@@ -16,6 +16,9 @@ struct ContractStore: Sendable {
     let enqueue: @Sendable (NewCommand, EpochMillis) async throws -> Int64
     let inbox: @Sendable (_ after: Int64) async throws -> [InboxRow]
     let attempts: @Sendable (_ commandID: Int64) async throws -> [AttemptRow]
+    /// Empties a command's `lease_expires_at` as a hand-written UPDATE would (nothing in the
+    /// contract writes an in-flight row without one).
+    let clearLeaseEnd: @Sendable (_ commandID: Int64) async throws -> Void
     /// Lets go of what the store holds (a connection pool).
     var close: @Sendable () -> Void = {}
 
@@ -45,7 +48,10 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
                 return try store.enqueue(command).id
             },
             inbox: { try store.inbox(after: $0, limit: 100_000) },
-            attempts: { try store.detail(id: $0)?.attempts ?? [] })
+            attempts: { try store.detail(id: $0)?.attempts ?? [] },
+            clearLeaseEnd: { id in
+                try store.pool.write { try $0.execute(sql: "UPDATE outbox SET lease_expires_at = NULL WHERE id = ?", arguments: [id]) }
+            })
     }
 
     /// The in-memory store.
@@ -53,7 +59,8 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
         let store = MemoryWorkerStore()
         return ContractStore(
             store: store, enqueue: { store.enqueue($0, now: $1).id }, inbox: { store.inbox(after: $0) },
-            attempts: { store.attempts(commandID: $0) })
+            attempts: { store.attempts(commandID: $0) },
+            clearLeaseEnd: { id in store.tables.withLock { $0.commands[id]?.leaseExpiresAt = nil } })
     }
 
     /// A fresh database on the test PostgreSQL server (``LocalPostgres``), migrated.
@@ -65,6 +72,9 @@ struct ContractSubject: Sendable, CustomTestStringConvertible {
             enqueue: { command, now in try await insert(client, command, at: now) },
             inbox: { after in try await handle.store.inbox(after: after, limit: 100_000) },
             attempts: { id in try await handle.store.detail(id: id)?.attempts ?? [] },
+            clearLeaseEnd: { id in
+                try await client.query("UPDATE outbox SET lease_expires_at = NULL WHERE id = \(id)")
+            },
             close: { handle.close() })
     }
 

@@ -163,6 +163,36 @@ struct WorkerStoreContractTests {
         #expect(try await s.store.sendHistory(commandID: b).sends == 0)
     }
 
+    @Test("a mark taken back stands even when the update after it is refused: the send it opened is gone, the command stays leased", arguments: ContractSubject.all)
+    func withdrawWithRefusedUpdate(_ subject: ContractSubject) async throws {
+        let s = try await subject.make()
+        defer { s.close() }
+        let id = try await s.enqueue(Sample.sale(), t0)
+        _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 1, leaseMillis: 60_000) { _, _, _ in .markSending(deadline: nil) }
+        #expect(try await s.attempts(id).map(\.record.outcome) == ["sending"])
+        // An update whose precondition cannot hold for a leased command.
+        let refused = CommandUpdate(
+            commandID: id, precondition: .pendingUnleased, next: .finish(InboxOutcome(.expired, reason: .deadlinePassed)))
+        #expect(try await s.store.withdrawMark(commandID: id, owner: "w", needsReconcile: false, then: refused, now: t0 + 5) == false)
+        let command = try #require(try await s.store.command(id: id))
+        #expect(command.state == .inFlight && command.leaseOwner == "w" && !command.needsReconcile)
+        #expect(try await s.attempts(id).isEmpty)
+        #expect(try await s.inbox(0).isEmpty)
+    }
+
+    @Test("an in-flight command with no lease end at all (written by hand) is returned like an expired one, never stuck", arguments: ContractSubject.all)
+    func leaseWithoutEnd(_ subject: ContractSubject) async throws {
+        let s = try await subject.make()
+        defer { s.close() }
+        let id = try await s.enqueue(Sample.sale(), t0)
+        _ = try await s.store.claimBatch(owner: "w", clock: FixedWallClock(t0), limit: 1, leaseMillis: 60_000) { _, _, _ in .markSending(deadline: nil) }
+        try await s.clearLeaseEnd(id)
+        #expect(try await s.store.releaseExpiredLeases(now: t0 + 1, sparing: []) == [id])
+        let back = try #require(try await s.store.command(id: id))
+        #expect(back.state == .pending && back.needsReconcile && back.leaseOwner == nil)
+        #expect(try await s.attempts(id).map(\.record.outcome) == ["unknown"])
+    }
+
     @Test("leases: released, extended only by their owner, and an expired one returns with its reconcile mark and its send unknown", arguments: ContractSubject.all)
     func leases(_ subject: ContractSubject) async throws {
         let s = try await subject.make()
