@@ -111,7 +111,16 @@ final class GroupCommit: Sendable {
         next?.resume(returning: .lead)
     }
 
+    /// Writes `groups` in a task of its own: they are other tasks' answers too, and a leader
+    /// cancelled meanwhile (shutdown's grace over) must not cancel their write. An unstructured
+    /// task does not inherit its creator's cancellation, and a driver that stops work in a
+    /// cancelled task (PostgreSQL's) then still writes; the SQLite store's queue never stopped.
     private func write(_ groups: [Group]) async -> [Result<Bool, OutboxStoreError>] {
+        let sendable = groups.map { RecordedGroup(updates: $0.updates, now: $0.now) }
+        return await Task { await self.writeNow(sendable.map { ($0.updates, $0.now) }) }.value
+    }
+
+    private func writeNow(_ groups: [Group]) async -> [Result<Bool, OutboxStoreError>] {
         do {
             return try await store.recordEach(groups, worker: worker).map { .success($0) }
         } catch {
@@ -132,6 +141,12 @@ final class GroupCommit: Sendable {
             }
             return results
         }
+    }
+
+    /// A group as a Sendable value (a tuple of arrays is not one).
+    private struct RecordedGroup: Sendable {
+        var updates: [CommandUpdate]
+        var now: EpochMillis
     }
 
     private static func storeError(_ error: any Error) -> OutboxStoreError {
