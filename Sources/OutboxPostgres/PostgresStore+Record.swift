@@ -12,11 +12,10 @@ extension PostgresStore {
     {
         guard !groups.isEmpty else { return [] }
         let logger = logger
-        let sendable = groups.map { RecordGroup(updates: $0.updates, now: $0.now) }
         return try await transaction { connection in
             try await Self.lockInbox(connection, logger: logger)
             var applied: [Bool] = []
-            for (index, group) in sendable.enumerated() {
+            for (index, group) in groups.enumerated() {
                 applied.append(
                     try await Self.recordGroup(
                         group.updates, worker: worker, now: group.now, connection, savepoint: "g\(index)", logger: logger))
@@ -168,10 +167,4 @@ extension PostgresStore {
             """, logger: logger)
         return try await PostgresRows.one(rows, Int64.self) == 1
     }
-}
-
-/// A record group as a Sendable value.
-struct RecordGroup: Sendable {
-    var updates: [CommandUpdate]
-    var now: EpochMillis
 }

@@ -191,21 +191,8 @@ public final class PostgresStore: WorkerStore {
         logger: Logger
     ) async throws -> OutboxStore.SendMark {
         if let deadline, now > deadline { return .pastDeadline(at: now) }
-        // One statement: the mark and the open `sending` attempt, or nothing when the lease is gone.
-        let opened = try await PostgresRows.one(
-            connection.query(
-                """
-                WITH marked AS (
-                    UPDATE outbox SET needs_reconcile = 1, updated_at = \(now)
-                     WHERE id = \(commandID) AND state = 'in_flight' AND lease_owner = \(owner)
-                    RETURNING id, generation
-                )
-                INSERT INTO attempt (outbox_id, generation, worker, started_at, outcome, error, request)
-                SELECT id, generation, \(owner), \(now), 'sending', 'request leaving; no answer recorded yet', 'send'
-                  FROM marked
-                RETURNING id
-                """, logger: logger), Int64.self)
-        guard opened != nil else { return .leaseLost }
+        let marked = try await markAll([commandID], owner: owner, now: now, connection, logger: logger)
+        guard marked.contains(commandID) else { return .leaseLost }
         return .marked(at: now)
     }
 

@@ -30,22 +30,15 @@ struct PostgresOpening {
             logger.critical("Cannot read the database password", metadata: ["error": .string(error.description)])
             return .failure(ExitCodeFailure(code: WorkerExitCode.configuration))
         }
-        do {
-            // One connection of its own first: the server's refusal (no such database or role, a
-            // wrong password, nothing listening) is logged at once, where the pool would retry
-            // for a minute.
-            try await location.probe(password: password, logger: logger)
-        } catch {
-            logger.critical(
-                "Cannot open the outbox database",
-                metadata: ["config.db": .string(location.description), "error": .string("\(error)")])
-            return .failure(ExitCodeFailure(code: WorkerExitCode.database))
-        }
         let client = PostgresClient(configuration: location.clientConfiguration(password: password), backgroundLogger: logger)
         let pool = Task { await client.run() }
         let store = PostgresStore(client: client, location: location.description, logger: logger)
         let clock = PostgresServerClock()
         do {
+            // One connection of its own first: the server's refusal (no such database or role, a
+            // wrong password, nothing listening) is logged at once, where the pool would retry
+            // for a minute.
+            try await location.probe(password: password, logger: logger)
             try await store.migrate()
             try await clock.refresh(client, logger: logger)
         } catch {

@@ -81,8 +81,7 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         -> [Bool]
     {
         let store = store
-        let groups = groups.map { RecordGroup(updates: $0.updates, now: $0.now) }
-        return try await executor.run { try store.recordEach(groups.map { ($0.updates, $0.now) }, worker: worker) }
+        return try await executor.run { try store.recordEach(groups, worker: worker) }
     }
 
     public func command(id: Int64) async throws -> OutboxCommand? { try store.command(id: id) }
@@ -159,10 +158,4 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     }
 
     public func storageSizes() -> (databaseBytes: Int64?, walBytes: Int64?) { store.storageSizes() }
-}
-
-/// A record group as a Sendable value (a labelled tuple of Sendable parts is not one to the checker).
-private struct RecordGroup: Sendable {
-    var updates: [CommandUpdate]
-    var now: EpochMillis
 }

@@ -116,8 +116,7 @@ final class GroupCommit: Sendable {
     /// task does not inherit its creator's cancellation, and a driver that stops work in a
     /// cancelled task (PostgreSQL's) then still writes; the SQLite store's queue never stopped.
     private func write(_ groups: [Group]) async -> [Result<Bool, OutboxStoreError>] {
-        let sendable = groups.map { RecordedGroup(updates: $0.updates, now: $0.now) }
-        return await Task { await self.writeNow(sendable.map { ($0.updates, $0.now) }) }.value
+        await Task { await self.writeNow(groups) }.value
     }
 
     private func writeNow(_ groups: [Group]) async -> [Result<Bool, OutboxStoreError>] {
@@ -141,12 +140,6 @@ final class GroupCommit: Sendable {
             }
             return results
         }
-    }
-
-    /// A group as a Sendable value (a tuple of arrays is not one).
-    private struct RecordedGroup: Sendable {
-        var updates: [CommandUpdate]
-        var now: EpochMillis
     }
 
     private static func storeError(_ error: any Error) -> OutboxStoreError {
