@@ -173,6 +173,21 @@ struct CommandPlannerTests {
             return
         }
         #expect(outcome.reason == .saleNotFound)
+        // A created_at a little ahead of the worker's clock (skew) still waits; one further ahead
+        // than the grace is not believed and holds nothing.
+        let grace = CommandPlanner.missingSaleGraceMillis
+        guard case .wait = plan(command(2, .asyncCancel, saleKey: saleKey, createdAt: t0 + grace), at: t0) else {
+            Issue.record("a cancel written by a clock slightly ahead did not wait for its sale")
+            return
+        }
+        for ahead in [grace + 1, 86_400_000] {
+            guard case .finish(let far) = plan(command(2, .asyncCancel, saleKey: saleKey, createdAt: t0 + ahead), at: t0)
+            else {
+                Issue.record("a cancel created \(ahead) ms ahead waited for its sale")
+                continue
+            }
+            #expect(far.reason == .saleNotFound)
+        }
     }
 
     // MARK: Sale rollbacks
@@ -213,6 +228,14 @@ struct CommandPlannerTests {
         #expect(plan(rollback, at: t0 + 5_999) == .wait(until: t0 + 6_000, reason: "waiting: rollback window until \(isoTime(t0 + 6_000))"))
         #expect(
             plan(rollback, at: t0 + 6_000) == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0 + 6_000))
+        // A created_at in the future (a producer may write one up to 2100; the row fuzz wrote a
+        // day ahead) holds nothing: it asks at once.
+        for ahead: Int64 in [1, 86_400_000, 4_102_444_799_999 - t0] {
+            let future = command(2, .syncSaleRollback, paymentRequestId: paymentID, createdAt: t0 + 10_000 + ahead)
+            #expect(
+                plan(future, at: t0 + 10_000)
+                    == .inquireBeforeRollback(paymentRequestId: paymentID, windowOpenedAt: t0 + 10_000))
+        }
     }
 
     @Test("a rollback of an unsent sale revokes both locally, without waiting for any window")

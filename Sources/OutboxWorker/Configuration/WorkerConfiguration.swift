@@ -91,7 +91,6 @@ public struct WorkerConfiguration: Sendable {
         self.idlePollMillis = idlePollMillis
     }
 
-    /// The deadline that applies to `command`.
     /// Whether a command created at `createdAt` has spent its retry budget once it has made
     /// `attemptsAfter` attempts: `maxAttempts` reached, or `maxAgeMillis` old at `now`.
     public func budgetSpent(attemptsAfter: Int, createdAt: EpochMillis, now: EpochMillis) -> Bool {
@@ -106,6 +105,8 @@ public struct WorkerConfiguration: Sendable {
         return min(proposed, deadline + 1)
     }
 
+    /// The deadline that applies to `command` (ms since the epoch): its own, else its kind's
+    /// default counted from `created_at` (nil: none for this kind).
     public func deadline(of command: OutboxCommand) -> EpochMillis? {
         if let deadline = command.deadline { return deadline }
         guard let kind = command.kind, let limit = deadlines[kind] else { return nil }

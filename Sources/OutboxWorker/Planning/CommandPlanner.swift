@@ -152,7 +152,11 @@ public struct CommandPlanner: Sendable {
             return .payment(paymentRequestId, sale: input.sale)
         }
         guard let sale = input.sale else {
-            if input.now < command.createdAt + Self.missingSaleGraceMillis {
+            // The grace counts from created_at, which a producer's clock wrote: one a little
+            // ahead of ours (skew, up to the grace itself) still waits; one further ahead is not
+            // believed (a producer may write up to 2100), so it does not hold the follow-up.
+            let grace = Self.missingSaleGraceMillis
+            if input.now < command.createdAt + grace && command.createdAt <= input.now + grace {
                 return .decided(
                     .wait(until: input.now + 1_000, reason: "waiting: sale \(command.saleKey ?? "?") not in the outbox yet"))
             }
@@ -225,8 +229,8 @@ public struct CommandPlanner: Sendable {
             // never went through this outbox (named only by payment_request_id) has no local
             // acceptance time: the earliest moment this outbox knew of it, the rollback's own
             // creation, is the lower bound (the sale was accepted before the producer could know
-            // its PaymentRequestId).
-            let accepted = sale?.acceptedAt ?? input.command.createdAt
+            // its PaymentRequestId); see ``ownCreation(_:)`` for one in the future.
+            let accepted = sale?.acceptedAt ?? ownCreation(input)
             return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
     }
@@ -264,15 +268,21 @@ public struct CommandPlanner: Sendable {
             if let gate = gates(input) ?? earlierFollowUp(input) { return gate }
             // The window counts from Paywall's acceptance of the cancel being revoked; when that
             // time is unknown, its end in this outbox (later, so safe); a cancel sent elsewhere:
-            // the rollback's own creation, unless that is in the future (a producer may write a
-            // created_at up to 2100: the rollback waited for it; the row fuzz found it). A
-            // rollback Paywall finds too early is refused and retried once (RollbackDecision).
-            let full = WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
-            let accepted =
-                revoked.map { $0.acceptedAt ?? $0.finishedAt ?? command.createdAt }
-                ?? (command.createdAt <= input.now ? command.createdAt : input.now - full)
+            // the rollback's own creation (``ownCreation(_:)``).
+            let accepted = revoked.map { $0.acceptedAt ?? $0.finishedAt ?? command.createdAt } ?? ownCreation(input)
             return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
+    }
+
+    /// The rollback's own creation, as the acceptance time of an activity this outbox never sent,
+    /// unless it is in the future: a producer may write a `created_at` up to 2100, and counting
+    /// the window from it would hold the rollback until then (the row fuzz found it for both
+    /// rollback kinds). Such a rollback counts as created a full window ago, so it asks Paywall at
+    /// once; one Paywall finds too early is refused and retried once (``RollbackDecision``), so
+    /// asking early never sends twice.
+    func ownCreation(_ input: PlanInput) -> EpochMillis {
+        let full = WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
+        return input.command.createdAt <= input.now ? input.command.createdAt : input.now - full
     }
 
     /// Waits for the rollback window (5 s + margin after `accepted`), then asks before sending.
