@@ -6,9 +6,10 @@ import OutboxModel
 /// The drain's hot writes (``claimBatch(owner:clock:limit:leaseMillis:decide:)``,
 /// ``recordEach(_:worker:)``) and the commit-version check run on one serial queue of their own
 /// (``StoreExecutor``): the caller suspends while SQLite waits for its write lock, and no thread of
-/// Swift's small cooperative pool blocks on it. SQLite has one writer at a time anyway, and work
-/// runs in the order it was asked for, so a claim asked for between two group commits goes between
-/// them. The other calls are short and run on the caller's thread, as they always did.
+/// Swift's small cooperative pool blocks on it. SQLite has one writer at a time anyway. A claim
+/// (and the commit-version check) goes before group commits still waiting: free request slots wait
+/// on it, while a commit's answers are already in hand. The other calls are short and run on the
+/// caller's thread, as they always did.
 public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     /// The SQLite store underneath (tests and the `worker` binary's demo read it directly).
     public let store: OutboxStore
@@ -31,7 +32,7 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) async throws -> [ClaimedCommand] {
         let store = store
-        return try await executor.run {
+        return try await executor.run(.first) {
             try store.claimBatch(owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
         }
     }
@@ -74,7 +75,7 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     /// `PRAGMA data_version` on the writer connection, read on the executor's queue.
     public func foreignCommitVersion() async throws -> Int? {
         let store = store
-        return try await executor.run { try store.foreignCommitVersion() }
+        return try await executor.run(.first) { try store.foreignCommitVersion() }
     }
 
     public func recordEach(_ groups: [(updates: [CommandUpdate], now: EpochMillis)], worker: String?) async throws

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Runs ``SQLiteWorkerStore``'s hot database calls (claims, group commits, the foreign-commit
 /// check) on one serial dispatch queue of its own, so a task waiting for SQLite suspends instead of
@@ -6,23 +7,51 @@ import Dispatch
 /// with a claim and a commit each blocking one, no answer from Paywall could be handled until
 /// both were done, and a drain ran one command at a time whatever `--concurrency` said.
 ///
-/// Serial by design: SQLite has one writer at a time anyway. Work runs in the order it was
-/// scheduled; the worker's group commit asks for one commit at a time, so a claim asked for while
-/// answers keep coming goes between two commits.
+/// Serial by design: SQLite has one writer at a time anyway. Two lanes: work on the ``Lane/first``
+/// lane (the dispatcher's claims and its commit-version check: free request slots wait on them)
+/// runs before work on the ``Lane/inTurn`` lane (the group commits: answers already received,
+/// whose tasks hold no slot), each lane in the order asked. A commit waits at most for the claims
+/// asked before it finishes, and claims come only from freed slots, so commits are never starved.
 final class StoreExecutor: Sendable {
+    /// Which work goes first.
+    enum Lane: Sendable {
+        /// Before anything on ``inTurn``.
+        case first
+        /// After everything on ``first`` asked so far.
+        case inTurn
+    }
+
+    private struct Lanes {
+        var first: [@Sendable () -> Void] = []
+        var inTurn: [@Sendable () -> Void] = []
+    }
+
     private let queue = DispatchQueue(label: "outbox-store-writer")
+    private let lanes = Mutex(Lanes())
 
     init() {}
 
-    /// Runs `body` on the executor's queue and returns (or throws) what it did.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
-    }
+    /// Jobs asked for that have not started (tests).
+    var waiting: Int { lanes.withLock { $0.first.count + $0.inTurn.count } }
 
-    /// Schedules `body` on the executor's queue without waiting for it.
-    func schedule(_ body: @escaping @Sendable () -> Void) {
-        queue.async(execute: body)
+    /// Runs `body` on the executor's queue, on `lane`, and returns (or throws) what it did.
+    func run<T: Sendable>(_ lane: Lane = .inTurn, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job: @Sendable () -> Void = { continuation.resume(with: Result { try body() }) }
+            lanes.withLock { lanes in
+                switch lane {
+                case .first: lanes.first.append(job)
+                case .inTurn: lanes.inTurn.append(job)
+                }
+            }
+            // One turn of the queue per job, each taking the most urgent job waiting: there are
+            // never more turns than jobs, so a turn always finds one.
+            queue.async {
+                let next = self.lanes.withLock { lanes in
+                    lanes.first.isEmpty ? lanes.inTurn.removeFirst() : lanes.first.removeFirst()
+                }
+                next()
+            }
+        }
     }
 }

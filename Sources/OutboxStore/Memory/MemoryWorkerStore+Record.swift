@@ -6,7 +6,8 @@ extension MemoryWorkerStore {
     public func recordEach(_ groups: [(updates: [CommandUpdate], now: EpochMillis)], worker: String?) async throws
         -> [Bool]
     {
-        tables.withLock { t in
+        if let beforeRecord { await beforeRecord(groups.flatMap { $0.updates.map(\.commandID) }) }
+        return tables.withLock { t in
             groups.map { group in
                 var draft = t
                 guard Self.record(group.updates, worker: worker, now: group.now, &draft) else { return false }

@@ -12,9 +12,14 @@ import Synchronization
 /// (``foreignCommitVersion()`` is nil: every wake-up is news).
 public final class MemoryWorkerStore: WorkerStore {
     let tables = Mutex(MemoryTables())
+    /// Awaited at the start of every ``recordEach(_:worker:)`` with the ids it records: a
+    /// dispatcher test holds a commit there to see what the worker does meanwhile.
+    let beforeRecord: (@Sendable ([Int64]) async -> Void)?
 
-    /// An empty store.
-    public init() {}
+    /// An empty store; `beforeRecord` (tests) is awaited before each group commit writes.
+    public init(beforeRecord: (@Sendable ([Int64]) async -> Void)? = nil) {
+        self.beforeRecord = beforeRecord
+    }
 
     // MARK: The producer's side and reads for tests
 

@@ -168,6 +168,8 @@ struct CommandProcessor: Sendable {
         let interpretation = interpreter.interpret(
             outcome, command: command, owner: owner, startedAt: started, now: now, jitter: Double.random(in: 0..<1))
         await state.record(interpretation.breaker, now: now)
+        // Answered: the slot may take the next command while this one records (RequestSlot).
+        RequestSlot.current?.release()
         let group = withFollows([interpretation.update], command: command, now: now, paymentRequestId: paymentRequestId)
         let applied: Bool
         do {

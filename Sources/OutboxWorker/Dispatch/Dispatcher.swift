@@ -15,7 +15,11 @@ struct Dispatcher {
     let worker: OutboxWorker
 
     enum Event: Sendable {
-        case wake, tick, done, readDone, stop, graceOver, watchdog
+        case wake, tick, readDone, stop, graceOver, watchdog
+        /// A command task's ``RequestSlot`` is free (Paywall answered); the task still records.
+        case slotFreed
+        /// A command task ended; `heldSlot`: it still held its slot (it never freed it early).
+        case done(heldSlot: Bool)
     }
 
     /// How often, at most, the loop looks for payment reads that are due when the last look
@@ -84,7 +88,10 @@ struct Dispatcher {
                     }
                 }
                 var stopping = false
+                // Command tasks holding a request slot (counted against --concurrency), and
+                // those whose request was answered that are still recording (RequestSlot).
                 var running = 0
+                var recording = 0
                 var reading = 0
                 // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
                 // still or steps back must not stop the reads).
@@ -179,14 +186,17 @@ struct Dispatcher {
                             running += 1
                             state.value.withLock { _ = $0.inFlight.insert(command.id) }
                             group.addTask {
-                                await processor.process(command, context: context, ready: ready)
+                                let slot = RequestSlot { continuation.yield(.slotFreed) }
+                                await RequestSlot.$current.withValue(slot) {
+                                    await processor.process(command, context: context, ready: ready)
+                                }
                                 state.value.withLock {
                                     _ = $0.inFlight.remove(command.id)
                                     // Whatever path the probe took, it is over: if it said nothing
                                     // about Paywall, the next command probes (never stuck half-open).
                                     if isProbe { $0.breaker.probeFinishedWithoutSignal() }
                                 }
-                                continuation.yield(.done)
+                                continuation.yield(.done(heldSlot: slot.take()))
                             }
                         }
                         if allowance == .probe { return }
@@ -215,12 +225,15 @@ struct Dispatcher {
                   for event in events {
                     worker.metrics?.loopTurned()
                     switch event {
-                    case .done:
+                    case .slotFreed:
                         running -= 1
-                        if stopping && running == 0 && reading == 0 { break loop }
+                        recording += 1
+                    case .done(let heldSlot):
+                        if heldSlot { running -= 1 } else { recording -= 1 }
+                        if stopping && running == 0 && recording == 0 && reading == 0 { break loop }
                     case .readDone:
                         reading -= 1
-                        if stopping && running == 0 && reading == 0 { break loop }
+                        if stopping && running == 0 && recording == 0 && reading == 0 { break loop }
                     case .tick:
                         if let problem = await house.tick(now: clock.now()) {
                             worker.logger.critical(
@@ -238,8 +251,8 @@ struct Dispatcher {
                         worker.lifecycle.stopping()
                         stopping = true
                         await house.beat(status: "stopping", force: true)
-                        worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running)"])
-                        if running == 0 && reading == 0 { break loop }
+                        worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running + recording)"])
+                        if running == 0 && recording == 0 && reading == 0 { break loop }
                         let grace = Duration.milliseconds(configuration.shutdownGraceMillis)
                         group.addTask {
                             try? await Task.sleep(for: grace)
@@ -248,7 +261,7 @@ struct Dispatcher {
                     case .graceOver:
                         worker.logger.warning(
                             "Shutdown grace over: cancelling in-flight sends (they will be reconciled)",
-                            metadata: ["outbox.in_flight": "\(running)"])
+                            metadata: ["outbox.in_flight": "\(running + recording)"])
                         group.cancelAll()
                     }
                     refill = true

@@ -12,7 +12,8 @@ import Synchronization
 /// arriving meanwhile wait. When its transaction is done, the leader hands the lead to the first
 /// waiter, which writes its own outcome and everyone else's that queued. Each transaction is one
 /// ``WorkerStore/recordEach(_:worker:)`` call, so a claim asked for meanwhile goes between two
-/// commits (``SQLiteWorkerStore`` runs both in the order asked, on its own queue).
+/// commits (``SQLiteWorkerStore`` runs it before any commit still waiting: the commit's task has
+/// already freed its request slot, the claim fills one; ``RequestSlot``).
 ///
 /// Each task's outcome is durable (committed under the configured synchronous mode) before its
 /// `record` returns, so no outcome is reported before it is written. Each group keeps its own

@@ -1,0 +1,55 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import OutboxStore
+
+/// The SQLite store's serial queue for hot writes: claims (free request slots wait on them) go
+/// before group commits already waiting (their answers are in hand), each lane in order.
+@Suite("Store executor: claims before waiting commits")
+struct StoreExecutorTests {
+    @Test("work on the first lane overtakes work waiting in turn; each lane keeps its order")
+    func firstLaneGoesFirst() async throws {
+        let executor = StoreExecutor()
+        let order = Shared<[String]>([])
+        let started = Shared(false)
+        let gate = DispatchSemaphore(value: 0)
+        // Hold the queue while the others are asked for.
+        let holder = Task {
+            try await executor.run(.inTurn) {
+                started.set(true)
+                gate.wait()
+                order.update { $0.append("holder") }
+            }
+        }
+        try await until { started.value }
+        var tasks: [Task<Void, any Error>] = []
+        for (name, lane) in [("commit 1", StoreExecutor.Lane.inTurn), ("claim 1", .first), ("commit 2", .inTurn), ("claim 2", .first)] {
+            tasks.append(Task { try await executor.run(lane) { order.update { $0.append(name) } } })
+            let asked = tasks.count
+            try await until { executor.waiting == asked }
+        }
+        gate.signal()
+        try await holder.value
+        for task in tasks { try await task.value }
+        #expect(order.value == ["holder", "claim 1", "claim 2", "commit 1", "commit 2"])
+    }
+
+    /// Waits (bounded) for `condition`: an event another task brings about, not a time.
+    func until(_ condition: () -> Bool) async throws {
+        let limit = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < limit else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+}
+
+/// A value tasks share (a Mutex in a class, so closures can capture it).
+final class Shared<Value: Sendable>: Sendable {
+    private let box: Mutex<Value>
+    init(_ value: Value) { box = Mutex(value) }
+    var value: Value { box.withLock { $0 } }
+    func set(_ value: Value) { box.withLock { $0 = value } }
+    func update(_ change: (inout Value) -> Void) { box.withLock { change(&$0) } }
+}
