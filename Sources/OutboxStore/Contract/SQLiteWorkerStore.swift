@@ -8,8 +8,8 @@ import OutboxModel
 /// (``StoreExecutor``): the caller suspends while SQLite waits for its write lock, and no thread of
 /// Swift's small cooperative pool blocks on it. SQLite has one writer at a time anyway. A claim
 /// (and the commit-version check) goes before group commits still waiting: free request slots wait
-/// on it, while a commit's answers are already in hand. The other calls are short and run on the
-/// caller's thread, as they always did.
+/// on it, while a commit's answers are already in hand (``StoreExecutor``). The other calls are
+/// short and run on the caller's thread, as they always did.
 public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     /// The SQLite store underneath (tests and the `worker` binary's demo read it directly).
     public let store: OutboxStore

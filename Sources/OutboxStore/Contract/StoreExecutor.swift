@@ -8,10 +8,11 @@ import Synchronization
 /// both were done, and a drain ran one command at a time whatever `--concurrency` said.
 ///
 /// Serial by design: SQLite has one writer at a time anyway. Two lanes: work on the ``Lane/first``
-/// lane (the dispatcher's claims and its commit-version check: free request slots wait on them)
-/// runs before work on the ``Lane/inTurn`` lane (the group commits: answers already received,
-/// whose tasks hold no slot), each lane in the order asked. A commit waits at most for the claims
-/// asked before it finishes, and claims come only from freed slots, so commits are never starved.
+/// lane (the dispatcher loop's claims and commit-version checks: free request slots wait on them)
+/// runs before work on the ``Lane/inTurn`` lane (the group commits, mostly answers whose tasks
+/// have freed their slot), each lane in the order asked. Only the dispatcher loop uses the first
+/// lane, and it waits for each call before the next, so at most one such job is ever waiting:
+/// a commit is overtaken by at most one job at a time, never starved.
 final class StoreExecutor: Sendable {
     /// Which work goes first.
     enum Lane: Sendable {

@@ -186,17 +186,23 @@ struct Dispatcher {
                             running += 1
                             state.value.withLock { _ = $0.inFlight.insert(command.id) }
                             group.addTask {
-                                let slot = RequestSlot { continuation.yield(.slotFreed) }
+                                // Whatever path a probe took, it is over when its slot is: if it
+                                // said nothing about Paywall, the next command probes (never stuck
+                                // half-open). Done at the release, not at the task's end: a probe
+                                // claimed into the freed slot must not be taken for this one.
+                                let slot = RequestSlot {
+                                    if isProbe { state.value.withLock { $0.breaker.probeFinishedWithoutSignal() } }
+                                    continuation.yield(.slotFreed)
+                                }
                                 await RequestSlot.$current.withValue(slot) {
                                     await processor.process(command, context: context, ready: ready)
                                 }
+                                let heldSlot = slot.take()
                                 state.value.withLock {
                                     _ = $0.inFlight.remove(command.id)
-                                    // Whatever path the probe took, it is over: if it said nothing
-                                    // about Paywall, the next command probes (never stuck half-open).
-                                    if isProbe { $0.breaker.probeFinishedWithoutSignal() }
+                                    if isProbe && heldSlot { $0.breaker.probeFinishedWithoutSignal() }
                                 }
-                                continuation.yield(.done(heldSlot: slot.take()))
+                                continuation.yield(.done(heldSlot: heldSlot))
                             }
                         }
                         if allowance == .probe { return }

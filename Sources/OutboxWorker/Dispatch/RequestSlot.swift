@@ -1,7 +1,9 @@
 import Synchronization
 
-/// One of `--concurrency` slots, held by a command task from its claim until its request to
-/// Paywall is answered (or until the task ends, on a path that sends nothing). The answer's
+/// One of `--concurrency` slots, held by a command task from its claim until its send to Paywall
+/// is answered (``CommandProcessor/sendMarked(_:kind:request:paymentRequestId:logger:)``: a
+/// first send, or a resend after reconciling), or else until the task ends: inquiries, lookups
+/// and rollbacks hold it through their record, the safe direction. The answer's
 /// database write does not hold it: that commit waits for the group commit (a few ms, more when
 /// many answers arrive at once), and a slot held through it would leave Paywall's side idle, so a
 /// drain against a 50 ms round trip reached only ~0.7 of `concurrency ÷ round trip` (issue 11).
@@ -10,7 +12,8 @@ import Synchronization
 ///
 /// The task finds its slot as ``current`` (a task-local the dispatcher sets), so every path to
 /// ``CommandProcessor/sendMarked(_:kind:request:paymentRequestId:logger:)`` frees it without
-/// passing it along.
+/// passing it along. Tasks a command task starts inherit it (the group commit's write does):
+/// only code after the command's last request may call ``release()``.
 final class RequestSlot: Sendable {
     @TaskLocal static var current: RequestSlot?
 

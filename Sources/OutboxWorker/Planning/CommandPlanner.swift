@@ -13,6 +13,10 @@ public struct CommandPlanner: Sendable {
     public static let shortWaitMillis: Int64 = 250
     /// How long a follow-up waits for a sale that is not in the outbox yet (ms after creation).
     public static let missingSaleGraceMillis: Int64 = 30_000
+    /// How far ahead of the worker's clock a rollback's `created_at` is still believed as the
+    /// start of Paywall's window (ms): clock skew between the producer's machine and the
+    /// worker's. Our choice (``ownCreation(_:)``).
+    public static let createdAtSkewMillis: Int64 = 30_000
 
     /// Creates a planner.
     public init(configuration: WorkerConfiguration) {
@@ -152,11 +156,11 @@ public struct CommandPlanner: Sendable {
             return .payment(paymentRequestId, sale: input.sale)
         }
         guard let sale = input.sale else {
-            // The grace counts from created_at, which a producer's clock wrote: one a little
-            // ahead of ours (skew, up to the grace itself) still waits; one further ahead is not
-            // believed (a producer may write up to 2100), so it does not hold the follow-up.
-            let grace = Self.missingSaleGraceMillis
-            if input.now < command.createdAt + grace && command.createdAt <= input.now + grace {
+            // The grace counts from created_at. One far ahead of the worker's clock (a producer's
+            // clock, or ours stepped back) keeps the follow-up waiting, visibly, until then:
+            // ending it `sale_not_found` while its sale may still arrive could let that sale go
+            // out uncancelled.
+            if input.now < command.createdAt + Self.missingSaleGraceMillis {
                 return .decided(
                     .wait(until: input.now + 1_000, reason: "waiting: sale \(command.saleKey ?? "?") not in the outbox yet"))
             }
@@ -269,20 +273,23 @@ public struct CommandPlanner: Sendable {
             // The window counts from Paywall's acceptance of the cancel being revoked; when that
             // time is unknown, its end in this outbox (later, so safe); a cancel sent elsewhere:
             // the rollback's own creation (``ownCreation(_:)``).
-            let accepted = revoked.map { $0.acceptedAt ?? $0.finishedAt ?? command.createdAt } ?? ownCreation(input)
+            let accepted = revoked.map { $0.acceptedAt ?? $0.finishedAt ?? ownCreation(input) } ?? ownCreation(input)
             return window(input, accepted: accepted, paymentRequestId: paymentRequestId)
         }
     }
 
     /// The rollback's own creation, as the acceptance time of an activity this outbox never sent,
-    /// unless it is in the future: a producer may write a `created_at` up to 2100, and counting
-    /// the window from it would hold the rollback until then (the row fuzz found it for both
-    /// rollback kinds). Such a rollback counts as created a full window ago, so it asks Paywall at
-    /// once; one Paywall finds too early is refused and retried once (``RollbackDecision``), so
-    /// asking early never sends twice.
+    /// unless it is further ahead of the worker's clock than skew (``createdAtSkewMillis``): a
+    /// producer may write a `created_at` up to 2100 (and a clock stepped back puts every earlier
+    /// one ahead), and counting the window from it would hold the rollback until then (the row
+    /// fuzz found it for both rollback kinds). Such a rollback counts as created a full window
+    /// ago, so it asks Paywall at once; one Paywall finds too early is refused and retried once
+    /// (``RollbackDecision``), so asking early never sends twice. One within skew waits its
+    /// window from `created_at`, as any other.
     func ownCreation(_ input: PlanInput) -> EpochMillis {
         let full = WorkerConfiguration.paywallRollbackWindowMillis + configuration.rollbackMarginMillis
-        return input.command.createdAt <= input.now ? input.command.createdAt : input.now - full
+        let createdAt = input.command.createdAt
+        return createdAt <= input.now + Self.createdAtSkewMillis ? createdAt : input.now - full
     }
 
     /// Waits for the rollback window (5 s + margin after `accepted`), then asks before sending.

@@ -101,8 +101,8 @@ struct StoredRow: Sendable {
         guard let kind = row.kind, followUps.contains(kind) else { return nil }
         if row.paymentRequestId == nil, let saleKey = row.saleKey?.lowercased() {
             let sale = all.values.first { $0.key?.lowercased() == saleKey && sales.contains($0.kind ?? "") }
-            if sale == nil, let created = row.createdAt, now < created + 30_000, created <= now + 30_000 {
-                return "its sale is not in the outbox (30 s grace from a created_at at most 30 s ahead)"
+            if sale == nil, let created = row.createdAt, now < created + 30_000 {
+                return "its sale is not in the outbox (30 s grace from created_at)"
             }
             // Behind an earlier follow-up of the same sale that is itself waiting.
             if depth < 3,
