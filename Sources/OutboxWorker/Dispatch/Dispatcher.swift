@@ -206,6 +206,10 @@ struct Dispatcher {
                             }
                         }
                         if allowance == .probe { return }
+                        // Fewer than asked for: nothing else was due when it ran. Another claim
+                        // now would find nothing (a read per turn for every command of a
+                        // trickle); what becomes due later comes with its own event.
+                        if claimed.count < limit { return }
                     }
                 }
                 func fill() async {
