@@ -49,11 +49,35 @@ struct RequestSlotTests {
         slot.release()
         slot.release()
         #expect(releases.withLock { $0 } == 1)
-        #expect(!slot.take(), "the task's end must not free the slot a second time")
+        #expect(!slot.end(), "the task's end must not free the slot a second time")
         let untouched = RequestSlot { releases.withLock { $0 += 1 } }
-        #expect(untouched.take(), "a task that never sent frees its slot when it ends")
+        #expect(untouched.end(), "a task that never sent frees its slot when it ends")
         untouched.release()
         #expect(releases.withLock { $0 } == 1)
+    }
+
+    @Test("a probe is over when its slot is freed; its task's end leaves the next probe alone")
+    func probeBookkeepingGoesWithTheSlot() {
+        let t0: EpochMillis = 1_800_000_000_000
+        var breaker = CircuitBreaker(backoff: Backoff(baseMillis: 1_000, factor: 2, capMillis: 30_000))
+        breaker.record(.unavailable(reason: "down"), now: t0, jitter: 1)
+        let state = DispatchState(breaker: breaker)
+        func allowance() -> CircuitBreaker.Allowance { state.value.withLock { $0.breaker.allowance(now: t0 + 60_000) } }
+        #expect(allowance() == .probe)
+        state.value.withLock { $0.breaker.probeStarted() }
+        #expect(allowance() != .probe, "one probe at a time")
+        // The probe's answer said nothing about Paywall; its slot is freed before it records.
+        let first = RequestSlot(probeOf: state) {}
+        first.release()
+        #expect(allowance() == .probe, "the freed slot may take the next probe")
+        state.value.withLock { $0.breaker.probeStarted() }
+        // The first task ends (its answer recorded) while the second probe is out.
+        #expect(!first.end())
+        #expect(allowance() != .probe, "the first task's end let a second probe out beside the one in flight")
+        // A probe that never sent (nothing answered) ends its probe when its task ends.
+        let second = RequestSlot(probeOf: state) {}
+        #expect(second.end())
+        #expect(allowance() == .probe)
     }
 }
 

@@ -186,22 +186,13 @@ struct Dispatcher {
                             running += 1
                             state.value.withLock { _ = $0.inFlight.insert(command.id) }
                             group.addTask {
-                                // Whatever path a probe took, it is over when its slot is: if it
-                                // said nothing about Paywall, the next command probes (never stuck
-                                // half-open). Done at the release, not at the task's end: a probe
-                                // claimed into the freed slot must not be taken for this one.
-                                let slot = RequestSlot {
-                                    if isProbe { state.value.withLock { $0.breaker.probeFinishedWithoutSignal() } }
-                                    continuation.yield(.slotFreed)
-                                }
+                                // A probe's bookkeeping goes with its slot (RequestSlot).
+                                let slot = RequestSlot(probeOf: isProbe ? state : nil) { continuation.yield(.slotFreed) }
                                 await RequestSlot.$current.withValue(slot) {
                                     await processor.process(command, context: context, ready: ready)
                                 }
-                                let heldSlot = slot.take()
-                                state.value.withLock {
-                                    _ = $0.inFlight.remove(command.id)
-                                    if isProbe && heldSlot { $0.breaker.probeFinishedWithoutSignal() }
-                                }
+                                let heldSlot = slot.end()
+                                state.value.withLock { _ = $0.inFlight.remove(command.id) }
                                 continuation.yield(.done(heldSlot: heldSlot))
                             }
                         }

@@ -18,25 +18,45 @@ final class RequestSlot: Sendable {
     @TaskLocal static var current: RequestSlot?
 
     private let held = Mutex(true)
+    /// The dispatch state whose half-open probe this task is, if it is one.
+    private let probe: DispatchState?
     private let onRelease: @Sendable () -> Void
 
-    /// A held slot; `onRelease` runs once, on the first ``release()``.
-    init(onRelease: @escaping @Sendable () -> Void) {
+    /// A held slot; `onRelease` runs once, on the first ``release()``. When the task is the
+    /// breaker's half-open probe (`probeOf`), the probe is over when its slot is: if it said
+    /// nothing about Paywall, the next command probes (never stuck half-open). That bookkeeping
+    /// happens at the release, or at ``end()`` for a task that never released: never at the end
+    /// of a task whose slot, freed earlier, may already hold the next probe (clearing that one's
+    /// flag would let a second probe out beside it).
+    init(probeOf probe: DispatchState? = nil, onRelease: @escaping @Sendable () -> Void) {
+        self.probe = probe
         self.onRelease = onRelease
     }
 
     /// Frees the slot once Paywall has answered (and the breaker has heard the answer, so a claim
     /// for the freed slot sees what the answer said). Later calls do nothing.
     func release() {
-        if take() { onRelease() }
+        guard take() else { return }
+        probeOver()
+        onRelease()
     }
 
-    /// True, once, when the slot was still held: the caller frees it without ``release()``'s
-    /// callback (the dispatcher, when the task ends).
-    func take() -> Bool {
+    /// The task's end: true when it still held the slot (freed now, without the callback),
+    /// false when ``release()`` had freed it.
+    func end() -> Bool {
+        guard take() else { return false }
+        probeOver()
+        return true
+    }
+
+    private func take() -> Bool {
         held.withLock { held in
             defer { held = false }
             return held
         }
+    }
+
+    private func probeOver() {
+        probe?.value.withLock { $0.breaker.probeFinishedWithoutSignal() }
     }
 }
