@@ -2,7 +2,7 @@ import GRDB
 import OutboxModel
 
 /// One row of the `attempt` table.
-public struct AttemptRow: Sendable, Hashable {
+public struct AttemptRow: Sendable, Hashable, SafelyReadRow {
     public var id: Int64
     public var outboxID: Int64
     public var generation: Int
@@ -13,17 +13,13 @@ public struct AttemptRow: Sendable, Hashable {
     public static let columns =
         "id, outbox_id, generation, worker, started_at, duration_ms, http_status, outcome, error_code, error, request"
 
-    /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
-    init(row: Row) {
-        self.init(SafeRowReader(row, columns: Self.columns))
-    }
-
-    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text).
+    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text);
+    /// never traps (see ``SafeRowReader``).
     public init(storedValues: [DatabaseValue]) {
-        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+        self.init(values: storedValues)
     }
 
-    private init(_ reader: SafeRowReader) {
+    init(reading reader: SafeRowReader) {
         var reader = reader
         id = reader.integer(0)
         outboxID = reader.integer(1)
@@ -38,7 +34,7 @@ public struct AttemptRow: Sendable, Hashable {
 }
 
 /// One row of the `inbox` table.
-public struct InboxRow: Sendable, Hashable {
+public struct InboxRow: Sendable, Hashable, SafelyReadRow {
     public var id: Int64
     public var outboxID: Int64
     public var commandKey: String
@@ -59,17 +55,13 @@ public struct InboxRow: Sendable, Hashable {
         result, raw_response, http_status, created_at, activity, status_name, source, final
         """
 
-    /// Reads a row selected with ``columns``; never traps (see ``SafeRowReader``).
-    init(row: Row) {
-        self.init(SafeRowReader(row, columns: Self.columns))
-    }
-
-    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text).
+    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text);
+    /// never traps (see ``SafeRowReader``).
     public init(storedValues: [DatabaseValue]) {
-        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+        self.init(values: storedValues)
     }
 
-    private init(_ reader: SafeRowReader) {
+    init(reading reader: SafeRowReader) {
         var reader = reader
         id = reader.integer(0)
         outboxID = reader.integer(1)

@@ -8,6 +8,27 @@ import OutboxModel
 /// convert (a BLOB that is not UTF-8, text in an INTEGER column) and print the whole row, customer
 /// data included. Every read of the outbox goes through this reader instead: an unusable value
 /// is replaced by a placeholder and noted in ``defects``.
+/// A row type read column by column through ``SafeRowReader``, from the `columns` every engine
+/// selects in the same order: a SQLite row and another engine's values read the same way.
+protocol SafelyReadRow {
+    /// The columns every engine selects, in this order.
+    static var columns: String { get }
+    /// Reads the values of ``columns``; never traps.
+    init(reading reader: SafeRowReader)
+}
+
+extension SafelyReadRow {
+    /// Reads a SQLite row selected with ``columns``.
+    init(row: Row) {
+        self.init(reading: SafeRowReader(row, columns: Self.columns))
+    }
+
+    /// Reads the values of ``columns`` as another engine stored them (NULL, integers, text).
+    init(values: [DatabaseValue]) {
+        self.init(reading: SafeRowReader(.values(values), columns: Self.columns))
+    }
+}
+
 struct SafeRowReader {
     /// Where the values come from: a SQLite row, or the values another engine read (in the
     /// same column order), so one column means the same thing on every engine.

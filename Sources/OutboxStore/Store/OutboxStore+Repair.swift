@@ -127,7 +127,7 @@ public struct MigrationResult: Sendable, Hashable, Codable {
 }
 
 /// One row of the `audit` table.
-public struct AuditRow: Sendable, Hashable {
+public struct AuditRow: Sendable, Hashable, SafelyReadRow {
     /// Row id.
     public var id: Int64
     /// When.
@@ -146,14 +146,10 @@ public struct AuditRow: Sendable, Hashable {
 
     /// Reads the values of ``columns`` (a SQLite row's, or as another engine stored them); never traps.
     public init(storedValues: [DatabaseValue]) {
-        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+        self.init(values: storedValues)
     }
 
-    init(row: Row) {
-        self.init(SafeRowReader(row, columns: Self.columns))
-    }
-
-    private init(_ reader: SafeRowReader) {
+    init(reading reader: SafeRowReader) {
         var reader = reader
         id = reader.integer(0)
         at = reader.optionalWorkerTime(1) ?? 0

@@ -59,23 +59,19 @@ public struct WorkerStatusRow: Sendable, Hashable {
     }
 }
 
-extension WorkerStatusRow {
+extension WorkerStatusRow: SafelyReadRow {
     /// The `worker_status` columns every engine selects, in this order.
     public static let columns = """
         worker, started_at, heartbeat_at, state, pause_reason, paused_since, next_probe_at, \
         in_flight, checkpoint_at, wal_pages, wal_bytes, db_bytes, storage_problem
         """
 
-    /// Reads the values of ``columns`` as another engine stored them; never traps.
+    /// Reads the values of ``columns`` (a SQLite row's, or as another engine stored them); never traps.
     public init(storedValues: [DatabaseValue]) {
-        self.init(SafeRowReader(.values(storedValues), columns: Self.columns))
+        self.init(values: storedValues)
     }
 
-    init(row: Row) {
-        self.init(SafeRowReader(row, columns: Self.columns))
-    }
-
-    private init(_ reader: SafeRowReader) {
+    init(reading reader: SafeRowReader) {
         var reader = reader
         let small: (Int64?) -> Int? = { $0.flatMap { Int(exactly: $0) } }
         worker = reader.text(0)
