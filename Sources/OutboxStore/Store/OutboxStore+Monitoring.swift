@@ -95,8 +95,14 @@ extension OutboxStore {
           FROM outbox WHERE state = 'in_flight' GROUP BY kind
         UNION ALL
         SELECT state, kind, count(*), 0, NULL
-          FROM outbox WHERE state IN ('failed', 'expired', 'dead') GROUP BY state, kind
+          FROM outbox WHERE \(troubledCondition) GROUP BY state, kind
         """
+
+    /// The rows that ended badly (failed, expired, dead), in the very words of the WHERE of the
+    /// partial index `outbox_troubled` (Schema/008): SQLite uses a partial index only for a query
+    /// whose WHERE contains the index's condition as written, and `state IN (…)` is not those
+    /// words (it scans the table). `MonitoringQueryTests` checks the plans.
+    static let troubledCondition = "(state = 'failed' OR state = 'expired' OR state = 'dead')"
 
     /// The schema version and `worker`'s own heartbeat, in one read.
     public func readinessFacts(worker: String) throws -> ReadinessFacts {

@@ -149,6 +149,13 @@ extension OutboxStore {
         }
     }
 
+    /// Failed, expired and dead commands finished since the argument, by state: on the partial
+    /// index `outbox_troubled` (`MonitoringQueryTests` checks the plan).
+    static let recentTroubleSQL = """
+        SELECT state, count(*) FROM outbox
+         WHERE \(troubledCondition) AND finished_at >= ? GROUP BY state
+        """
+
     /// The overview an operator sees first. `troubleSince` bounds "recent" failures.
     public func overview(now: EpochMillis, troubleSince: EpochMillis) throws -> QueueOverview {
         try read { db in
@@ -179,14 +186,7 @@ extension OutboxStore {
                     earliestExpiry: reader.optionalWorkerTime(2) ?? 0)
             }
             var trouble: [CommandState: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT state, count(*) FROM outbox
-                     WHERE state IN ('failed', 'expired', 'dead') AND finished_at >= ? GROUP BY state
-                    """,
-                arguments: [troubleSince])
-            {
+            for row in try Row.fetchAll(db, sql: Self.recentTroubleSQL, arguments: [troubleSince]) {
                 var reader = SafeRowReader(row, columns: "state, count")
                 if let state = CommandState(rawValue: reader.text(0)) { trouble[state] = reader.count(1) }
             }
