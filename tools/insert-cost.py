@@ -27,7 +27,8 @@ the spread of the per-round medians, and the speed ratio vs plain (plain's time 
 INSERT trigger on outbox, each group of checks inside the validation trigger (groups are its
 `-- ` comment headings: groups of statements in schema 003, groups of WHEN clauses in 007), each
 index of outbox, and the table's CHECK (state IN (...)) rewritten as ORs (an IN list of more than
-two constants costs an ephemeral table per INSERT; schema text edited in the scratch copy only). A piece's cost is the
+two constants costs an ephemeral table per INSERT; schema text edited in the scratch copy only;
+schema 008 made that rewrite for real, so `after` has no such piece from then on). A piece's cost is the
 median over turns of (the turn's median with it - the same turn's median without it).
 """
 import argparse
