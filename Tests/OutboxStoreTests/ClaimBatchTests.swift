@@ -7,44 +7,24 @@ import Testing
 
 @Suite("Store: claim, planning read and mark in one transaction")
 struct ClaimBatchTests {
-    @Test("a gated claim claims nothing after the store's own commits, and claims once another connection commits")
-    func gatedClaim() async throws {
+    @Test("the foreign-commit version ignores the store's own commits and moves with another connection's")
+    func foreignCommitVersion() async throws {
+        // The dispatcher claims on a change-watcher wake-up only when this moved: the worker's
+        // own commits wake the watcher too.
         let database = try TestDatabase()
         let store = SQLiteWorkerStore(try database.open())
-        let decide: @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep = { _, _, _ in .claimOnly }
-        func claim(_ seen: Int?) async throws -> GatedClaim {
-            try await store.claimBatch(
-                ifForeignCommitSince: seen, owner: "w", clock: FixedWallClock(5_000), limit: 10, leaseMillis: 30_000,
-                decide: decide)
-        }
-        // Nothing seen yet: always news.
-        guard case .claimed(let none, let first?) = try await claim(nil) else {
-            Issue.record("a first gated claim must claim and tell the version")
-            return
-        }
-        #expect(none.isEmpty)
-        // The store's own commit (the worker's writes wake its watcher too): no news, nothing
-        // claimed although a command is due.
-        let own = try store.store.enqueue(Sample.sale()).id
-        guard case .noForeignCommit(let same) = try await claim(first) else {
-            Issue.record("the store's own commit must not count as news")
-            return
-        }
-        #expect(same == first)
-        // A producer's commit on its own connection: news, and the claim takes what is due.
+        let first = try #require(try await store.foreignCommitVersion())
+        _ = try store.store.enqueue(Sample.sale())
+        #expect(try await store.foreignCommitVersion() == first)
         let key = Sample.guid()
         try await DatabaseQueue(path: database.path).write { db in
             try db.execute(
                 sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
                 arguments: [key, Sample.salePayload(key: key)])
         }
-        guard case .claimed(let claimed, let next?) = try await claim(first) else {
-            Issue.record("another connection's commit must count as news")
-            return
-        }
-        #expect(next != first)
-        let ownKey = try #require(try store.store.command(id: own)).commandKey
-        #expect(claimed.map(\.command.commandKey).sorted() == [ownKey, key].sorted())
+        let second = try #require(try await store.foreignCommitVersion())
+        #expect(second != first)
+        #expect(try await store.foreignCommitVersion() == second)
     }
 
     @Test("claimBatch hands each command its planning context and marks as leaving only what decide says, before the deadline")

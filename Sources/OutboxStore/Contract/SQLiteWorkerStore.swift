@@ -37,21 +37,6 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         }
     }
 
-    /// The version check and the claim in one job on the store's queue.
-    public func claimBatch(
-        ifForeignCommitSince seen: Int?, owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
-        decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
-    ) async throws -> GatedClaim {
-        let store = store
-        return try await executor.run(.first) {
-            let version = try? store.foreignCommitVersion()
-            if let version, version == seen { return .noForeignCommit(version: version) }
-            return .claimed(
-                try store.claimBatch(owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide),
-                version: version)
-        }
-    }
-
     public func claimOverdue(
         owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64, defaultDeadlines: [String: Int64]
     ) async throws -> [OutboxCommand] {

@@ -67,16 +67,6 @@ public protocol WorkerStore: Sendable {
     /// tell (the dispatcher then treats every wake-up as news).
     func foreignCommitVersion() async throws -> Int?
 
-    /// ``claimBatch(owner:clock:limit:leaseMillis:decide:)`` for a wake-up that may be the
-    /// worker's own: ``foreignCommitVersion()`` is read first and, when it equals `seen` (no
-    /// other connection committed since), nothing is claimed. An engine may do both in one
-    /// step (SQLite: one job on its store queue, one thread hand-off instead of two); the default
-    /// makes the two calls. A failed version read counts as news, as it always did.
-    func claimBatch(
-        ifForeignCommitSince seen: Int?, owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
-        decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
-    ) async throws -> GatedClaim
-
     // MARK: Recording
 
     /// Records several independent groups; each is all-or-nothing. Returns, per group, whether
@@ -182,26 +172,4 @@ public protocol LocalFileStorage: Sendable {
     func checkpoint(_ mode: OutboxStore.CheckpointMode) async throws -> OutboxStore.CheckpointResult
     /// The database and WAL file sizes in bytes (nil when a file is missing).
     func storageSizes() -> (databaseBytes: Int64?, walBytes: Int64?)
-}
-
-/// What ``WorkerStore/claimBatch(ifForeignCommitSince:owner:clock:limit:leaseMillis:decide:)``
-/// found: no commit by another connection since the version the caller had seen (nothing was
-/// claimed), or news and what the claim returned. `version` is the version read (nil when the
-/// engine cannot tell or the read failed): the caller's next `seen`.
-public enum GatedClaim: Sendable {
-    case noForeignCommit(version: Int)
-    case claimed([ClaimedCommand], version: Int?)
-}
-
-extension WorkerStore {
-    public func claimBatch(
-        ifForeignCommitSince seen: Int?, owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
-        decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
-    ) async throws -> GatedClaim {
-        let version = try? await foreignCommitVersion()
-        if let version, version == seen { return .noForeignCommit(version: version) }
-        return .claimed(
-            try await claimBatch(owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide),
-            version: version)
-    }
 }

@@ -131,17 +131,11 @@ struct Dispatcher {
                         }
                     }
                 }
-                // `watcherOnly`: the turn was woken by the change watcher alone, which this
-                // worker's own commits wake too (several times per command), and a claim per own
-                // write is most of an idle worker's CPU. Then the first claim goes only if another
-                // connection committed since the last such turn (`seenCommitVersion`), checked in
-                // the claim's own store job; returns false when it had not (nothing else to do).
-                func fillCommands(watcherOnly: Bool) async -> Bool {
-                    guard !stopping else { return true }
+                func fillCommands() async {
+                    guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
                     // (a worker that just started must not send into a hold it has not read).
                     try? await state.refreshShared(from: worker.store, now: clock.now(), ifOlderThan: 100)
-                    var gated = watcherOnly
                     while running < configuration.concurrency {
                         let now = clock.now()
                         let allowance = state.value.withLock { $0.breaker.allowance(now: now) }
@@ -152,18 +146,11 @@ struct Dispatcher {
                         case .limited(let ramp): limit = min(ramp, configuration.concurrency) - running
                         case .none: limit = configuration.concurrency - running
                         }
-                        if limit <= 0 { return true }
+                        if limit <= 0 { return }
                         let claimed: [(command: OutboxCommand, context: PlanningContext?, marked: Bool)]
                         var requests: [Int64: ReadySend] = [:]
                         do {
                             if case .none = allowance {
-                                if gated {
-                                    gated = false
-                                    if let version = try? await store.foreignCommitVersion() {
-                                        if version == seenCommitVersion { return false }
-                                        seenCommitVersion = version
-                                    }
-                                }
                                 // Paused: nothing is sent, but never-sent commands past their
                                 // deadline still end `expired` on time (the planner's first gate).
                                 claimed = try await worker.store.claimOverdue(
@@ -175,37 +162,18 @@ struct Dispatcher {
                                 // Claimed, planned and (what may leave at once) marked as leaving
                                 // in one transaction (FastLane).
                                 let lane = FastLane(processor: processor, breaker: state.breakerView)
-                                let decide: @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep = {
-                                    command, context, now in lane.decide(command, context: context, now: now)
-                                }
-                                let batch: [ClaimedCommand]
-                                if gated {
-                                    gated = false
-                                    switch try await store.claimBatch(
-                                        ifForeignCommitSince: seenCommitVersion, owner: owner, clock: clock, limit: limit,
-                                        leaseMillis: configuration.leaseMillis, decide: decide)
-                                    {
-                                    case .noForeignCommit(let version):
-                                        seenCommitVersion = version
-                                        return false
-                                    case .claimed(let commands, let version):
-                                        if let version { seenCommitVersion = version }
-                                        batch = commands
-                                    }
-                                } else {
-                                    batch = try await store.claimBatch(
-                                        owner: owner, clock: clock, limit: limit, leaseMillis: configuration.leaseMillis,
-                                        decide: decide)
-                                }
+                                let batch = try await store.claimBatch(
+                                    owner: owner, clock: clock, limit: limit, leaseMillis: configuration.leaseMillis
+                                ) { command, context, now in lane.decide(command, context: context, now: now) }
                                 let prepared = lane.ready
                                 requests = prepared
                                 claimed = batch.map { ($0.command, $0.context, $0.markedAt != nil) }
                             }
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
-                            return true
+                            return
                         }
-                        if claimed.isEmpty { return true }
+                        if claimed.isEmpty { return }
                         claims += 1
                         claimedTotal += claimed.count
                         if allowance == .probe { state.value.withLock { $0.breaker.probeStarted() } }
@@ -228,20 +196,16 @@ struct Dispatcher {
                                 continuation.yield(.done(heldSlot: heldSlot))
                             }
                         }
-                        if allowance == .probe { return true }
+                        if allowance == .probe { return }
                         // Fewer than asked for: nothing else was due when it ran. Another claim
                         // now would find nothing (a read per turn for every command of a
                         // trickle); what becomes due later comes with its own event.
-                        if claimed.count < limit { return true }
+                        if claimed.count < limit { return }
                     }
-                    return true
                 }
-                /// Returns false when a watcher-only turn found no other connection's commit.
-                @discardableResult
-                func fill(watcherOnly: Bool = false) async -> Bool {
-                    guard await fillCommands(watcherOnly: watcherOnly) else { return false }
+                func fill() async {
+                    await fillCommands()
                     await fillReads()
-                    return true
                 }
                 await fill()
                 // Every event that arrived since the last turn is handled before one fill: a
@@ -250,13 +214,14 @@ struct Dispatcher {
                   let events = await continuation.next()
                   if events.isEmpty { break loop }
                   var refill = false
-                  // A turn woken by the change watcher alone fills only when another connection
-                  // committed (fillCommands(watcherOnly:)).
-                  if events.allSatisfy({ if case .wake = $0 { true } else { false } }) {
-                      if await fill(watcherOnly: true) {
-                          for _ in events { worker.metrics?.loopTurned() }
-                      }
-                      continue loop
+                  // A turn woken only by the change watcher claims only when another connection
+                  // committed: this worker's own commits wake the watcher too (several times per
+                  // command), and a claim per own write is most of an idle worker's CPU.
+                  if events.allSatisfy({ if case .wake = $0 { true } else { false } }),
+                      let version = try? await store.foreignCommitVersion()
+                  {
+                      if version == seenCommitVersion { continue loop }
+                      seenCommitVersion = version
                   }
                   for event in events {
                     worker.metrics?.loopTurned()
