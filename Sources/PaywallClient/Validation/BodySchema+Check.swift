@@ -123,7 +123,9 @@ extension BodySchema {
             if let problem = GUIDRule.nilProblem(text, field: name) { throw problem }
         case .string(let maxLength, let nonEmpty, let kind):
             guard let text = value.stringValue else { throw wrongType("a string") }
-            if nonEmpty && text.trimmingCharacters(in: .whitespaces).isEmpty {
+            // Blank: nothing left once `.whitespaces` is trimmed, i.e. every scalar is one
+            // (without Foundation's trimming copy on every string field of every request).
+            if nonEmpty && text.unicodeScalars.allSatisfy({ CharacterSet.whitespaces.contains($0) }) {
                 throw ValidationError(code: .empty, field: name, description: "\(name) must not be empty")
             }
             if let problem = TextRule.problem(text, kind: kind, field: name) { throw problem }

@@ -27,6 +27,15 @@ public enum PathText {
     /// `text` with every character ``TextRule`` refuses in identifiers written as `\u{200B}`,
     /// shortened in the middle past `limit` characters.
     public static func printable(_ text: String, limit: Int = keyLimit) -> String {
+        // The same result, without building a copy: printable ASCII has nothing to escape and
+        // one character per byte. Every field of every request is named this way (a drain's
+        // request validation spent most of its time here).
+        if text.utf8.count <= limit && text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        return escapedAndShortened(text, limit: limit)
+    }
+
+    /// ``printable(_:limit:)`` the long way, scalar by scalar (a test holds the fast path to it).
+    static func escapedAndShortened(_ text: String, limit: Int) -> String {
         var shown = ""
         for scalar in text.unicodeScalars {
             if TextRule.refusal(of: scalar, kind: .identifier) != nil {

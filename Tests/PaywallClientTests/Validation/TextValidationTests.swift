@@ -89,6 +89,22 @@ struct TextValidationTests {
         }
     }
 
+    @Test("field names: the printable-ASCII fast path gives what the scalar-by-scalar path gives")
+    func printableFastPath() {
+        let texts = [
+            "", "Amount", "Products[1].Name", "a b", "~", String(repeating: "k", count: PathText.keyLimit),
+            String(repeating: "k", count: PathText.keyLimit + 1), String(repeating: "é", count: 10), "Tab\there",
+            "zero\u{200B}width", "del\u{7F}", "Ünïcode", "emoji 🙂", String(repeating: "x", count: 300),
+        ]
+        for text in texts {
+            for limit in [PathText.keyLimit, PathText.pathLimit, 5] {
+                #expect(
+                    PathText.printable(text, limit: limit) == PathText.escapedAndShortened(text, limit: limit),
+                    "\(text.debugDescription) at \(limit)")
+            }
+        }
+    }
+
     @Test("the description names the character and where it is")
     func description() {
         do {

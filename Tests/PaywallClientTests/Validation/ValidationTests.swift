@@ -68,6 +68,12 @@ struct ValidationTests {
             name: "TerminalTagCode empty", kind: .asyncSale, payload: sale(terminal: #""TerminalTagCode":"","#),
             code: .empty, field: "TerminalTagCode"),
         Case(
+            name: "TerminalTagCode blank", kind: .asyncSale, payload: sale(terminal: #""TerminalTagCode":"  ","#),
+            code: .empty, field: "TerminalTagCode"),
+        Case(
+            name: "TerminalTagCode of no-break and ideographic spaces", kind: .asyncSale,
+            payload: sale(terminal: #""TerminalTagCode":"\u00a0\u3000","#), code: .empty, field: "TerminalTagCode"),
+        Case(
             name: "Amount missing", kind: .asyncSale,
             payload: #"{"TerminalId":"\#(tid)","MerchantUniqueCode":"\#(muc)","CurrencyId":1}"#, code: .missingField,
             field: "Amount"),
