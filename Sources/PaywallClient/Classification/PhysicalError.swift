@@ -122,7 +122,8 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     /// The documented string in `text` (compared without regard to letter case and surrounding
     /// whitespace), or `nil`.
     public init?(exactly text: String?) {
-        guard let text else { return nil }
+        // An empty text (most answers' ClientMessage) names nothing: no trimmed copy for it.
+        guard let text, !text.isEmpty else { return nil }
         let folded = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let found = Self.folded[folded] else { return nil }
         self = found
@@ -131,6 +132,10 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     /// Every documented string folded to lower case, computed once (this runs on every answer).
     private static let folded: [String: PhysicalError] = Dictionary(
         allCases.map { ($0.rawValue.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+
+    /// Whether every documented string contains a `.` (what lets a message without one skip the
+    /// search; a test holds it true).
+    static let everyStringHasADot = allCases.allSatisfy { $0.rawValue.utf8.contains(UInt8(ascii: ".")) }
 
     /// The documented strings folded to lower case, longest first, computed once.
     private static let longestFirst: [(folded: String, error: PhysicalError)] = allCases
@@ -146,6 +151,10 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
             return
         }
         guard let message = envelope.message?.lowercased() else { return nil }
+        // Every documented string has a dot, and no other character matches U+002E: a message
+        // without one ("Success", on every answer that went well) contains none of them, and is
+        // not searched once per documented string.
+        if Self.everyStringHasADot && !message.utf8.contains(UInt8(ascii: ".")) { return nil }
         // Longest first, so `Terminal.Pair.NotFound` is not read as `Terminal.NotFound`'s prefix.
         guard let found = Self.longestFirst.first(where: { message.contains($0.folded) }) else { return nil }
         self = found.error

@@ -93,6 +93,20 @@ struct PhysicalErrorTableTests {
         let envelope = PaywallEnvelope(
             try! JSONValue.parse(#"{"ErrorCode":1,"Message":"x Terminal.Pair.NotFound y"}"#))!
         #expect(PhysicalError(envelope: envelope) == .terminalPairNotFound)
+        #expect(PhysicalError(exactly: "") == nil)
+    }
+
+    @Test("a Message without a dot skips the search, which is exact because every documented string has one")
+    func messageWithoutADot() throws {
+        #expect(PhysicalError.everyStringHasADot)
+        for (message, expected) in [
+            ("Success", nil), ("", nil), ("TerminalPairNotFound", nil),
+            ("failed: TERMINAL.PAIR.NOTFOUND.", PhysicalError.terminalPairNotFound),
+        ] as [(String, PhysicalError?)] {
+            let body = try JSONValue.parse(#"{"ErrorCode":1,"Message":"\#(message)"}"#)
+            let envelope = try #require(PaywallEnvelope(body))
+            #expect(PhysicalError(envelope: envelope) == expected, "\(message)")
+        }
     }
 
     @Test("every string has a documented treatment and the S2 ones match API-NOTES")
