@@ -21,6 +21,8 @@
 -- on these tables (an operator's own triggers or views survive). outbox_troubled is dropped and
 -- created again with its WHERE written as ORs; the queries that use it say the same words (the
 -- planner uses a partial index only for a query whose WHERE contains the index's condition).
+-- That reads the table once: the whole file took 0.15 s on a database of a million finished
+-- commands (python3, SQLite 3.40.1).
 --
 -- Nothing a producer or a reader sees changes, except the text of SQLite's generic "CHECK
 -- constraint failed: …" message for a worker column, which no producer can reach: the
