@@ -911,6 +911,10 @@ PRAGMA user_version = 7;
 -- constraint failed: …" message for a worker column, which no producer can reach: the
 -- validation trigger refuses a producer's state before SQLite checks the CHECK.
 --
+-- A connection in SQLite's defensive mode (SQLITE_DBCONFIG_DEFENSIVE; the product's connections do
+-- not set it) may not use writable_schema: there the file fails at its first UPDATE and, as every
+-- migration runs in one transaction, changes nothing.
+--
 -- Checks that this did what it says, in this file, for any tool that runs it: a CHECK of a
 -- scratch table fails (naming schema_8_every_check_rewritten) unless each table's text holds the
 -- new constraint and none of the old ones; renaming a scratch table then makes SQLite parse the
