@@ -74,6 +74,30 @@ struct CheapChecksMigrationTests {
         #expect(other == [0, 0, 0, 0])
     }
 
+    @Test("an operator's view or trigger left naming a dropped table does not stop the upgrade")
+    func staleOperatorObjects() throws {
+        let database = try TestDatabase()
+        try Self.version7(at: database.path)
+        let queue = try DatabaseQueue(
+            path: database.path, configuration: ProductConnection.configuration(label: "op", busyTimeoutSeconds: 10))
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE operator_scratch (x);
+                    CREATE VIEW operator_view AS SELECT x FROM operator_scratch;
+                    CREATE TRIGGER operator_trigger AFTER INSERT ON outbox BEGIN INSERT INTO operator_scratch VALUES (1); END;
+                    DROP TABLE operator_scratch;
+                    """)
+        }
+        try queue.close()
+        let store = try database.open()
+        #expect(try store.schemaVersion() == 8)
+        let kept = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE name LIKE 'operator_%' ORDER BY name")
+        }
+        #expect(kept == ["operator_trigger", "operator_view"])
+    }
+
     @Test("after version 8 the stored rows are intact, the index holds the same rows, and a bad state is still refused")
     func sameConstraints() throws {
         let database = try TestDatabase()
@@ -119,7 +143,7 @@ struct CheapChecksMigrationTests {
                 let error = #expect(throws: DatabaseError.self) { try db.execute(sql: sql, arguments: [bad]) }
                 #expect(error?.message?.contains("CHECK constraint failed") == true, "\(sql): \(String(describing: error))")
             }
-            // NULL passes a CHECK either way: an inbox payment_status row has no outcome.
+            // No IN list of more than two constants is left in any table's definition.
             #expect(
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%outcome IN (%'") == 0)
         }
