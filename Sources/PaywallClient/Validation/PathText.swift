@@ -28,8 +28,8 @@ public enum PathText {
     /// shortened in the middle past `limit` characters.
     public static func printable(_ text: String, limit: Int = keyLimit) -> String {
         // The same result, without building a copy: printable ASCII has nothing to escape and
-        // one character per byte. Every field of every request is named this way (a drain's
-        // request validation spent most of its time here).
+        // one character per byte. Every field of every request is named this way (over a quarter
+        // of a drain's request building went here).
         if text.utf8.count <= limit && text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         return escapedAndShortened(text, limit: limit)
     }
