@@ -9,11 +9,15 @@ import Testing
 /// to ORs, in place (see the file). These tests take a database with history from version 7 to 8.
 @Suite("Store: schema 8, the same constraints without IN lists")
 struct CheapChecksMigrationTests {
+    /// A connection to the file as the product opens it (`outbox_product_connection()` set).
+    static func productQueue(_ path: String) throws -> DatabaseQueue {
+        try DatabaseQueue(path: path, configuration: ProductConnection.configuration(label: "test", busyTimeoutSeconds: 10))
+    }
+
     /// A version-7 database at `path` holding a pending sale and three finished commands (one of
     /// each troubled state), written as the product writes them.
     static func version7(at path: String) throws {
-        let queue = try DatabaseQueue(
-            path: path, configuration: ProductConnection.configuration(label: "v7", busyTimeoutSeconds: 10))
+        let queue = try productQueue(path)
         try queue.writeWithoutTransaction { db in
             for migration in embeddedMigrations where migration.version <= 7 {
                 try db.inTransaction(.immediate) {
@@ -54,8 +58,7 @@ struct CheapChecksMigrationTests {
     func noEphemeralTables() throws {
         let database = try TestDatabase()
         try Self.version7(at: database.path)
-        let before = try DatabaseQueue(
-            path: database.path, configuration: ProductConnection.configuration(label: "v7", busyTimeoutSeconds: 10))
+        let before = try Self.productQueue(database.path)
         let counts7 = try before.read { db in try Self.writes.map { try Self.ephemeralTables(db, $0) } }
         #expect(counts7.allSatisfy { $0 > 0 }, "\(counts7)")
         try before.close()
@@ -78,8 +81,7 @@ struct CheapChecksMigrationTests {
     func staleOperatorObjects() throws {
         let database = try TestDatabase()
         try Self.version7(at: database.path)
-        let queue = try DatabaseQueue(
-            path: database.path, configuration: ProductConnection.configuration(label: "op", busyTimeoutSeconds: 10))
+        let queue = try Self.productQueue(database.path)
         try queue.write { db in
             try db.execute(
                 sql: """

@@ -93,6 +93,8 @@ struct Dispatcher {
                 var running = 0
                 var recording = 0
                 var reading = 0
+                // No task left that the loop must wait for at shutdown.
+                func nothingLeft() -> Bool { running == 0 && recording == 0 && reading == 0 }
                 // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
                 // still or steps back must not stop the reads).
                 var nextFollowLook = ContinuousClock.now
@@ -231,10 +233,10 @@ struct Dispatcher {
                         recording += 1
                     case .done(let heldSlot):
                         if heldSlot { running -= 1 } else { recording -= 1 }
-                        if stopping && running == 0 && recording == 0 && reading == 0 { break loop }
+                        if stopping && nothingLeft() { break loop }
                     case .readDone:
                         reading -= 1
-                        if stopping && running == 0 && recording == 0 && reading == 0 { break loop }
+                        if stopping && nothingLeft() { break loop }
                     case .tick:
                         if let problem = await house.tick(now: clock.now()) {
                             worker.logger.critical(
@@ -253,7 +255,7 @@ struct Dispatcher {
                         stopping = true
                         await house.beat(status: "stopping", force: true)
                         worker.logger.notice("Stopping: no new claims", metadata: ["outbox.in_flight": "\(running + recording)"])
-                        if running == 0 && recording == 0 && reading == 0 { break loop }
+                        if nothingLeft() { break loop }
                         let grace = Duration.milliseconds(configuration.shutdownGraceMillis)
                         group.addTask {
                             try? await Task.sleep(for: grace)
