@@ -84,8 +84,11 @@ struct StructuredLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        Date().formatted(timestampStyle)
     }
+
+    /// Made once: making the style was a tenth of formatting a line's timestamp.
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     private static let lock = NSLock()
 

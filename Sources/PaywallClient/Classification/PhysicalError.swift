@@ -124,6 +124,9 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     public init?(exactly text: String?) {
         // An empty text (most answers' ClientMessage) names nothing: no trimmed copy for it.
         guard let text, !text.isEmpty else { return nil }
+        // No dot, no documented string (see `everyStringHasADot`): "Success", "0" and most
+        // ClientMessages are answered without a trimmed, lowercased copy.
+        if Self.everyStringHasADot && !text.utf8.contains(UInt8(ascii: ".")) { return nil }
         let folded = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let found = Self.folded[folded] else { return nil }
         self = found

@@ -18,8 +18,37 @@ extension JSONValue {
     public func value(forKey key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         if let exact = members.first(where: { $0.key == key }) { return exact.value }
-        let folded = key.lowercased()
-        return members.first(where: { $0.key.lowercased() == folded })?.value
+        return members.first(where: { Self.equalIgnoringCase($0.key, key) })?.value
+    }
+
+    /// Whether `a.lowercased() == b.lowercased()`, without making either lowercased copy while
+    /// both are ASCII (every key Paywall documents is): each answer is searched for about ten
+    /// keys in up to three objects, most of them absent, and the copies were most of the time
+    /// spent reading an answer's ids. Text with any non-ASCII byte takes `lowercased()` itself,
+    /// so a key written with U+212A KELVIN SIGN still matches "k" as it always did.
+    static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
+        var left = a.utf8.makeIterator()
+        var right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil):
+                return true
+            case (let x?, let y?):
+                if x | y >= 0x80 { return a.lowercased() == b.lowercased() }
+                // Both ASCII and equal so far: a differing letter here differs in the lowercased
+                // texts too (ASCII lowercases byte for byte, and no later mark combines with it).
+                if x != y && asciiLowercase(x) != asciiLowercase(y) { return false }
+            default:
+                // Different lengths: equal only through a non-ASCII character whose lowercase
+                // has another length.
+                let ascii = a.utf8.allSatisfy { $0 < 0x80 } && b.utf8.allSatisfy { $0 < 0x80 }
+                return !ascii && a.lowercased() == b.lowercased()
+            }
+        }
+    }
+
+    private static func asciiLowercase(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     /// The first value found for any of `keys` (each matched without regard to case).
@@ -40,8 +69,7 @@ extension JSONValue {
     /// producer wrote the same field twice in different casing).
     public func keys(matching key: String) -> [String] {
         guard case .object(let members) = self else { return [] }
-        let folded = key.lowercased()
-        return members.map(\.key).filter { $0.lowercased() == folded }
+        return members.map(\.key).filter { Self.equalIgnoringCase($0, key) }
     }
 
     /// A copy of this object with `key` set to `value`: an existing member with that exact key

@@ -67,6 +67,57 @@ struct JSONValueTests {
         #expect(both["RESULT"] == .number("1"))
     }
 
+    @Test("key matching ignores case exactly as lowercased() does, ASCII fast path or not")
+    func equalIgnoringCaseAgreesWithLowercased() throws {
+        // Every text of up to two characters from letters whose lowercase is ASCII, is another
+        // length (İ), is one only through Unicode (U+212A KELVIN SIGN → k), or combines (é as
+        // one scalar and as e + U+0301): the fast path must say what lowercased() says.
+        let alphabet = ["a", "A", "k", "K", "\u{212A}", "e", "\u{301}", "\u{E9}", "\u{130}", "i", "\u{DF}", "s", "1"]
+        var texts = [""]
+        texts += alphabet
+        texts += alphabet.flatMap { first in alphabet.map { first + $0 } }
+        for a in texts {
+            for b in texts {
+                #expect(
+                    JSONValue.equalIgnoringCase(a, b) == (a.lowercased() == b.lowercased()),
+                    "\(Array(a.unicodeScalars)) vs \(Array(b.unicodeScalars))")
+            }
+        }
+        let kelvin = try JSONValue.parse(#"{"Ta\#u{212A}eId":7}"#)
+        #expect(kelvin["takeid"] == .number("7"))
+        #expect(kelvin.keys(matching: "TAKEID") == ["Ta\u{212A}eId"])
+        let prefixes = try JSONValue.parse(#"{"Results":1,"Resul":2}"#)
+        #expect(prefixes["result"] == nil)
+    }
+
+    @Test("an amount built from its digits is the Decimal its text parses to: same value, same text")
+    func plainDecimalsMatchTheGeneralPath() throws {
+        let posix = Locale(identifier: "en_US_POSIX")
+        var literals: [String] = []
+        for whole in ["0", "1", "5", "10", "22", "100", "999999", "1234567890123456789", "9999999999999999999"] {
+            for fraction in ["", ".0", ".00", ".1", ".10", ".01", ".5", ".50", ".000001", ".123456789"] {
+                literals += [whole + fraction, "-" + whole + fraction]
+            }
+        }
+        literals += ["0.0000000001", "12345678901234567890", "1234567890.123456789", "1e2", "1.5E-3"]
+        var plainCount = 0
+        for literal in literals {
+            let general = try #require(Decimal(string: literal, locale: posix), "\(literal)")
+            if let plain = ExactDecimal.plain(literal) {
+                plainCount += 1
+                #expect(plain == general, "\(literal)")
+                #expect(plain.description == general.description, "\(literal)")
+                #expect(plain.isSignMinus == general.isSignMinus || plain.isZero, "\(literal)")
+            }
+            #expect(ExactDecimal.parse(literal) == general || literal.count > 38, "\(literal)")
+        }
+        // Exponents and more than 19 significant digits take the general path.
+        #expect(ExactDecimal.plain("1e2") == nil)
+        #expect(ExactDecimal.plain("12345678901234567890") == nil)
+        #expect(ExactDecimal.plain("1234567890123456789.5") == nil)
+        #expect(plainCount >= 140)
+    }
+
     @Test("setting inserts first, or replaces in place")
     func setting() throws {
         let value = try JSONValue.parse(#"{"a":1,"b":2}"#)
