@@ -20,11 +20,12 @@ struct DrainSection {
         let small = min(1_000, backlog)
         var raw: [RawSQLiteReference.Result] = []
         var store: [RawSQLiteReference.Result] = []
+        var httpAlone: [HTTPAloneReference.Result] = []
         var failures: [String] = []
         let peerAvailable = rig.python.litequeue != nil
         for repeatIndex in 0..<repeats {
             // Rotate the order so no contender always runs first (or right after another's I/O).
-            var order = ["worker", "litequeue", "raw", "store", "litequeue-small"]
+            var order = ["worker", "litequeue", "raw", "store", "litequeue-small", "http"]
             order = Array(order[(repeatIndex % order.count)...] + order[..<(repeatIndex % order.count)])
             for contender in order {
                 do {
@@ -65,6 +66,13 @@ struct DrainSection {
                         let result = try RawSQLiteReference.ourStore(directory: rig.directory, count: rawCount, batch: batch)
                         store.append(result)
                         rig.log(String(format: "drain %d/%d our store ×%d: %.0f /s", repeatIndex + 1, repeats, batch, result.rate))
+                    case "http":
+                        rig.standIn.setDelay(millis: delayMillis)
+                        rig.standIn.recorder.reset()
+                        let result = try await HTTPAloneReference.run(
+                            standIn: rig.standIn, count: backlog, concurrency: concurrency)
+                        httpAlone.append(result)
+                        rig.log(String(format: "drain %d/%d HTTP alone: %.0f /s, %.3f ms CPU/request", repeatIndex + 1, repeats, result.rate, result.cpuPerRequestMillis))
                     default:
                         break
                     }
@@ -97,6 +105,10 @@ struct DrainSection {
         section.add(
             "  vs our store claim+recordEach ×\(batch), in process", Fmt.rate(ours),
             reference: Fmt.spread(store.map(\.rate)) { Fmt.rate($0) }, ratio: Fmt.ratio(ours, median(store.map(\.rate))))
+        section.add(
+            "  vs HTTP alone: the worker's transport, no database (the floor)", Fmt.rate(ours),
+            reference: Fmt.spread(httpAlone.map(\.rate)) { Fmt.rate($0) },
+            ratio: Fmt.ratio(ours, median(httpAlone.map(\.rate))))
         let cpu = median(drains.map(\.cpuPerCommandMillis))
         section.add(
             "worker CPU per command", Fmt.spread(drains.map(\.cpuPerCommandMillis)) { Fmt.ms($0, digits: 3) },
@@ -106,6 +118,10 @@ struct DrainSection {
             "  raw SQLite / our store CPU per command", Fmt.ms(median(raw.map(\.cpuPerCommandMillis)), digits: 3),
             reference: "store " + Fmt.ms(median(store.map(\.cpuPerCommandMillis)), digits: 3),
             ratio: "worker/raw " + Fmt.ratio(cpu, median(raw.map(\.cpuPerCommandMillis))))
+        section.add(
+            "  HTTP alone CPU per request", Fmt.ms(median(httpAlone.map(\.cpuPerRequestMillis)), digits: 3),
+            reference: "the floor under the worker's CPU per command",
+            ratio: "worker/HTTP " + Fmt.ratio(cpu, median(httpAlone.map(\.cpuPerRequestMillis))))
         section.add(
             "worker CPU use while draining", Fmt.percent(median(drains.map { 100 * $0.workerCPU / $0.seconds }), digits: 0),
             reference: "of one core (2 here)")
@@ -134,6 +150,7 @@ struct DrainSection {
         }
         section.note("raw SQLite: same-shape table (outbox columns + claim index, no triggers), claim = UPDATE…RETURNING ×\(batch) in one transaction, complete = UPDATE + inbox INSERT per row in one transaction; \(rawCount) rows")
         section.note("litequeue: its defaults (WAL, synchronous NORMAL); pop = UPDATE…RETURNING of the oldest ready row, which SQLite finds by sorting every ready row, so its rate falls as its queue grows")
+        section.note("HTTP alone: HTTPClientTransport (the worker's AsyncHTTPClient set-up, \(concurrency) connections) POSTing \(backlog) sale bodies to the same stand-in, \(concurrency) at a time, from this process; CPU = this process minus the stand-in's thread")
         section.note("our store: OutboxStore.claim + recordEach ×\(batch) on the real schema (attempt + inbox rows, no mark-before-send), \(rawCount) rows")
         for failure in failures { section.note("failed: \(failure)") }
         report.sections.append(section)

@@ -22,12 +22,15 @@ struct OutsideBenchmark: AsyncParsableCommand {
             - peers, pip-installed into a virtual environment at run time
               (--venv): litequeue draining the same stand-in over one
               keep-alive http.client connection, and huey's idle consumer;
-              a raw SQLite reference (GRDB, batched) runs in this process.
+              a raw SQLite reference (GRDB, batched) and "HTTP alone" (the
+              worker's own AsyncHTTPClient transport sending to the stand-in,
+              no database: the floor under any drain) run in this process.
               If pip fails, the peer rows say so and the run goes on.
 
             Sections (--sections, comma-separated; all but census by default):
               drain        backlog drain rate, CPU per command, stand-in CPU,
-                           RSS; vs litequeue, raw SQLite and our store
+                           RSS; vs litequeue, raw SQLite, our store and
+                           HTTP alone
               latency      insert->request p50/p99 of a trickle vs litequeue
                            put->request; idle CPU vs huey's idle consumer
               concurrency  drain vs concurrency / round trip, for each of
