@@ -66,6 +66,12 @@ enum OutcomeLine {
         write(line)
     }
 
+    /// Unbuffered, one write per line (stdout may be a pipe); dropped if it cannot be written
+    /// (``LineWriter``).
+    private static func write(_ line: String) {
+        LineWriter.write(line + "\n", to: STDOUT_FILENO)
+    }
+
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
@@ -74,17 +80,7 @@ enum OutcomeLine {
         id.count > 8 ? String(id.prefix(8)) + "…" : id
     }
 
-    private static let lock = NSLock()
-
-    /// Unbuffered, one write per line (stdout may be a pipe).
     static func print(_ report: WorkerReport) {
         write(format(report))
-    }
-
-    private static func write(_ line: String) {
-        let data = Data((line + "\n").utf8)
-        lock.lock()
-        defer { lock.unlock() }
-        FileHandle.standardOutput.write(data)
     }
 }

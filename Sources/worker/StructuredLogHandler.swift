@@ -90,13 +90,9 @@ struct StructuredLogHandler: LogHandler {
     /// Made once: making the style was a tenth of formatting a line's timestamp.
     private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    private static let lock = NSLock()
-
-    /// One `write(2)` per line, serialised, so lines from concurrent tasks never interleave.
+    /// One `write(2)` per line on stderr, serialised, so lines from concurrent tasks never
+    /// interleave; a line that cannot be written is dropped, never a crash (``LineWriter``).
     static func write(_ line: String) {
-        let data = Data(line.utf8)
-        lock.lock()
-        defer { lock.unlock() }
-        FileHandle.standardError.write(data)
+        LineWriter.write(line, to: STDERR_FILENO)
     }
 }

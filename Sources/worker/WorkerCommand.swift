@@ -212,6 +212,9 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A log or outcome pipe whose reader went away must not kill the worker: its writes
+        // fail with EPIPE and the line is dropped (LineWriter).
+        signal(SIGPIPE, SIG_IGN)
         let simulatorCredentials = SimulatorCredentials()
         let input = WorkerSettingsInput(
             flags: flagValues, deadlineFlags: deadline, configFile: config,
@@ -231,7 +234,7 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             settings = try WorkerSettingsLoader(input).load()
         } catch {
-            FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
+            LineWriter.write("worker: \(error)\n", to: STDERR_FILENO)
             throw ExitCode(error.isUsage ? WorkerExitCode.usage : WorkerExitCode.configuration)
         }
 
