@@ -168,7 +168,7 @@ let package = Package(
             ]
         ),
         // `outbox`: the thin executable over OutboxCLI.
-        .executableTarget(name: "outbox", dependencies: ["OutboxCLI"]),
+        .executableTarget(name: "outbox", dependencies: ["OutboxCLI", "OutboxModel"]),
         // Helpers every test target shares: where the built binaries are, the poison-row fixture.
         .target(
             name: "OutboxTestSupport",

@@ -43,8 +43,16 @@ public struct Console: Sendable {
     /// The real process.
     public static var live: Console {
         Console(
-            out: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-            err: { text in FileHandle.standardError.write(Data(text.utf8)) },
+            out: { text in
+                // Output that cannot be written (stdout closed, a full disk under a redirect) stops
+                // the command with status 1 and says why, instead of trapping in FileHandle.
+                if let failure = LineWriter.write(text, to: STDOUT_FILENO) {
+                    LineWriter.write(
+                        "outbox: cannot write the output: \(String(cString: strerror(failure)))\n", to: STDERR_FILENO)
+                    exit(ExitStatus.failure.rawValue)
+                }
+            },
+            err: { text in LineWriter.write(text, to: STDERR_FILENO) },
             readLine: { Swift.readLine(strippingNewline: true) },
             stdinIsTerminal: isatty(0) == 1, stdoutIsTerminal: isatty(1) == 1,
             environment: ProcessInfo.processInfo.environment, clock: SystemWallClock())

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxModel
 import OutboxStore
 import OutboxWorker
 import PaywallClient

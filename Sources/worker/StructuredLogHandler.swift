@@ -1,4 +1,5 @@
 import Foundation
+import OutboxModel
 import Logging
 
 /// One line per event on stderr: `timestamp level message key=value ...` with the metadata keys

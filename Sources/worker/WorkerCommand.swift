@@ -211,10 +211,17 @@ struct WorkerCommand: AsyncParsableCommand {
         return values
     }
 
-    func run() async throws {
-        // A log or outcome pipe whose reader went away must not kill the worker: its writes
-        // fail with EPIPE and the line is dropped (LineWriter).
+    /// Before anything opens a descriptor: a closed stdin, stdout or stderr gets `/dev/null`, so a
+    /// database file or Paywall socket never takes its number and receives log lines; and a log
+    /// or outcome pipe whose reader went away must not kill the worker: SIGPIPE is ignored, the
+    /// write fails with EPIPE and the line is dropped (``LineWriter``).
+    static func main() async {
+        LineWriter.guardStandardDescriptors()
         signal(SIGPIPE, SIG_IGN)
+        await main(nil)
+    }
+
+    func run() async throws {
         let simulatorCredentials = SimulatorCredentials()
         let input = WorkerSettingsInput(
             flags: flagValues, deadlineFlags: deadline, configFile: config,
