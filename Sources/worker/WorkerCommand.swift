@@ -248,7 +248,11 @@ struct WorkerCommand: AsyncParsableCommand {
         if checkConfig {
             var lines = settings.summary.map { "\($0.key) = \($0.value)  (\($0.origin))" }
             lines += settings.warnings.map { "warning: \($0)" }
-            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            if let failure = LineWriter.write(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO) {
+                LineWriter.write(
+                    "worker: cannot write the settings: \(String(cString: strerror(failure)))\n", to: STDERR_FILENO)
+                throw ExitCode(WorkerExitCode.software)
+            }
             return
         }
 

@@ -25,21 +25,33 @@ import Testing
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         try ChildProcess.start(process)
-        // Small output (four lines): read to the end, then the exit.
-        let stdout = await Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + .seconds(120)
-        while process.isRunning {
-            if ContinuousClock.now > deadline { kill(process.processIdentifier, SIGKILL) }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        let stdout = await readToEnd(out, of: process)
         return (process.terminationReason, process.terminationStatus, String(decoding: stdout, as: UTF8.self))
+    }
+
+    /// Everything `pipe` carries until `process` exits, killing it after `timeout` (a hung child
+    /// fails the test instead of hanging it).
+    static func readToEnd(_ pipe: Pipe, of process: Process, timeout: Duration = .seconds(120)) async -> Data {
+        let pid = process.processIdentifier
+        let watchdog = Task {
+            do {
+                try await Task.sleep(for: timeout)
+                kill(pid, SIGKILL)
+            } catch {}
+        }
+        let data = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        watchdog.cancel()
+        return data
     }
 
     @Test("a log pipe whose reader is gone: lines dropped, both sales done, exit 0")
     func readerGone() async throws {
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
-        let run = try await Self.demo(script: #"exec "$0" "$@""#, stderr: pipe)
+        // SIGPIPE back to its default first: the test process ignores it, and a child inherits
+        // that, which would hide a worker that does not ignore it itself.
+        let run = try await Self.demo(script: #"exec env --default-signal=PIPE "$0" "$@""#, stderr: pipe)
         #expect(run.reason == .exit && run.status == 0, "\(run)")
         // Two outcome lines and the two payments' final statuses, as with a working stderr.
         #expect(run.stdout.split(separator: "\n").count == 4, "\(run.stdout)")
@@ -50,6 +62,56 @@ import Testing
         let run = try await Self.demo(script: #"exec "$0" "$@" 2>&-"#, stderr: FileHandle.nullDevice)
         #expect(run.reason == .exit && run.status == 0, "\(run)")
         #expect(run.stdout.split(separator: "\n").count == 4, "\(run.stdout)")
+    }
+
+    @Test("a stderr closed at start is /dev/null in the running worker, not a descriptor it opened")
+    func closedStderrIsDevNull() async throws {
+        let db = try temporaryDirectory().appendingPathComponent("outbox.sqlite").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [
+            "-c", #"exec "$0" "$@" 2>&-"#, BuiltProducts.path("worker"), "--simulator", "--db", db,
+            "--create-database",
+        ]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try ChildProcess.start(process)
+        defer { kill(process.processIdentifier, SIGKILL) }
+        // The worker is running once its database exists and holds its simulator's port; by then
+        // whatever descriptor 2 is, it is for good. Before the guard, it was an epoll descriptor.
+        let link = "/proc/\(process.processIdentifier)/fd/2"
+        let deadline = ContinuousClock.now + .seconds(60)
+        var target: String?
+        while ContinuousClock.now < deadline && process.isRunning {
+            if FileManager.default.fileExists(atPath: db), let found = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+                target = found
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(target == "/dev/null")
+        kill(process.processIdentifier, SIGTERM)
+        _ = await Self.readToEnd(out, of: process, timeout: .seconds(60))
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    @Test("worker --check-config whose output cannot be written: exit 70 and a message, not a trap")
+    func checkConfigOutputFull() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [
+            "-c", #"exec "$0" "$@" >/dev/full"#, BuiltProducts.path("worker"), "--simulator", "--check-config",
+        ]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try ChildProcess.start(process)
+        let text = String(decoding: await Self.readToEnd(err, of: process, timeout: .seconds(60)), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 70, "\(text)")
+        #expect(text.contains("worker: cannot write the settings: No space left on device"), "\(text)")
     }
 
     @Test("outbox whose output cannot be written (a full disk): exit 1 and a message on stderr, not a trap")
@@ -67,12 +129,7 @@ import Testing
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try ChildProcess.start(process)
-        let stderr = await Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning {
-            if ContinuousClock.now > deadline { kill(process.processIdentifier, SIGKILL) }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        let stderr = await Self.readToEnd(err, of: process, timeout: .seconds(60))
         let text = String(decoding: stderr, as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(text)")
         #expect(text.contains("outbox: cannot write the output: No space left on device"), "\(text)")

@@ -23,8 +23,8 @@ public enum ExactDecimal {
         return value
     }
 
-    /// The value of a valid literal without an exponent and with at most 19 significant digits
-    /// (every amount a till writes), built from its digits as an integer significand and a
+    /// The value of a valid literal without an exponent, with at most 19 significant digits and
+    /// 38 digits after the point (every amount a till writes), built from its digits as an integer significand and a
     /// power-of-ten exponent: the same `Decimal` that `Decimal(string:locale:)` gives (same
     /// value, same text; a test compares them), without parsing the text a second time through
     /// a locale. `nil` sends any other literal down the general path.
@@ -52,6 +52,9 @@ public enum ExactDecimal {
                 return nil
             }
         }
+        // A long fraction ("0.000…1") goes the general way too: Decimal's exponent stops at
+        // -128, below which this initializer gives 0 where the text parses to nil.
+        guard fractionDigits <= 38 else { return nil }
         return Decimal(sign: negative ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(significand))
     }
 }

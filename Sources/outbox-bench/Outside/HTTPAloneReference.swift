@@ -20,8 +20,21 @@ enum HTTPAloneReference {
 
     /// Sends `count` POSTs, `concurrency` at a time, each with a fresh MerchantUniqueCode.
     static func run(standIn: StandIn, count: Int, concurrency: Int) async throws -> Result {
+        precondition(count > 0 && concurrency > 0, "HTTP alone needs requests and a concurrency")
         let transport = HTTPClientTransport(connectionsPerHost: concurrency)
-        defer { Task { try? await transport.shutdown() } }
+        do {
+            let result = try await measure(transport, standIn: standIn, count: count, concurrency: concurrency)
+            try? await transport.shutdown()
+            return result
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+    }
+
+    private static func measure(
+        _ transport: HTTPClientTransport, standIn: StandIn, count: Int, concurrency: Int
+    ) async throws -> Result {
         let bodies = (0..<count).map { _ in Array(RawSQLiteReference.saleJSON(UUID().uuidString.lowercased()).utf8) }
         var headers = PaywallHeaders()
         headers.add(name: "Content-Type", value: "application/json")
@@ -53,7 +66,6 @@ enum HTTPAloneReference {
         let seconds = (ContinuousClock.now - start).seconds
         let standInCPU = try await standIn.cpuSeconds() - standInBefore
         let cpu = max(processCPUSeconds() - cpuBefore - standInCPU, 0)
-        try await transport.shutdown()
         return Result(requests: count, seconds: seconds, cpuSeconds: cpu)
     }
 }

@@ -100,6 +100,8 @@ struct JSONValueTests {
             }
         }
         literals += ["0.0000000001", "12345678901234567890", "1234567890.123456789", "1e2", "1.5E-3"]
+        // The longest fraction the plain path takes, and ones past Decimal's exponent range.
+        literals.append("0." + String(repeating: "0", count: 37) + "1")
         var plainCount = 0
         for literal in literals {
             let general = try #require(Decimal(string: literal, locale: posix), "\(literal)")
@@ -115,6 +117,12 @@ struct JSONValueTests {
         #expect(ExactDecimal.plain("1e2") == nil)
         #expect(ExactDecimal.plain("12345678901234567890") == nil)
         #expect(ExactDecimal.plain("1234567890123456789.5") == nil)
+        for zeros in [38, 127, 128, 129, 200] {
+            let tiny = "0." + String(repeating: "0", count: zeros) + "1"
+            #expect(ExactDecimal.plain(tiny) == nil, "\(zeros) zeros")
+            #expect(ExactDecimal.parse(tiny) == Decimal(string: tiny, locale: posix), "\(zeros) zeros")
+            #expect(ExactDecimal.parse(tiny) != 0, "\(zeros) zeros")
+        }
         #expect(plainCount >= 140)
     }
 
