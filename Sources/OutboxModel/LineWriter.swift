@@ -18,10 +18,10 @@ private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count
 /// serialised so lines from concurrent tasks never interleave, and says when one could not be
 /// written instead of trapping as Foundation's `FileHandle.write(_:)` does on any write error.
 ///
-/// The worker drops such a line and goes on: a closed descriptor
-/// (`2>&-`), a log pipe whose reader went away (a log shipper that died, journald restarting
-/// under a unit with `IgnoreSIGPIPE=yes`, systemd's default), a full disk under a redirected
-/// file. Logs are not the record of truth (the inbox is), and a worker that stopped for its
+/// The worker drops such a line and goes on: a log pipe whose reader went away (a log shipper
+/// that died, journald restarting under a unit with `IgnoreSIGPIPE=yes`, systemd's default), a
+/// full disk under a redirected file. (A descriptor closed at start gets `/dev/null` first:
+/// ``guardStandardDescriptors()``.) Logs are not the record of truth (the inbox is), and a worker that stopped for its
 /// logs would stop sending sales; it ignores SIGPIPE at start so a broken pipe returns `EPIPE`
 /// here instead of killing it. The `outbox` CLI stops with exit status 1 and a message when its
 /// output cannot be written (its output is what the operator asked for).

@@ -1,6 +1,6 @@
 import Foundation
-import OutboxModel
 import Logging
+import OutboxModel
 
 /// One line per event on stderr: `timestamp level message key=value ...` with the metadata keys
 /// sorted, values quoted when they contain spaces, quotes or `=`, and newlines escaped, so
