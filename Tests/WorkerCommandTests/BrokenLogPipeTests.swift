@@ -10,21 +10,31 @@ import Testing
 /// whose output is what the operator asked for, stops with status 1 and says why when its output
 /// cannot be written, instead of trapping.
 @Suite(.serialized) struct BrokenLogPipeTests {
+    /// Starts `/bin/sh -c <script>` with `executable` as `$0` and `arguments` after it (the
+    /// script execs it with a redirection), a clean environment, no stdin, and the given stdout
+    /// and stderr (inherited when nil).
+    static func start(
+        _ script: String, _ executable: String, _ arguments: [String], stdout: Any? = nil, stderr: Any? = nil
+    ) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script, BuiltProducts.path(executable)] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        if let stdout { process.standardOutput = stdout }
+        if let stderr { process.standardError = stderr }
+        process.standardInput = FileHandle.nullDevice
+        try ChildProcess.start(process)
+        return process
+    }
+
     /// Runs the simulator demo of two sales through `/bin/sh -c <script>` (the worker is `$0`)
     /// with stderr set up by `stderr`, and returns how it ended and what it printed on stdout.
     static func demo(
         script: String, stderr: Any
     ) async throws -> (reason: Process.TerminationReason, status: Int32, stdout: String) {
         let db = try temporaryDirectory().appendingPathComponent("outbox.sqlite").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script, BuiltProducts.path("worker"), "--simulator", "--demo", "2", "--db", db]
-        process.environment = ["PATH": "/usr/bin:/bin"]
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.start(process)
+        let process = try start(script, "worker", ["--simulator", "--demo", "2", "--db", db], stdout: out, stderr: stderr)
         let stdout = await readToEnd(out, of: process)
         return (process.terminationReason, process.terminationStatus, String(decoding: stdout, as: UTF8.self))
     }
@@ -67,17 +77,9 @@ import Testing
     @Test("a stderr closed at start is /dev/null in the running worker, not a descriptor it opened")
     func closedStderrIsDevNull() async throws {
         let db = try temporaryDirectory().appendingPathComponent("outbox.sqlite").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", #"exec "$0" "$@" 2>&-"#, BuiltProducts.path("worker"), "--simulator", "--db", db,
-            "--create-database",
-        ]
-        process.environment = ["PATH": "/usr/bin:/bin"]
         let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.start(process)
+        let process = try Self.start(
+            #"exec "$0" "$@" 2>&-"#, "worker", ["--simulator", "--db", db, "--create-database"], stdout: out)
         defer { kill(process.processIdentifier, SIGKILL) }
         // The worker is running once its database exists and holds its simulator's port; by then
         // whatever descriptor 2 is, it is for good. Before the guard, it was an epoll descriptor.
@@ -99,36 +101,21 @@ import Testing
 
     @Test("worker --check-config whose output cannot be written: exit 70 and a message, not a trap")
     func checkConfigOutputFull() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", #"exec "$0" "$@" >/dev/full"#, BuiltProducts.path("worker"), "--simulator", "--check-config",
-        ]
-        process.environment = ["PATH": "/usr/bin:/bin"]
         let err = Pipe()
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.start(process)
+        let process = try Self.start(
+            #"exec "$0" "$@" >/dev/full"#, "worker", ["--simulator", "--check-config"], stderr: err)
         let text = String(decoding: await Self.readToEnd(err, of: process, timeout: .seconds(60)), as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 70, "\(text)")
         #expect(text.contains("worker: cannot write the settings: No space left on device"), "\(text)")
     }
 
     @Test("outbox whose output cannot be written (a full disk): exit 1 and a message on stderr, not a trap")
-    func cliOutputClosed() async throws {
+    func cliOutputFull() async throws {
         let db = try temporaryDirectory().appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
         _ = try store.enqueue(InspectFollowBinaryTests.pairRequest())
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", #"exec "$0" "$@" >/dev/full"#, BuiltProducts.path("outbox"), "inspect", "list", "--db", db,
-        ]
-        process.environment = ["PATH": "/usr/bin:/bin"]
         let err = Pipe()
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.start(process)
+        let process = try Self.start(#"exec "$0" "$@" >/dev/full"#, "outbox", ["inspect", "list", "--db", db], stderr: err)
         let stderr = await Self.readToEnd(err, of: process, timeout: .seconds(60))
         let text = String(decoding: stderr, as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(text)")

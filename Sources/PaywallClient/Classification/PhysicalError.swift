@@ -124,9 +124,8 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     public init?(exactly text: String?) {
         // An empty text (most answers' ClientMessage) names nothing: no trimmed copy for it.
         guard let text, !text.isEmpty else { return nil }
-        // No dot, no documented string (see `everyStringHasADot`): "Success", "0" and most
-        // ClientMessages are answered without a trimmed, lowercased copy.
-        if Self.everyStringHasADot && !text.utf8.contains(UInt8(ascii: ".")) { return nil }
+        // "Success", "0" and most ClientMessages are answered without a trimmed, lowercased copy.
+        guard Self.mayName(text) else { return nil }
         let folded = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let found = Self.folded[folded] else { return nil }
         self = found
@@ -139,6 +138,12 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
     /// Whether every documented string contains a `.` (what lets a message without one skip the
     /// search; a test holds it true).
     static let everyStringHasADot = allCases.allSatisfy { $0.rawValue.utf8.contains(UInt8(ascii: ".")) }
+
+    /// Whether `text` can hold or be a documented string: always, unless every documented string
+    /// has a dot and `text` has none (no other character matches U+002E, trimmed or lowercased).
+    private static func mayName(_ text: String) -> Bool {
+        !everyStringHasADot || text.utf8.contains(UInt8(ascii: "."))
+    }
 
     /// The documented strings folded to lower case, longest first, computed once.
     private static let longestFirst: [(folded: String, error: PhysicalError)] = allCases
@@ -154,10 +159,8 @@ public enum PhysicalError: String, Sendable, Hashable, CaseIterable {
             return
         }
         guard let message = envelope.message?.lowercased() else { return nil }
-        // Every documented string has a dot, and no other character matches U+002E: a message
-        // without one ("Success", on every answer that went well) contains none of them, and is
-        // not searched once per documented string.
-        if Self.everyStringHasADot && !message.utf8.contains(UInt8(ascii: ".")) { return nil }
+        // "Success", on every answer that went well, is not searched once per documented string.
+        guard Self.mayName(message) else { return nil }
         // Longest first, so `Terminal.Pair.NotFound` is not read as `Terminal.NotFound`'s prefix.
         guard let found = Self.longestFirst.first(where: { message.contains($0.folded) }) else { return nil }
         self = found.error

@@ -72,7 +72,7 @@ struct DrainSection {
                         let result = try await HTTPAloneReference.run(
                             standIn: rig.standIn, count: backlog, concurrency: concurrency)
                         httpAlone.append(result)
-                        rig.log(String(format: "drain %d/%d HTTP alone: %.0f /s, %.3f ms CPU/request", repeatIndex + 1, repeats, result.rate, result.cpuPerRequestMillis))
+                        rig.log(String(format: "drain %d/%d HTTP alone: %.0f /s, %.3f ms CPU/request", repeatIndex + 1, repeats, result.rate, result.cpuPerCommandMillis))
                     default:
                         break
                     }
@@ -119,9 +119,9 @@ struct DrainSection {
             reference: "store " + Fmt.ms(median(store.map(\.cpuPerCommandMillis)), digits: 3),
             ratio: "worker/raw " + Fmt.ratio(cpu, median(raw.map(\.cpuPerCommandMillis))))
         section.add(
-            "  HTTP alone CPU per request", Fmt.ms(median(httpAlone.map(\.cpuPerRequestMillis)), digits: 3),
+            "  HTTP alone CPU per request", Fmt.ms(median(httpAlone.map(\.cpuPerCommandMillis)), digits: 3),
             reference: "the floor under the worker's CPU per command",
-            ratio: "worker/HTTP " + Fmt.ratio(cpu, median(httpAlone.map(\.cpuPerRequestMillis))))
+            ratio: "worker/HTTP " + Fmt.ratio(cpu, median(httpAlone.map(\.cpuPerCommandMillis))))
         section.add(
             "worker CPU use while draining", Fmt.percent(median(drains.map { 100 * $0.workerCPU / $0.seconds }), digits: 0),
             reference: "of one core (2 here)")

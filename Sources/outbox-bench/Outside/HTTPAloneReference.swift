@@ -9,14 +9,11 @@ import PaywallClient
 /// through AsyncHTTPClient can drain faster, or spend less CPU per command, than this row. Its
 /// CPU is this process's (user + system) minus the stand-in's thread, so the benchmark's other
 /// threads (idle while it runs) count against it, never for it.
+///
+/// Its result is a ``RawSQLiteReference/Result`` whose commands are the requests sent (one sale
+/// each), so the drain section reads every reference the same way.
 enum HTTPAloneReference {
-    struct Result {
-        var requests: Int
-        var seconds: Double
-        var cpuSeconds: Double
-        var rate: Double { Double(requests) / seconds }
-        var cpuPerRequestMillis: Double { 1_000 * cpuSeconds / Double(requests) }
-    }
+    typealias Result = RawSQLiteReference.Result
 
     /// Sends `count` POSTs, `concurrency` at a time, each with a fresh MerchantUniqueCode.
     static func run(standIn: StandIn, count: Int, concurrency: Int) async throws -> Result {
@@ -66,6 +63,6 @@ enum HTTPAloneReference {
         let seconds = (ContinuousClock.now - start).seconds
         let standInCPU = try await standIn.cpuSeconds() - standInBefore
         let cpu = max(processCPUSeconds() - cpuBefore - standInCPU, 0)
-        return Result(requests: count, seconds: seconds, cpuSeconds: cpu)
+        return Result(commands: count, seconds: seconds, cpuSeconds: cpu)
     }
 }
