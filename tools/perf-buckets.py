@@ -20,7 +20,7 @@ import sys
 BUCKETS = [
     ("planning read", r"planningContext"),
     ("fast lane decision (plan, validate)", r"FastLane"),
-    ("claim", r"OutboxStore\.claim\(|claimOverdue|claimBatch|foreignCommitVersion"),
+    ("claim", r"OutboxStore\.claim\(|claimOverdue|claimBatch|othersCommitted"),
     ("mark before send", r"markSending"),
     ("record outcome", r"recordEach|OutboxStore\.record\(|OutboxStore\.apply\(|GroupCommit"),
     ("holds, heartbeat, leases, checkpoint", r"refreshHolds|heartbeat|releaseExpiredLeases|extendLeases|checkpoint|Housekeeping|fileProblem"),

@@ -278,8 +278,8 @@ public final class PostgresStore: WorkerStore {
         }
     }
 
-    /// Nil for now: a wake-up is always news (LISTEN/NOTIFY would tell a producer's from one's own).
-    public func foreignCommitVersion() async throws -> Int? { nil }
+    /// True for now: a wake-up is always news (LISTEN/NOTIFY would tell a producer's from one's own).
+    public func othersCommittedSinceLastLook() async throws -> Bool { true }
 
     // MARK: Reads
 

@@ -7,24 +7,42 @@ import Testing
 
 @Suite("Store: claim, planning read and mark in one transaction")
 struct ClaimBatchTests {
-    @Test("the foreign-commit version ignores the store's own commits and moves with another connection's")
-    func foreignCommitVersion() async throws {
-        // The dispatcher claims on a change-watcher wake-up only when this moved: the worker's
-        // own commits wake the watcher too.
+    @Test("a wake-up after only the store's own writes is not news; another connection's commit is, with or without a read")
+    func othersCommittedSinceLastLook() async throws {
+        // The dispatcher claims on a change-watcher wake-up only when this says true: the
+        // worker's own commits wake the watcher too.
         let database = try TestDatabase()
         let store = SQLiteWorkerStore(try database.open())
-        let first = try #require(try await store.foreignCommitVersion())
-        _ = try store.store.enqueue(Sample.sale())
-        #expect(try await store.foreignCommitVersion() == first)
-        let key = Sample.guid()
-        try await DatabaseQueue(path: database.path).write { db in
-            try db.execute(
-                sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
-                arguments: [key, Sample.salePayload(key: key)])
+        func foreignInsert() async throws {
+            let key = Sample.guid()
+            try await DatabaseQueue(path: database.path).write { db in
+                try db.execute(
+                    sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
+                    arguments: [key, Sample.salePayload(key: key)])
+            }
         }
-        let second = try #require(try await store.foreignCommitVersion())
-        #expect(second != first)
-        #expect(try await store.foreignCommitVersion() == second)
+        // Never looked: news.
+        #expect(try await store.othersCommittedSinceLastLook())
+        // Only an own write since: not news (the version is read and has not moved).
+        _ = try store.store.enqueue(Sample.sale())
+        #expect(try await store.othersCommittedSinceLastLook() == false)
+        // Another connection's commit after an own write: news (the version moved).
+        _ = try store.store.enqueue(Sample.sale())
+        try await foreignInsert()
+        #expect(try await store.othersCommittedSinceLastLook())
+        // No own write since the last look: any wake-up is another process's, news without a read.
+        try await foreignInsert()
+        #expect(try await store.othersCommittedSinceLastLook())
+        // A claim looks too: the commits it saw are not news after its own commit.
+        let claimed = try await store.claimBatch(owner: "w", clock: SystemWallClock(), limit: 10, leaseMillis: 30_000) {
+            _, _, _ in .claimOnly
+        }
+        #expect(claimed.count == 4)
+        #expect(try await store.othersCommittedSinceLastLook() == false)
+        // A commit of another connection while this store also writes: news.
+        try await foreignInsert()
+        _ = try store.store.enqueue(Sample.sale())
+        #expect(try await store.othersCommittedSinceLastLook())
     }
 
     @Test("claimBatch hands each command its planning context and marks as leaving only what decide says, before the deadline")

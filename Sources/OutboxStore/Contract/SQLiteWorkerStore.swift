@@ -72,10 +72,13 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         try store.releaseExpiredLeases(now: now, sparing: held)
     }
 
-    /// `PRAGMA data_version` on the writer connection, read on the executor's queue.
-    public func foreignCommitVersion() async throws -> Int? {
+    /// ``OutboxStore/othersCommittedSinceLastLook()``: at once when no write of this store began
+    /// since the last look (a producer's wake-up goes straight to its claim), else `PRAGMA
+    /// data_version` read on the executor's queue.
+    public func othersCommittedSinceLastLook() async throws -> Bool {
+        guard let begun = store.versionReadNeeded() else { return true }
         let store = store
-        return try await executor.run(.first) { try store.foreignCommitVersion() }
+        return try await executor.run(.first) { try store.othersCommitted(readingVersionFor: begun) }
     }
 
     public func recordEach(_ groups: [(updates: [CommandUpdate], now: EpochMillis)], worker: String?) async throws

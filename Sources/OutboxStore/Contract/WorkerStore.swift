@@ -63,9 +63,11 @@ public protocol WorkerStore: Sendable {
     /// Returns every lease expired at `now` (except `held`) to the queue; returns their ids.
     func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64]
 
-    /// A number that changes when another connection commits, or nil when the engine cannot
-    /// tell (the dispatcher then treats every wake-up as news).
-    func foreignCommitVersion() async throws -> Int?
+    /// Whether a wake-up of the change watcher may mean that another connection committed since
+    /// the store last looked (its last claim or its last call); false only when the store is sure
+    /// that only its own writes happened since (the dispatcher then skips the claim). An engine
+    /// that cannot tell returns true: every wake-up is news.
+    func othersCommittedSinceLastLook() async throws -> Bool
 
     // MARK: Recording
 

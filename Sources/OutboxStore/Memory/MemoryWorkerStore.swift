@@ -9,7 +9,7 @@ import Synchronization
 /// production engine: the producer refusals are the database's (SQLite triggers, PostgreSQL
 /// constraints), so ``enqueue(_:now:)`` checks only the key (a command key is taken once,
 /// case-insensitively, as `command_key COLLATE NOCASE` is), and it never reports a foreign commit
-/// (``foreignCommitVersion()`` is nil: every wake-up is news).
+/// (``othersCommittedSinceLastLook()`` is true: every wake-up is news).
 public final class MemoryWorkerStore: WorkerStore {
     let tables = Mutex(MemoryTables())
     /// Awaited at the start of every ``recordEach(_:worker:)`` with the ids it records: a
@@ -264,8 +264,8 @@ public final class MemoryWorkerStore: WorkerStore {
         }
     }
 
-    /// Nil: the memory store has no other connection to tell apart.
-    public func foreignCommitVersion() async throws -> Int? { nil }
+    /// True: the memory store has no other connection to tell apart.
+    public func othersCommittedSinceLastLook() async throws -> Bool { true }
 
     // MARK: Reads
 

@@ -35,12 +35,13 @@ extension OutboxStore {
     /// Whether a pending command is due at `now`: a read (no lock, nothing written), so a
     /// wake-up with nothing to do costs no write transaction.
     func anythingDue(now: EpochMillis) throws -> Bool {
-        try read { db in
-            try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"),
-                arguments: [now]) ?? false
+        try readOne { db in
+            try Bool.fetchOne(db.cachedStatement(sql: Self.anythingDueSQL), arguments: [now]) ?? false
         }
     }
+
+    /// Whether a pending command is due at the bound time (reads only `outbox_due`).
+    static let anythingDueSQL = "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"
 
     static func claim(_ db: Database, owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws
         -> [OutboxCommand]
@@ -89,12 +90,12 @@ extension OutboxStore {
         guard !ids.isEmpty else { return [] }
         return try write { db in
             try ids.compactMap { id in
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE outbox SET lease_expires_at = ?, updated_at = ?
                          WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
-                        """,
-                    arguments: [until, now, id, owner])
+                        """
+                ).execute(arguments: [until, now, id, owner])
                 return db.changesCount == 1 ? id : nil
             }
         }
@@ -133,7 +134,18 @@ extension OutboxStore {
     /// must not make it a second sender of its own command). Its other leases (a previous
     /// process with the same worker id) are released like anyone's.
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64] = []) throws -> [Int64] {
-        try write { db in
+        // A read first (no lock): a worker's every tick asks, and almost always nothing expired.
+        let expired = try readOne { db in
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM outbox
+                                        WHERE state = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at < ?))
+                        """),
+                arguments: [now]) ?? false
+        }
+        guard expired else { return [] }
+        return try write { db in
             // needs_reconcile is already 1 for any command whose request may have left (the holder
             // marked it before sending: ``markSending``); one the holder never sent needs none.
             let ids = try Int64.fetchAll(
@@ -183,6 +195,7 @@ extension OutboxStore {
     public func markSending(
         commandID id: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?, durable: Bool
     ) throws -> SendMark {
+        noteOwnWrite()
         do {
             return try pool.writeWithoutTransaction { db in
                 let raise = durable && configuration.synchronous != .full

@@ -57,27 +57,64 @@ extension OutboxStore {
     /// for kinds Paywall deduplicates (a kind it does not needs the fsynced mark of
     /// ``markSending(commandID:owner:clock:deadline:durable:)``).
     ///
-    /// A read first (no lock) says whether anything is due, so a wake-up with nothing to do
-    /// costs no write transaction. Returned in due order. Throws ``OutboxStoreError``.
+    /// A read first (on the writer connection, without its lock) says whether anything is due,
+    /// so a wake-up with nothing to do costs no write transaction; it also takes the commit
+    /// version this claim saw (``othersCommittedSinceLastLook()``), and warms the writer's page
+    /// cache for the claim (another connection's commit empties it). Returned in due order.
+    /// Throws ``OutboxStoreError``.
     public func claimBatch(
         owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
         decide: (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) throws -> [ClaimedCommand] {
-        guard limit > 0, try anythingDue(now: clock.now()) else { return [] }
-        return try write { db in
-            let now = clock.now()
-            let commands = try Self.claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
-            return try commands.map { command in
-                let context = try Self.planningContext(for: command, db)
-                var claimed = ClaimedCommand(command: command, context: context, markedAt: nil)
-                if case .markSending(let deadline) = decide(command, context, now),
-                    case .marked(let at) = try Self.markSending(
-                        db, commandID: command.id, owner: owner, clock: FixedWallClock(now), deadline: deadline)
-                {
-                    claimed.markedAt = at
+        guard limit > 0 else { return [] }
+        do {
+            return try pool.writeWithoutTransaction { db in
+                let begun = commitWatch.withLock { $0.ownWritesBegun }
+                // One statement, so one snapshot: the version and what was due in it.
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: Self.versionAndDueSQL), arguments: [clock.now()])
+                let version: Int = row?[0] ?? 0
+                let due: Bool = row?[1] ?? false
+                commitWatch.withLock { $0.looked(version: version, ownWritesBegun: begun) }
+                guard due else { return [] }
+                noteOwnWrite()
+                var claimed: [ClaimedCommand] = []
+                try db.inTransaction(.immediate) {
+                    claimed = try Self.claimBatch(db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
+                    return .commit
                 }
                 return claimed
             }
+        } catch {
+            throw OutboxStoreError(wrapping: error)
+        }
+    }
+
+    /// The claim's first read: the writer connection's commit version and whether a pending
+    /// command is due at the bound time (reads only `outbox_due`).
+    static let versionAndDueSQL = """
+        SELECT (SELECT data_version FROM pragma_data_version()),
+               EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)
+        """
+
+    /// ``claimBatch(owner:clock:limit:leaseMillis:decide:)`` inside the caller's write transaction.
+    static func claimBatch(
+        _ db: Database, owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        decide: (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
+    ) throws -> [ClaimedCommand] {
+        let now = clock.now()
+        let commands = try claim(db, owner: owner, now: now, limit: limit, leaseMillis: leaseMillis)
+        return try commands.map { command in
+            let context = try planningContext(for: command, db)
+            var claimed = ClaimedCommand(command: command, context: context, markedAt: nil)
+            let step = decide(command, context, now)
+            if case .markSending(let deadline) = step,
+                case .marked(let at) = try markSending(
+                    db, commandID: command.id, owner: owner, clock: FixedWallClock(now), deadline: deadline)
+            {
+                claimed.markedAt = at
+            }
+            return claimed
         }
     }
 
@@ -97,17 +134,46 @@ extension OutboxStore {
 }
 
 extension OutboxStore {
-    /// A number that changes when another connection (a producer, an operator, another
-    /// worker) has committed to the database since the last call, and never because of this
-    /// store's own writes (`PRAGMA data_version` on the store's single writer connection). The
-    /// worker uses it to tell a producer's wake-up from its own: every one of its commits
-    /// touches the WAL and wakes its change watcher too. Throws ``OutboxStoreError``.
-    public func foreignCommitVersion() throws -> Int {
+    /// Counts a write of this store as begun (``CommitWatch``). Every path that writes through
+    /// the writer connection calls it before it starts; one that did not would only make its
+    /// own wake-up look like another process's (a claim that finds nothing).
+    func noteOwnWrite() {
+        commitWatch.withLock { $0.ownWritesBegun += 1 }
+    }
+
+    /// Whether the change watcher's wake-up may mean that another connection (a producer, an
+    /// operator, another worker) committed since this store last looked (its last claim or its
+    /// last call): false only when nothing but this store's own writes happened since. Every
+    /// commit of the worker touches the WAL and wakes its change watcher too, and a claim per own
+    /// write would be most of an idle worker's CPU.
+    ///
+    /// Without a database read when no write of this store began since the last look (the
+    /// wake-up is then another process's: a producer's pickup pays no extra step); otherwise
+    /// `PRAGMA data_version` on the writer connection, which moves only for other connections'
+    /// commits. Throws ``OutboxStoreError``.
+    public func othersCommittedSinceLastLook() throws -> Bool {
+        guard let begun = versionReadNeeded() else { return true }
+        return try othersCommitted(readingVersionFor: begun)
+    }
+
+    /// The first half of ``othersCommittedSinceLastLook()``, no I/O: nil when no write of this
+    /// store began since the last look, else the count of writes begun for the second half.
+    func versionReadNeeded() -> Int? {
+        commitWatch.withLock { $0.versionReadNeeded() }
+    }
+
+    /// The second half of ``othersCommittedSinceLastLook()``: reads `PRAGMA data_version` on the
+    /// writer connection and compares it with the last look's. Throws ``OutboxStoreError``.
+    func othersCommitted(readingVersionFor begun: Int) throws -> Bool {
+        let version: Int
         do {
-            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+            version = try pool.writeWithoutTransaction { db in
+                try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+            }
         } catch {
             throw OutboxStoreError(wrapping: error)
         }
+        return commitWatch.withLock { $0.compare(version, begun: begun) }
     }
 }
 

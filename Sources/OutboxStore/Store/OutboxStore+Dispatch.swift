@@ -91,7 +91,7 @@ extension OutboxStore {
     /// Writes this worker's row in `worker_status`.
     public func heartbeat(worker: String, _ beat: WorkerHeartbeat, now: EpochMillis) throws {
         try write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO worker_status (worker, started_at, heartbeat_at, state, pause_reason, paused_since,
                                                next_probe_at, in_flight, checkpoint_at, wal_pages, wal_bytes,
@@ -106,7 +106,8 @@ extension OutboxStore {
                         wal_bytes = coalesce(excluded.wal_bytes, wal_bytes),
                         db_bytes = coalesce(excluded.db_bytes, db_bytes),
                         storage_problem = excluded.storage_problem
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     worker, beat.startedAt, now, beat.state, beat.pauseReason, beat.pausedSince, beat.nextProbeAt,
                     beat.inFlight, beat.checkpointAt, beat.walPages, beat.walBytes, beat.databaseBytes,

@@ -53,7 +53,9 @@ extension OutboxStore {
     public func sharedDispatch(now: EpochMillis, maxHoldMillis: Int64 = 3_600_000) throws
         -> (holds: [String: EpochMillis], pause: PublishedPause?)
     {
-        try read { db in
+        // Two independent facts, each read by one statement (its own snapshot): no transaction
+        // around them, as every worker asks several times a second.
+        try readOne { db in
             let holds = try Self.activeHolds(db, now: now, maxMillis: maxHoldMillis)
             guard
                 let row = try Row.fetchOne(

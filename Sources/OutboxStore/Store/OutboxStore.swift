@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboxModel
+import Synchronization
 
 /// The outbox database: a WAL-mode SQLite file shared by producers, workers and operators.
 ///
@@ -13,6 +14,8 @@ public final class OutboxStore: Sendable {
     public let configuration: OutboxStoreConfiguration
     /// The file the path named when the store opened it (see ``fileProblem()``).
     let openedFile: DatabaseFileIdentity?
+    /// This store's writes and the last commit version it saw (``othersCommittedSinceLastLook()``).
+    let commitWatch = Mutex(CommitWatch())
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.
     public init(_ configuration: OutboxStoreConfiguration) throws {
@@ -68,8 +71,16 @@ public final class OutboxStore: Sendable {
         do { return try pool.read(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
+    /// Runs reads that need no transaction around them (each statement is its own snapshot: a
+    /// single-statement question), on a reader connection, mapping errors. Without GRDB's
+    /// `BEGIN`/`COMMIT` pair, which cost more than the question on the worker's idle tick.
+    func readOne<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.unsafeRead(body) } catch { throw OutboxStoreError(wrapping: error) }
+    }
+
     /// Runs a write in one `BEGIN IMMEDIATE` transaction, mapping errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        noteOwnWrite()
         do { return try pool.write(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
@@ -98,6 +109,8 @@ public final class OutboxStore: Sendable {
     public func checkpoint(_ mode: CheckpointMode = .passive, truncateWaitMillis: Int = 200) throws
         -> CheckpointResult
     {
+        // A checkpoint commits nothing, but it writes the database file, which wakes the watcher.
+        noteOwnWrite()
         do {
             return try pool.writeWithoutTransaction { db in
                 let restore = Int(configuration.busyTimeoutSeconds * 1_000)

@@ -98,8 +98,6 @@ struct Dispatcher {
                 // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
                 // still or steps back must not stop the reads).
                 var nextFollowLook = ContinuousClock.now
-                // The last `foreignCommitVersion` a wake-up saw.
-                var seenCommitVersion: Int?
                 // Claims that returned commands, and the commands they returned (the stop line).
                 var claims = 0
                 var claimedTotal = 0
@@ -220,10 +218,9 @@ struct Dispatcher {
                   // committed: this worker's own commits wake the watcher too (several times per
                   // command), and a claim per own write is most of an idle worker's CPU.
                   if events.allSatisfy({ if case .wake = $0 { true } else { false } }),
-                      let version = try? await store.foreignCommitVersion()
+                      let others = try? await store.othersCommittedSinceLastLook(), !others
                   {
-                      if version == seenCommitVersion { continue loop }
-                      seenCommitVersion = version
+                      continue loop
                   }
                   for event in events {
                     worker.metrics?.loopTurned()
