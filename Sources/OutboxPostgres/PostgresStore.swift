@@ -252,6 +252,20 @@ public final class PostgresStore: WorkerStore {
         return ids.filter { set.contains($0) }
     }
 
+    /// One statement: any command pending or in flight, or any payment still followed.
+    public func hasLiveWork() async throws -> Bool {
+        let logger = logger
+        return try await connection { connection in
+            try await PostgresRows.one(
+                connection.query(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending')
+                        OR EXISTS (SELECT 1 FROM outbox WHERE state = 'in_flight')
+                        OR EXISTS (SELECT 1 FROM payment_follow WHERE state = 'following')
+                    """, logger: logger), Bool.self)
+        } ?? true
+    }
+
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64] {
         let logger = logger
         return try await transaction { connection in

@@ -68,6 +68,8 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         try store.extendLeases(ids: ids, owner: owner, until: until, now: now)
     }
 
+    public func hasLiveWork() async throws -> Bool { try store.hasLiveWork() }
+
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64] {
         try store.releaseExpiredLeases(now: now, sparing: held)
     }

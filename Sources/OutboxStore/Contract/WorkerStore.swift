@@ -60,6 +60,10 @@ public protocol WorkerStore: Sendable {
     /// Extends `owner`'s leases on `ids` to `until`; returns the ids still held.
     func extendLeases(ids: [Int64], owner: String, until: EpochMillis, now: EpochMillis) async throws -> [Int64]
 
+    /// Whether any command is pending or in flight, or any payment is still followed: the only
+    /// rows from which time alone can make work (``QuietTicks`` in the worker).
+    func hasLiveWork() async throws -> Bool
+
     /// Returns every lease expired at `now` (except `held`) to the queue; returns their ids.
     func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64]
 

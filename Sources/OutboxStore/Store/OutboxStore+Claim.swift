@@ -40,6 +40,21 @@ extension OutboxStore {
         }
     }
 
+    /// Whether any command is pending or in flight, or any payment is still followed (one
+    /// statement over the partial indexes `outbox_due`, `outbox_leased` and `payment_follow_due`:
+    /// finished rows are never read). Throws ``OutboxStoreError``.
+    public func hasLiveWork() throws -> Bool {
+        try readOne { db in
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending')
+                            OR EXISTS (SELECT 1 FROM outbox WHERE state = 'in_flight')
+                            OR EXISTS (SELECT 1 FROM payment_follow WHERE state = 'following')
+                        """)) ?? true
+        }
+    }
+
     /// Whether a pending command is due at the bound time (reads only `outbox_due`).
     static let anythingDueSQL = "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"
 

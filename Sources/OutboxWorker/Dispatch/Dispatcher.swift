@@ -98,6 +98,9 @@ struct Dispatcher {
                 // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
                 // still or steps back must not stop the reads).
                 var nextFollowLook = ContinuousClock.now
+                // Idle ticks with nothing live in the store only check the file (QuietTicks); only
+                // when commits wake the worker (without a watcher, ticks are how it finds them).
+                var quietTicks = QuietTicks(enabled: watcher != nil || notifications != nil)
                 // Claims that returned commands, and the commands they returned (the stop line).
                 var claims = 0
                 var claimedTotal = 0
@@ -225,6 +228,10 @@ struct Dispatcher {
                   for event in events {
                     worker.metrics?.loopTurned()
                     switch event {
+                    case .tick, .watchdog: break
+                    default: quietTicks.activity()
+                    }
+                    switch event {
                     case .slotFreed:
                         running -= 1
                         recording += 1
@@ -235,12 +242,21 @@ struct Dispatcher {
                         reading -= 1
                         if stopping && nothingLeft() { break loop }
                     case .tick:
-                        if let problem = await house.tick(now: clock.now()) {
+                        // A quiet tick only checks the file (a database replaced or deleted stops
+                        // the worker within a tick, as documented); a full one does the chores.
+                        let full = quietTicks.tick()
+                        if let problem = full ? await house.tick(now: clock.now()) : house.fileProblem() {
                             worker.logger.critical(
                                 "Stopping: the database cannot be used any more (a supervisor restart reopens it)",
                                 metadata: ["outbox.error": "\(problem)", "outbox.db": "\(store.location)"])
                             fatal = problem
                             break loop
+                        }
+                        if !full { continue }
+                        if nothingLeft(), case .closed = state.breaker.state {
+                            quietTicks.found(live: (try? await store.hasLiveWork()) ?? true, busy: false)
+                        } else {
+                            quietTicks.found(live: true, busy: true)
                         }
                     case .wake:
                         break

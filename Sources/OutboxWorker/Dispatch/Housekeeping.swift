@@ -77,12 +77,16 @@ struct Housekeeping {
         }
     }
 
+    /// The database file replaced or deleted since the worker opened it (SQLite): the problem
+    /// the worker must stop on, or nil. A `stat`, no database access: every tick checks it.
+    func fileProblem() -> OutboxStoreError? {
+        worker.store.localFile?.fileProblem().map { OutboxStoreError(.notFound, $0) }
+    }
+
     /// Does the chores; returns a problem the worker must stop on, or nil.
     mutating func tick(now: EpochMillis) async -> OutboxStoreError? {
         let configuration = worker.configuration
-        if let problem = worker.store.localFile?.fileProblem() {
-            return OutboxStoreError(.notFound, problem)
-        }
+        if let problem = fileProblem() { return problem }
         await noticeClockStep(now: now)
         do {
             let held = Array(state.value.withLock { $0.inFlight })
@@ -181,9 +185,12 @@ struct Housekeeping {
         // A pause or its end is written at once, so operators see it without waiting a beat.
         let changed =
             beat.state != lastState || beat.pauseReason != lastPauseReason || beat.storageProblem != lastStorageProblem
-        // Every 2 s by the monotonic clock (a wall clock stepped back must not silence it).
+        // Every 2 s by the monotonic clock (a wall clock stepped back must not silence it), less
+        // half a tick: a quiet worker does its chores every fourth tick (QuietTicks), 2 s apart
+        // give or take a little, and must not skip every other beat for a millisecond.
         let monotonic = ContinuousClock.now
-        let interval = Duration.milliseconds(WorkerStatusRow.heartbeatIntervalMillis)
+        let beatEvery = WorkerStatusRow.heartbeatIntervalMillis
+        let interval = Duration.milliseconds(max(beatEvery / 2, beatEvery - worker.configuration.idlePollMillis / 2))
         guard force || changed || lastBeat.map({ monotonic - $0 >= interval }) ?? true else { return }
         lastBeat = monotonic
         lastState = beat.state
