@@ -10,6 +10,8 @@ struct CommitWatchTests {
         case ownWrite
         case claimLooks(version: Int)
         case wake(version: Int, readNeeded: Bool, news: Bool)
+        /// A claim starts: whether it may leave out its read of what is due (the last wake-up was news).
+        case claimStarts(expectsWork: Bool)
     }
 
     static let sequences: [(String, [Step])] = [
@@ -42,6 +44,19 @@ struct CommitWatchTests {
             .claimLooks(version: 1),
             .wake(version: 1, readNeeded: false, news: true),
         ]),
+        ("a claim after a wake-up that was news expects work, once", [
+            .wake(version: 1, readNeeded: true, news: true),
+            .claimStarts(expectsWork: true), .claimStarts(expectsWork: false),
+            .wake(version: 1, readNeeded: false, news: true),
+            .claimStarts(expectsWork: true),
+        ]),
+        ("a claim after a wake-up that was not news, or after none, reads what is due first", [
+            .claimStarts(expectsWork: false),
+            .wake(version: 1, readNeeded: true, news: true), .claimStarts(expectsWork: true),
+            .claimLooks(version: 1), .ownWrite,
+            .wake(version: 1, readNeeded: true, news: false),
+            .claimStarts(expectsWork: false),
+        ]),
         ("each own write needs its own read at the next wake-up", [
             .wake(version: 1, readNeeded: true, news: true),
             .ownWrite,
@@ -66,6 +81,8 @@ struct CommitWatchTests {
                 #expect((begun != nil) == readNeeded, "\(name), step \(number): read needed")
                 let answer = begun.map { watch.compare(version, begun: $0) } ?? true
                 #expect(answer == news, "\(name), step \(number): news")
+            case .claimStarts(let expectsWork):
+                #expect(watch.takeNews() == expectsWork, "\(name), step \(number): claim expects work")
             }
         }
     }

@@ -21,6 +21,8 @@ struct CommitWatch: Sendable {
     var ownWritesAtLook = -1
     /// `PRAGMA data_version` of the writer connection at the last look; nil before the first.
     var version: Int?
+    /// The last wake-up was news and no claim has run since: the next claim expects work.
+    var news = false
 
     /// A look read `version` when `ownWritesBegun` writes had begun (counted before the read).
     mutating func looked(version: Int, ownWritesBegun begun: Int) {
@@ -29,16 +31,28 @@ struct CommitWatch: Sendable {
     }
 
     /// Whether a wake-up needs the version read: nil when no write of this store began since the
-    /// last look (the wake-up is another connection's); otherwise the count of writes begun, taken
-    /// before the read, so a write that begins during it is seen at the next look.
-    func versionReadNeeded() -> Int? {
-        ownWritesBegun == ownWritesAtLook ? nil : ownWritesBegun
+    /// last look (the wake-up is another connection's: news); otherwise the count of writes begun,
+    /// taken before the read, so a write that begins during it is seen at the next look.
+    mutating func versionReadNeeded() -> Int? {
+        guard ownWritesBegun != ownWritesAtLook else {
+            news = true
+            return nil
+        }
+        return ownWritesBegun
     }
 
     /// The version read for a wake-up: whether it moved since the last look (true also when there
     /// was none to compare with).
     mutating func compare(_ read: Int, begun: Int) -> Bool {
         defer { looked(version: read, ownWritesBegun: begun) }
+        if version != read { news = true }
         return version != read
+    }
+
+    /// Whether the last wake-up was news (so the claim that follows leaves out its read of what
+    /// is due), cleared for the next claim.
+    mutating func takeNews() -> Bool {
+        defer { news = false }
+        return news
     }
 }

@@ -59,9 +59,10 @@ extension OutboxStore {
     ///
     /// A read first (on the writer connection, without its lock) says whether anything is due,
     /// so a wake-up with nothing to do costs no write transaction; it also takes the commit
-    /// version this claim saw (``othersCommittedSinceLastLook()``), and warms the writer's page
-    /// cache for the claim (another connection's commit empties it). Returned in due order.
-    /// Throws ``OutboxStoreError``.
+    /// version this claim saw (``othersCommittedSinceLastLook()``). Right after a wake-up that
+    /// was news (another connection committed: most likely a producer's command) the read is
+    /// left out and the version is read inside the claim's transaction: the pickup goes straight
+    /// to its claim. Returned in due order. Throws ``OutboxStoreError``.
     public func claimBatch(
         owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
         decide: (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
@@ -69,17 +70,24 @@ extension OutboxStore {
         guard limit > 0 else { return [] }
         do {
             return try pool.writeWithoutTransaction { db in
-                let begun = commitWatch.withLock { $0.ownWritesBegun }
-                // One statement, so one snapshot: the version and what was due in it.
-                let row = try Row.fetchOne(
-                    db.cachedStatement(sql: Self.versionAndDueSQL), arguments: [clock.now()])
-                let version: Int = row?[0] ?? 0
-                let due: Bool = row?[1] ?? false
-                commitWatch.withLock { $0.looked(version: version, ownWritesBegun: begun) }
-                guard due else { return [] }
+                let (begun, news) = commitWatch.withLock { ($0.ownWritesBegun, $0.takeNews()) }
+                if !news {
+                    // One statement, so one snapshot: the version and what was due in it.
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(sql: Self.versionAndDueSQL), arguments: [clock.now()])
+                    let version: Int = row?[0] ?? 0
+                    let due: Bool = row?[1] ?? false
+                    commitWatch.withLock { $0.looked(version: version, ownWritesBegun: begun) }
+                    guard due else { return [] }
+                }
                 noteOwnWrite()
                 var claimed: [ClaimedCommand] = []
                 try db.inTransaction(.immediate) {
+                    if news {
+                        // Inside the transaction: every commit before this claim's lock.
+                        let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                        commitWatch.withLock { $0.looked(version: version, ownWritesBegun: begun) }
+                    }
                     claimed = try Self.claimBatch(db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
                     return .commit
                 }
