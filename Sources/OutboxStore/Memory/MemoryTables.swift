@@ -24,9 +24,6 @@ struct MemoryTables {
         var finishedAt: EpochMillis?
     }
 
-    /// Calls of ``MemoryWorkerStore/hasLiveWork()`` and ``MemoryWorkerStore/sharedDispatch(now:maxHoldMillis:)`` (tests).
-    var liveWorkLooks = 0
-    var sharedLooks = 0
     /// `outbox`, by row id (ids only grow, so the keys' order is insertion order).
     var commands: [Int64: OutboxCommand] = [:]
     var nextCommandID: Int64 = 1

@@ -116,7 +116,6 @@ extension MemoryWorkerStore {
         -> (holds: [String: EpochMillis], pause: PublishedPause?)
     {
         tables.withLock { t in
-            t.sharedLooks += 1
             let holds = t.holds.filter { $0.value.until > now }.mapValues { min($0.until, now + maxHoldMillis) }
             return (holds, t.pause?.pause)
         }

@@ -239,15 +239,10 @@ public final class MemoryWorkerStore: WorkerStore {
     /// `unknown` (the holder may have sent it: its reconcile mark stays).
     public func hasLiveWork() async throws -> Bool {
         tables.withLock { t in
-            t.liveWorkLooks += 1
-            return t.commands.values.contains { $0.state == .pending || $0.state == .inFlight }
+            t.commands.values.contains { $0.state == .pending || $0.state == .inFlight }
                 || t.follows.values.contains { $0.follow.state == .following }
         }
     }
-
-    /// How many times ``hasLiveWork()`` and ``sharedDispatch(now:maxHoldMillis:)`` were asked (tests:
-    /// a quiet worker's ticks skip their chores).
-    public var looks: (liveWork: Int, shared: Int) { tables.withLock { ($0.liveWorkLooks, $0.sharedLooks) } }
 
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64] {
         tables.withLock { t in
