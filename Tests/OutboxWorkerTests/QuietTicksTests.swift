@@ -42,10 +42,24 @@ struct QuietTicksTests {
         ]),
     ]
 
+    @Test("one full tick per heartbeat interval (2 s) while quiet, at least every tick")
+    func fullEveryFollowsTheHeartbeat() {
+        #expect(QuietTicks.fullEvery(tickMillis: 500) == 4)
+        #expect(QuietTicks.fullEvery(tickMillis: 20) == 100)
+        #expect(QuietTicks.fullEvery(tickMillis: 1_000) == 2)
+        #expect(QuietTicks.fullEvery(tickMillis: 2_500) == 1)
+        #expect(QuietTicks.fullEvery(tickMillis: 0) == 2_000)
+        var slow = QuietTicks(enabled: true, tickMillis: 2_500)
+        let first = slow.tick()
+        slow.found(live: false, busy: false)
+        let second = slow.tick()
+        #expect(first && second, "a tick longer than the heartbeat interval is always full")
+    }
+
     @Test("sequences", arguments: sequences.indices)
     func sequence(index: Int) {
         let (name, enabled, steps) = Self.sequences[index]
-        var ticks = QuietTicks(enabled: enabled)
+        var ticks = QuietTicks(enabled: enabled, tickMillis: 500)
         for (number, step) in steps.enumerated() {
             switch step {
             case .tick(let full):

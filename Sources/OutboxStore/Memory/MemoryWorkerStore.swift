@@ -235,8 +235,6 @@ public final class MemoryWorkerStore: WorkerStore {
         }
     }
 
-    /// Expired leases go back to the queue due now; an open `sending` attempt of theirs becomes
-    /// `unknown` (the holder may have sent it: its reconcile mark stays).
     public func hasLiveWork() async throws -> Bool {
         tables.withLock { t in
             t.commands.values.contains { $0.state == .pending || $0.state == .inFlight }
@@ -244,6 +242,8 @@ public final class MemoryWorkerStore: WorkerStore {
         }
     }
 
+    /// Expired leases go back to the queue due now; an open `sending` attempt of theirs becomes
+    /// `unknown` (the holder may have sent it: its reconcile mark stays).
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64] {
         tables.withLock { t in
             let spared = Set(held)

@@ -11,9 +11,13 @@ import Synchronization
 /// look, a wake-up can only come from another process: it needs no read to be believed. When one
 /// did, the version is read and compared.
 ///
-/// A wrong answer can only cost work, never a command: a write that forgot to count itself makes
-/// its own wake-up look foreign (one claim that finds nothing), and the claim itself records what
-/// it saw (``looked(version:ownWritesBegun:)``), so its own commit is not taken for news.
+/// Miscounting can only cost work, never a command: a write that forgot to count itself makes
+/// its own wake-up look foreign (one claim that finds nothing). The claim itself records what it
+/// saw (``looked(version:ownWritesBegun:)``), so its own commit is not taken for news; a claim
+/// that looked and then failed, or claimed fewer than were due (a probe, a ramp), leaves the rest
+/// to the next claim (the next event or tick), as before. A producer's INSERT made through this
+/// store (``OutboxStore/enqueue(_:)``: the demo) is news for the next look, as another
+/// process's would be.
 struct CommitWatch: Sendable {
     /// Writes of this store begun so far.
     var ownWritesBegun = 0
@@ -23,6 +27,8 @@ struct CommitWatch: Sendable {
     var version: Int?
     /// The last wake-up was news and no claim has run since: the next claim expects work.
     var news = false
+    /// A producer's INSERT was made through this store since the last look.
+    var producerWrite = false
 
     /// A look read `version` when `ownWritesBegun` writes had begun (counted before the read).
     mutating func looked(version: Int, ownWritesBegun begun: Int) {
@@ -34,7 +40,9 @@ struct CommitWatch: Sendable {
     /// last look (the wake-up is another connection's: news); otherwise the count of writes begun,
     /// taken before the read, so a write that begins during it is seen at the next look.
     mutating func versionReadNeeded() -> Int? {
-        guard ownWritesBegun != ownWritesAtLook else {
+        guard ownWritesBegun != ownWritesAtLook, !producerWrite else {
+            // Its count stays behind: the next wake-up reads the version again.
+            producerWrite = false
             news = true
             return nil
         }

@@ -3,9 +3,12 @@ import OutboxModel
 
 extension OutboxStore {
     /// Queues a command exactly as a producer would (`INSERT ... ON CONFLICT (command_key) DO
-    /// NOTHING`); the database applies every contract rule. Re-queuing a key is harmless.
+    /// NOTHING`); the database applies every contract rule. Re-queuing a key is harmless. A
+    /// worker on this same store (the demo) takes the change watcher's next wake-up for news, as
+    /// it would another process's INSERT (``CommitWatch``).
     public func enqueue(_ command: NewCommand) throws -> EnqueueResult {
-        try write { db in
+        defer { commitWatch.withLock { $0.producerWrite = true } }
+        return try write { db in
             let inserted = try Self.insertUnlessKeyTaken {
                 try Int64.fetchOne(
                     db.cachedStatement(

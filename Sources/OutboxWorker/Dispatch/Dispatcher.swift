@@ -100,7 +100,8 @@ struct Dispatcher {
                 var nextFollowLook = ContinuousClock.now
                 // Idle ticks with nothing live in the store only check the file (QuietTicks); only
                 // when commits wake the worker (without a watcher, ticks are how it finds them).
-                var quietTicks = QuietTicks(enabled: watcher != nil || notifications != nil)
+                var quietTicks = QuietTicks(
+                    enabled: watcher != nil || notifications != nil, tickMillis: configuration.idlePollMillis)
                 // Claims that returned commands, and the commands they returned (the stop line).
                 var claims = 0
                 var claimedTotal = 0
@@ -217,6 +218,7 @@ struct Dispatcher {
                   let events = await continuation.next()
                   if events.isEmpty { break loop }
                   var refill = false
+                  var fullTick = false
                   // A turn woken only by the change watcher claims only when another connection
                   // committed: this worker's own commits wake the watcher too (several times per
                   // command), and a claim per own write is most of an idle worker's CPU.
@@ -253,11 +255,7 @@ struct Dispatcher {
                             break loop
                         }
                         if !full { continue }
-                        if nothingLeft(), case .closed = state.breaker.state {
-                            quietTicks.found(live: (try? await store.hasLiveWork()) ?? true, busy: false)
-                        } else {
-                            quietTicks.found(live: true, busy: true)
-                        }
+                        fullTick = true
                     case .wake:
                         break
                     case .watchdog:
@@ -283,6 +281,15 @@ struct Dispatcher {
                     refill = true
                   }
                   if refill { await fill() }
+                  // After the fill, which may have claimed what a commit brought meanwhile: quiet
+                  // only with nothing running here, dispatch not paused and nothing live stored.
+                  if fullTick {
+                      if nothingLeft(), case .closed = state.breaker.state {
+                          quietTicks.found(live: (try? await store.hasLiveWork()) ?? true, busy: false)
+                      } else {
+                          quietTicks.found(live: true, busy: true)
+                      }
+                  }
                 }
                 group.cancelAll()
                 totals = (claims, claimedTotal)

@@ -1,3 +1,5 @@
+import OutboxStore
+
 /// Which idle ticks do the worker's chores when there is nothing for time alone to bring.
 ///
 /// Time makes work for a worker only out of rows that are live: a command pending (a retry or a
@@ -5,17 +7,27 @@
 /// running out), or a payment still followed. Anything else arrives with a commit, and a commit
 /// wakes the worker at once (the change watcher, LISTEN/NOTIFY). So when a full tick found no
 /// live row and this worker had nothing running and dispatch was not paused, the next ticks only
-/// check the database file (the loop still turns: the health check sees it) and every
-/// ``fullEvery``-th tick does the chores again: the heartbeat (every 2 s at the default 500 ms
-/// tick), the storage watch and the shared holds keep their pace. Any other event (a wake-up
-/// that is news, a command or read ending) ends the quiet at once.
+/// check the database file (the loop still turns: the health check sees it) and one tick per
+/// heartbeat interval (``fullEvery(tickMillis:)``: every fourth at the default 500 ms tick) does the
+/// chores again: the heartbeat, the storage watch and the shared holds keep their pace. Any
+/// other event (a wake-up that is news, a command or read ending) ends the quiet at once.
 struct QuietTicks: Sendable, Equatable {
-    /// While quiet, one tick in this many does the chores.
-    static let fullEvery = 4
-
     /// Whether commits wake the worker (a change watcher or the engine's notifications): without
     /// them, ticks are how it finds new commands, and every tick stays full.
     let enabled: Bool
+    /// While quiet, one tick in this many does the chores.
+    let fullEvery: Int
+
+    /// Ticks of `tickMillis` per heartbeat interval (2 s), at least 1: a quiet worker's heartbeat
+    /// keeps its pace whatever the tick.
+    static func fullEvery(tickMillis: Int64) -> Int {
+        Int(max(1, WorkerStatusRow.heartbeatIntervalMillis / max(1, tickMillis)))
+    }
+
+    init(enabled: Bool, tickMillis: Int64) {
+        self.enabled = enabled
+        fullEvery = Self.fullEvery(tickMillis: tickMillis)
+    }
 
     /// The last full tick found nothing live and nothing running.
     private(set) var quiet = false
@@ -24,7 +36,7 @@ struct QuietTicks: Sendable, Equatable {
 
     /// A tick came: true when it does the chores (and the claim and follow look after them).
     mutating func tick() -> Bool {
-        guard quiet, skipped + 1 < Self.fullEvery else {
+        guard quiet, skipped + 1 < fullEvery else {
             skipped = 0
             return true
         }
