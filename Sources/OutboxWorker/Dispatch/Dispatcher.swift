@@ -100,8 +100,7 @@ struct Dispatcher {
                 var nextFollowLook = ContinuousClock.now
                 // Idle ticks with nothing live in the store only check the file (QuietTicks); only
                 // when commits wake the worker (without a watcher, ticks are how it finds them).
-                var quietTicks = QuietTicks(
-                    enabled: watcher != nil || notifications != nil, tickMillis: configuration.idlePollMillis)
+                var quietTicks = QuietTicks(enabled: watcher != nil || notifications != nil)
                 // Claims that returned commands, and the commands they returned (the stop line).
                 var claims = 0
                 var claimedTotal = 0
@@ -246,7 +245,7 @@ struct Dispatcher {
                     case .tick:
                         // A quiet tick only checks the file (a database replaced or deleted stops
                         // the worker within a tick, as documented); a full one does the chores.
-                        let full = quietTicks.tick()
+                        let full = quietTicks.tick(heartbeatDue: house.heartbeatDue())
                         if let problem = full ? await house.tick(now: clock.now()) : house.fileProblem() {
                             worker.logger.critical(
                                 "Stopping: the database cannot be used any more (a supervisor restart reopens it)",

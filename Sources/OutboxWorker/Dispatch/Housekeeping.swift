@@ -160,6 +160,16 @@ struct Housekeeping {
         }
     }
 
+    /// Whether the heartbeat interval has passed since the last beat: every 2 s by the monotonic
+    /// clock (a wall clock stepped back must not silence it), less half a tick, so that ticks
+    /// 2 s apart give or take a little never skip a beat. A quiet worker does its chores on
+    /// exactly the ticks where this holds (``QuietTicks``).
+    func heartbeatDue(at monotonic: ContinuousClock.Instant = .now) -> Bool {
+        let every = WorkerStatusRow.heartbeatIntervalMillis
+        let interval = Duration.milliseconds(max(every / 2, every - worker.configuration.idlePollMillis / 2))
+        return lastBeat.map { monotonic - $0 >= interval } ?? true
+    }
+
     mutating func beat(status: String?, force: Bool, now: EpochMillis? = nil) async {
         let now = now ?? worker.clock.now()
         let breaker = state.breaker
@@ -185,13 +195,8 @@ struct Housekeeping {
         // A pause or its end is written at once, so operators see it without waiting a beat.
         let changed =
             beat.state != lastState || beat.pauseReason != lastPauseReason || beat.storageProblem != lastStorageProblem
-        // Every 2 s by the monotonic clock (a wall clock stepped back must not silence it), less
-        // half a tick: a quiet worker does its chores every fourth tick (QuietTicks), 2 s apart
-        // give or take a little, and must not skip every other beat for a millisecond.
         let monotonic = ContinuousClock.now
-        let beatEvery = WorkerStatusRow.heartbeatIntervalMillis
-        let interval = Duration.milliseconds(max(beatEvery / 2, beatEvery - worker.configuration.idlePollMillis / 2))
-        guard force || changed || lastBeat.map({ monotonic - $0 >= interval }) ?? true else { return }
+        guard force || changed || heartbeatDue(at: monotonic) else { return }
         lastBeat = monotonic
         lastState = beat.state
         lastPauseReason = beat.pauseReason
