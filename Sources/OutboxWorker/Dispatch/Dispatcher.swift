@@ -246,14 +246,19 @@ struct Dispatcher {
                         // A quiet tick only checks the file (a database replaced or deleted stops
                         // the worker within a tick, as documented); a full one does the chores.
                         let full = quietTicks.tick(heartbeatDue: house.heartbeatDue())
-                        if let problem = full ? await house.tick(now: clock.now()) : house.fileProblem() {
+                        // Quiet and still nothing live: the heartbeat's chores only, no claim.
+                        var stillQuiet = false
+                        if full && quietTicks.quiet { stillQuiet = !((try? await store.hasLiveWork()) ?? true) }
+                        let problem =
+                            full ? await house.tick(now: clock.now(), quiet: stillQuiet) : house.fileProblem()
+                        if let problem {
                             worker.logger.critical(
                                 "Stopping: the database cannot be used any more (a supervisor restart reopens it)",
                                 metadata: ["outbox.error": "\(problem)", "outbox.db": "\(store.location)"])
                             fatal = problem
                             break loop
                         }
-                        if !full { continue }
+                        if !full || stillQuiet { continue }
                         fullTick = true
                     case .wake:
                         break

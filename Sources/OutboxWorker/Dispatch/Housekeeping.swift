@@ -83,21 +83,26 @@ struct Housekeeping {
         worker.store.localFile?.fileProblem().map { OutboxStoreError(.notFound, $0) }
     }
 
-    /// Does the chores; returns a problem the worker must stop on, or nil.
-    mutating func tick(now: EpochMillis) async -> OutboxStoreError? {
+    /// Does the chores; returns a problem the worker must stop on, or nil. `quiet`: the store has
+    /// no live row and this worker nothing running (``QuietTicks``), so there is no lease to
+    /// take back or extend and nothing to send under a hold or pause: only the file, the clock,
+    /// the checkpoint and the heartbeat.
+    mutating func tick(now: EpochMillis, quiet: Bool = false) async -> OutboxStoreError? {
         let configuration = worker.configuration
         if let problem = fileProblem() { return problem }
         await noticeClockStep(now: now)
         do {
-            let held = Array(state.value.withLock { $0.inFlight })
-            let released = try await worker.store.releaseExpiredLeases(now: now, sparing: held)
-            if !released.isEmpty {
-                worker.logger.warning(
-                    "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
+            if !quiet {
+                let held = Array(state.value.withLock { $0.inFlight })
+                let released = try await worker.store.releaseExpiredLeases(now: now, sparing: held)
+                if !released.isEmpty {
+                    worker.logger.warning(
+                        "Expired leases returned for reconciliation", metadata: ["outbox.command.ids": "\(released)"])
+                }
+                try await state.refreshShared(from: worker.store, now: now)
             }
-            try await state.refreshShared(from: worker.store, now: now)
             let monotonic = ContinuousClock.now
-            if lastExtend.map({ monotonic - $0 >= .milliseconds(configuration.leaseMillis / 3) }) ?? true {
+            if !quiet, lastExtend.map({ monotonic - $0 >= .milliseconds(configuration.leaseMillis / 3) }) ?? true {
                 lastExtend = monotonic
                 let ids = Array(state.value.withLock { $0.inFlight })
                 _ = try await worker.store.extendLeases(
