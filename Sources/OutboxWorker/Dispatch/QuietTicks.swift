@@ -6,9 +6,10 @@
 /// wakes the worker at once (the change watcher, LISTEN/NOTIFY). So when a full tick found no
 /// live row and this worker had nothing running and dispatch was not paused, the next ticks only
 /// check the database file (the loop still turns: the health check sees it), except when the
-/// heartbeat is due (by the monotonic clock, so a slow machine's late ticks cannot stretch it):
-/// that tick does the chores, the heartbeat among them, and the storage watch and the shared
-/// holds keep the heartbeat's pace (every fourth tick at the default 500 ms). Any other event
+/// heartbeat is due (by the monotonic clock, so a slow machine's late ticks cannot stretch it;
+/// every fourth tick at the default 500 ms): that tick reads whether anything became live and,
+/// if nothing did, does only what needs no live row (a clock step, the checkpoint and storage
+/// watch, the heartbeat; ``Housekeeping/tick(now:quiet:)``), else a full tick. Any other event
 /// (a wake-up that is news, a command or read ending) ends the quiet at once.
 struct QuietTicks: Sendable, Equatable {
     /// Whether commits wake the worker (a change watcher or the engine's notifications): without
