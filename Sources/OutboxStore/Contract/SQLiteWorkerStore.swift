@@ -74,9 +74,12 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         try store.releaseExpiredLeases(now: now, sparing: held)
     }
 
-    /// ``OutboxStore/othersCommittedSinceLastLook()``: at once when no write of this store began
-    /// since the last look (a producer's wake-up goes straight to its claim), else `PRAGMA
-    /// data_version` read on the executor's queue.
+    /// Whether the change watcher's wake-up may mean that another connection (a producer, an
+    /// operator, another worker) committed since the store last looked (its last claim or the
+    /// last call), false only when nothing but its own writes happened since (``CommitWatch``):
+    /// at once, without a read, when no write of the store began since the last look (a
+    /// producer's wake-up goes straight to its claim), else `PRAGMA data_version` read on the
+    /// executor's queue.
     public func othersCommittedSinceLastLook() async throws -> Bool {
         guard let begun = store.versionReadNeeded() else { return true }
         let store = store

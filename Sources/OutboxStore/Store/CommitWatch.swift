@@ -2,7 +2,7 @@ import Synchronization
 
 /// What the SQLite store knows about commits to its file, so that a wake-up of the worker's
 /// change watcher can be told apart without a database read when it cannot be the store's own
-/// (``OutboxStore/othersCommittedSinceLastLook()``).
+/// (``SQLiteWorkerStore/othersCommittedSinceLastLook()``).
 ///
 /// Two facts. `PRAGMA data_version` on the store's single writer connection moves only when
 /// another connection commits, never for that connection's own commits (SQLite's definition).

@@ -35,7 +35,7 @@ extension OutboxStore {
     /// Whether a pending command is due at `now`: a read (no lock, nothing written), so a
     /// wake-up with nothing to do costs no write transaction.
     func anythingDue(now: EpochMillis) throws -> Bool {
-        try readOne { db in
+        try readWithoutTransaction { db in
             try Bool.fetchOne(db.cachedStatement(sql: Self.anythingDueSQL), arguments: [now]) ?? false
         }
     }
@@ -44,7 +44,7 @@ extension OutboxStore {
     /// statement over the partial indexes `outbox_due`, `outbox_leased` and `payment_follow_due`:
     /// finished rows are never read). Throws ``OutboxStoreError``.
     public func hasLiveWork() throws -> Bool {
-        try readOne { db in
+        try readWithoutTransaction { db in
             try Bool.fetchOne(
                 db.cachedStatement(
                     sql: """
@@ -56,7 +56,12 @@ extension OutboxStore {
     }
 
     /// Whether a pending command is due at the bound time (reads only `outbox_due`).
-    static let anythingDueSQL = "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"
+    static let dueExists = "EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)"
+    static let anythingDueSQL = "SELECT \(dueExists)"
+
+    /// A command in flight whose lease ended before the bound time (or has no end: a row edited
+    /// by hand), for ``releaseExpiredLeases(now:sparing:)`` and the read before it.
+    static let leaseExpired = "state = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at < ?)"
 
     static func claim(_ db: Database, owner: String, now: EpochMillis, limit: Int, leaseMillis: Int64) throws
         -> [OutboxCommand]
@@ -150,13 +155,10 @@ extension OutboxStore {
     /// process with the same worker id) are released like anyone's.
     public func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64] = []) throws -> [Int64] {
         // A read first (no lock): a worker's every tick asks, and almost always nothing expired.
-        let expired = try readOne { db in
+        let expired = try readWithoutTransaction { db in
             try Bool.fetchOne(
                 db.cachedStatement(
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM outbox
-                                        WHERE state = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at < ?))
-                        """),
+                    sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(Self.leaseExpired))"),
                 arguments: [now]) ?? false
         }
         guard expired else { return [] }
@@ -170,7 +172,7 @@ extension OutboxStore {
                            SET state = 'pending', due_at = ?, updated_at = ?,
                                last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired',
                                lease_owner = NULL, lease_expires_at = NULL
-                         WHERE state = 'in_flight' AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                         WHERE \(Self.leaseExpired)
                            AND id NOT IN (SELECT value FROM json_each(?))
                         RETURNING id
                         """),

@@ -59,7 +59,7 @@ extension OutboxStore {
     ///
     /// A read first (on the writer connection, without its lock) says whether anything is due,
     /// so a wake-up with nothing to do costs no write transaction; it also takes the commit
-    /// version this claim saw (``othersCommittedSinceLastLook()``). Right after a wake-up that
+    /// version this claim saw (``SQLiteWorkerStore/othersCommittedSinceLastLook()``). Right after a wake-up that
     /// was news (another connection committed: most likely a producer's command) the read is
     /// left out and the version is read inside the claim's transaction: the pickup goes straight
     /// to its claim. Returned in due order. Throws ``OutboxStoreError``.
@@ -101,8 +101,7 @@ extension OutboxStore {
     /// The claim's first read: the writer connection's commit version and whether a pending
     /// command is due at the bound time (reads only `outbox_due`).
     static let versionAndDueSQL = """
-        SELECT (SELECT data_version FROM pragma_data_version()),
-               EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ?)
+        SELECT (SELECT data_version FROM pragma_data_version()), \(dueExists)
         """
 
     /// ``claimBatch(owner:clock:limit:leaseMillis:decide:)`` inside the caller's write transaction.
@@ -149,29 +148,16 @@ extension OutboxStore {
         commitWatch.withLock { $0.ownWritesBegun += 1 }
     }
 
-    /// Whether the change watcher's wake-up may mean that another connection (a producer, an
-    /// operator, another worker) committed since this store last looked (its last claim or its
-    /// last call): false only when nothing but this store's own writes happened since. Every
-    /// commit of the worker touches the WAL and wakes its change watcher too, and a claim per own
-    /// write would be most of an idle worker's CPU.
-    ///
-    /// Without a database read when no write of this store began since the last look (the
-    /// wake-up is then another process's: a producer's pickup pays no extra step); otherwise
-    /// `PRAGMA data_version` on the writer connection, which moves only for other connections'
-    /// commits. Throws ``OutboxStoreError``.
-    public func othersCommittedSinceLastLook() throws -> Bool {
-        guard let begun = versionReadNeeded() else { return true }
-        return try othersCommitted(readingVersionFor: begun)
-    }
-
-    /// The first half of ``othersCommittedSinceLastLook()``, no I/O: nil when no write of this
-    /// store began since the last look, else the count of writes begun for the second half.
+    /// The first half of ``SQLiteWorkerStore/othersCommittedSinceLastLook()``, no I/O: nil when no
+    /// write of this store began since the last look (the wake-up is another process's), else the
+    /// count of writes begun for the second half.
     func versionReadNeeded() -> Int? {
         commitWatch.withLock { $0.versionReadNeeded() }
     }
 
-    /// The second half of ``othersCommittedSinceLastLook()``: reads `PRAGMA data_version` on the
-    /// writer connection and compares it with the last look's. Throws ``OutboxStoreError``.
+    /// The second half of ``SQLiteWorkerStore/othersCommittedSinceLastLook()``: reads `PRAGMA
+    /// data_version` on the writer connection (it moves only for other connections' commits) and
+    /// compares it with the last look's. Throws ``OutboxStoreError``.
     func othersCommitted(readingVersionFor begun: Int) throws -> Bool {
         let version: Int
         do {

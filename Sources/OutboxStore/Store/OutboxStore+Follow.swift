@@ -33,7 +33,7 @@ extension OutboxStore {
     /// followed (index `payment_follow_due`).
     public func claimDueFollows(now: EpochMillis, limit: Int, leaseMillis: Int64) throws -> [PaymentFollow] {
         guard limit > 0 else { return [] }
-        let due = try readOne { db in
+        let due = try readWithoutTransaction { db in
             try Bool.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT EXISTS (SELECT 1 FROM payment_follow WHERE state = 'following' AND next_poll_at <= ?)"),

@@ -55,7 +55,7 @@ extension OutboxStore {
     {
         // Two independent facts, each read by one statement (its own snapshot): no transaction
         // around them, as every worker asks several times a second.
-        try readOne { db in
+        try readWithoutTransaction { db in
             let holds = try Self.activeHolds(db, now: now, maxMillis: maxHoldMillis)
             guard
                 let row = try Row.fetchOne(

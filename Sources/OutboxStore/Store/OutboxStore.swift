@@ -14,7 +14,7 @@ public final class OutboxStore: Sendable {
     public let configuration: OutboxStoreConfiguration
     /// The file the path named when the store opened it (see ``fileProblem()``).
     let openedFile: DatabaseFileIdentity?
-    /// This store's writes and the last commit version it saw (``othersCommittedSinceLastLook()``).
+    /// This store's writes and the last commit version it saw (``SQLiteWorkerStore/othersCommittedSinceLastLook()``).
     let commitWatch = Mutex(CommitWatch())
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.
@@ -71,10 +71,10 @@ public final class OutboxStore: Sendable {
         do { return try pool.read(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
-    /// Runs reads that need no transaction around them (each statement is its own snapshot: a
-    /// single-statement question), on a reader connection, mapping errors. Without GRDB's
-    /// `BEGIN`/`COMMIT` pair, which cost more than the question on the worker's idle tick.
-    func readOne<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs reads that need no transaction around them (each statement is its own snapshot), on a
+    /// reader connection, mapping errors: ``read(_:)`` without GRDB's `BEGIN`/`COMMIT` pair, which
+    /// cost more than the one-row questions of the worker's idle tick.
+    func readWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.unsafeRead(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
