@@ -292,9 +292,6 @@ public final class PostgresStore: WorkerStore {
         }
     }
 
-    /// True for now: a wake-up is always news (LISTEN/NOTIFY would tell a producer's from one's own).
-    public func othersCommittedSinceLastLook() async throws -> Bool { true }
-
     // MARK: Reads
 
     public func command(id: Int64) async throws -> OutboxCommand? {

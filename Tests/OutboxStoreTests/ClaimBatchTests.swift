@@ -7,12 +7,14 @@ import Testing
 
 @Suite("Store: claim, planning read and mark in one transaction")
 struct ClaimBatchTests {
-    @Test("a wake-up after only the store's own writes is not news; another connection's commit is, with or without a read")
-    func othersCommittedSinceLastLook() async throws {
-        // The dispatcher claims on a change-watcher wake-up only when this says true: the
-        // worker's own commits wake the watcher too.
+    @Test("a burst of file events after only the store's own writes is not news; another connection's commit is, with or without a read")
+    func burstIsNews() async throws {
+        // The change watcher wakes the dispatcher only when this says true: the worker's own
+        // commits write the WAL too. Here each "burst" is the watcher's two calls around reading
+        // events, made after the writes they follow.
         let database = try TestDatabase()
         let store = SQLiteWorkerStore(try database.open())
+        func burst() -> Bool { store.changeBurstIsNews(ownWritesDoneBefore: store.changeBurstBegins()) }
         func foreignInsert() async throws {
             let key = Sample.guid()
             try await DatabaseQueue(path: database.path).write { db in
@@ -21,40 +23,81 @@ struct ClaimBatchTests {
                     arguments: [key, Sample.salePayload(key: key)])
             }
         }
-        // Never looked: news.
-        #expect(try await store.othersCommittedSinceLastLook())
         // A worker's own write (here a Retry-After hold).
         var holds = 0
         func ownWrite() throws {
             holds += 1
             try store.store.setHold(credentials: "private", until: Int64(holds), reason: "test", by: "w", now: 0)
         }
+        // Own writes, never looked: news (nothing to compare with).
+        try ownWrite()
+        #expect(burst())
         // Only an own write since: not news (the version is read and has not moved).
         try ownWrite()
-        #expect(try await store.othersCommittedSinceLastLook() == false)
+        #expect(burst() == false)
         // Another connection's commit after an own write: news (the version moved).
         try ownWrite()
         try await foreignInsert()
-        #expect(try await store.othersCommittedSinceLastLook())
-        // No own write since the last look: any wake-up is another process's, news without a read.
+        #expect(burst())
+        // No own write since the last burst: another process's, news without a read.
         try await foreignInsert()
-        #expect(try await store.othersCommittedSinceLastLook())
+        #expect(burst())
         // A claim looks too: the commits it saw are not news after its own commit.
         let claimed = try await store.claimBatch(owner: "w", clock: SystemWallClock(), limit: 10, leaseMillis: 30_000) {
             _, _, _ in .claimOnly
         }
         #expect(claimed.count == 2)
-        #expect(try await store.othersCommittedSinceLastLook() == false)
+        #expect(burst() == false)
         // A commit of another connection while this store also writes: news.
         try await foreignInsert()
         try ownWrite()
-        #expect(try await store.othersCommittedSinceLastLook())
-        // A producer's INSERT made through this store (the demo): news for the next look, as
+        #expect(burst())
+        // A producer's INSERT made through this store (the demo): news for the next burst, as
         // another process's would be, though the version does not move for it.
         _ = try store.store.enqueue(Sample.sale())
-        #expect(try await store.othersCommittedSinceLastLook())
+        #expect(burst())
         try ownWrite()
-        #expect(try await store.othersCommittedSinceLastLook() == false)
+        #expect(burst() == false)
+    }
+
+    @Test("the version is read under the write lock: a commit under way when the burst is read is news")
+    func burstWaitsForACommitUnderWay() throws {
+        // A producer's commit wakes the watcher with its first write to the WAL, before SQLite
+        // publishes it: a read without the lock could find nothing new and wake nobody.
+        let database = try TestDatabase()
+        let store = SQLiteWorkerStore(try database.open())
+        try store.store.setHold(credentials: "private", until: 1, reason: "test", by: "w", now: 0)
+        #expect(store.changeBurstIsNews(ownWritesDoneBefore: store.changeBurstBegins()))
+        // An own write since, so the next burst needs the read.
+        try store.store.setHold(credentials: "private", until: 2, reason: "test", by: "w", now: 0)
+        // Another connection holds the write lock, its INSERT not yet committed.
+        let producer = try DatabaseQueue(path: database.path)
+        let holding = DispatchSemaphore(value: 0)
+        let ended = DispatchSemaphore(value: 0)
+        let failure = Mutex2<String?>(nil)
+        Thread.detachNewThread {
+            do {
+                try producer.write { db in
+                    let key = Sample.guid()
+                    try db.execute(
+                        sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
+                        arguments: [key, Sample.salePayload(key: key)])
+                    holding.signal()
+                    // The burst's read waits for this lock meanwhile. However late it runs, it
+                    // reads after this commit, so it can only say news; without the lock it
+                    // would read before the commit and say nothing new.
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            } catch {
+                failure.mutate { $0 = "\(error)" }
+                holding.signal()
+            }
+            ended.signal()
+        }
+        holding.wait()
+        #expect(store.changeBurstIsNews(ownWritesDoneBefore: store.changeBurstBegins()))
+        ended.wait()
+        #expect(failure.value == nil)
     }
 
     @Test("claimBatch hands each command its planning context and marks as leaving only what decide says, before the deadline")

@@ -74,18 +74,6 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         try store.releaseExpiredLeases(now: now, sparing: held)
     }
 
-    /// Whether the change watcher's wake-up may mean that another connection (a producer, an
-    /// operator, another worker) committed since the store last looked (its last claim or the
-    /// last call), false only when nothing but its own writes happened since (``CommitWatch``):
-    /// at once, without a read, when no write of the store began since the last look (a
-    /// producer's wake-up goes straight to its claim), else `PRAGMA data_version` read on the
-    /// executor's queue.
-    public func othersCommittedSinceLastLook() async throws -> Bool {
-        guard let begun = store.versionReadNeeded() else { return true }
-        let store = store
-        return try await executor.run(.first) { try store.othersCommitted(readingVersionFor: begun) }
-    }
-
     public func recordEach(_ groups: [(updates: [CommandUpdate], now: EpochMillis)], worker: String?) async throws
         -> [Bool]
     {
@@ -167,4 +155,10 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     }
 
     public func storageSizes() -> (databaseBytes: Int64?, walBytes: Int64?) { store.storageSizes() }
+
+    public func changeBurstBegins() -> Int { store.changeBurstBegins() }
+
+    public func changeBurstIsNews(ownWritesDoneBefore done: Int) -> Bool {
+        store.changeBurstIsNews(ownWritesDoneBefore: done)
+    }
 }

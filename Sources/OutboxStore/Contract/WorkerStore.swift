@@ -67,12 +67,6 @@ public protocol WorkerStore: Sendable {
     /// Returns every lease expired at `now` (except `held`) to the queue; returns their ids.
     func releaseExpiredLeases(now: EpochMillis, sparing held: [Int64]) async throws -> [Int64]
 
-    /// Whether a wake-up of the change watcher may mean that another connection committed since
-    /// the store last looked (its last claim or its last call); false only when the store is sure
-    /// that only its own writes happened since (the dispatcher then skips the claim). An engine
-    /// that cannot tell returns true: every wake-up is news.
-    func othersCommittedSinceLastLook() async throws -> Bool
-
     // MARK: Recording
 
     /// Records several independent groups; each is all-or-nothing. Returns, per group, whether
@@ -178,4 +172,12 @@ public protocol LocalFileStorage: Sendable {
     func checkpoint(_ mode: OutboxStore.CheckpointMode) async throws -> OutboxStore.CheckpointResult
     /// The database and WAL file sizes in bytes (nil when a file is missing).
     func storageSizes() -> (databaseBytes: Int64?, walBytes: Int64?)
+    /// For the change watcher, on its own thread, just before it reads a burst of file events: a
+    /// mark to give back to ``changeBurstIsNews(ownWritesDoneBefore:)``.
+    func changeBurstBegins() -> Int
+    /// For the change watcher, on its own thread, after a burst of events touching the database's
+    /// files: whether another connection may have committed (the dispatcher is woken to claim);
+    /// false only when the store is sure that only its own writes happened. May block the thread
+    /// on the database (a read under the write lock).
+    func changeBurstIsNews(ownWritesDoneBefore: Int) -> Bool
 }

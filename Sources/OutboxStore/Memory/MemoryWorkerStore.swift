@@ -8,8 +8,8 @@ import Synchronization
 /// one sees its half-done state. Nothing survives the process. It is a test store, not a
 /// production engine: the producer refusals are the database's (SQLite triggers, PostgreSQL
 /// constraints), so ``enqueue(_:now:)`` checks only the key (a command key is taken once,
-/// case-insensitively, as `command_key COLLATE NOCASE` is), and it never reports a foreign commit
-/// (``othersCommittedSinceLastLook()`` is true: every wake-up is news).
+/// case-insensitively, as `command_key COLLATE NOCASE` is); it has no file and no change watcher:
+/// its worker finds new commands on its idle tick.
 public final class MemoryWorkerStore: WorkerStore {
     let tables = Mutex(MemoryTables())
     /// Awaited at the start of every ``recordEach(_:worker:)`` with the ids it records: a
@@ -270,9 +270,6 @@ public final class MemoryWorkerStore: WorkerStore {
             return expired.map(\.id)
         }
     }
-
-    /// True: the memory store has no other connection to tell apart.
-    public func othersCommittedSinceLastLook() async throws -> Bool { true }
 
     // MARK: Reads
 

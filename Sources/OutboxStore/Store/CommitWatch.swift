@@ -1,63 +1,83 @@
 import Synchronization
 
-/// What the SQLite store knows about commits to its file, so that a wake-up of the worker's
-/// change watcher can be told apart without a database read when it cannot be the store's own
-/// (``SQLiteWorkerStore/othersCommittedSinceLastLook()``).
+/// What the SQLite store knows about commits to its file, so that the worker's change watcher
+/// can tell another connection's commit from the store's own writes on its own thread, before it
+/// wakes the dispatcher (``LocalFileStorage/changeBurstBegins()``,
+/// ``LocalFileStorage/changeBurstIsNews(ownWritesDoneBefore:)``).
 ///
-/// Two facts. `PRAGMA data_version` on the store's single writer connection moves only when
-/// another connection commits, never for that connection's own commits (SQLite's definition).
-/// And every write of this store goes through that connection and counts itself here before it
-/// starts (``OutboxStore/noteOwnWrite()``). So when no write of this store began since the last
-/// look, a wake-up can only come from another process: it needs no read to be believed. When one
-/// did, the version is read and compared.
+/// Three facts.
+/// - Only the holder of SQLite's write lock appends to the WAL, and the file events of a write are
+///   queued (inotify) during its `write(2)` calls, so before the write returns. The store counts
+///   each of its writes when it begins and when it ends (``OutboxStore/asOwnWrite(_:)``). So if
+///   every write of the store that began had ended before the watcher started reading its
+///   previous burst of events, the events it reads now cannot be the store's: they are another
+///   connection's (a commit, perhaps still under way, or a checkpoint) and the burst is news
+///   without a read.
+/// - Otherwise the events may be the store's own. `PRAGMA data_version` on the store's single
+///   writer connection moves only when another connection commits, never for the store's own
+///   commits (SQLite's definition). The watcher reads it while holding the write lock (an empty
+///   `BEGIN IMMEDIATE` … `ROLLBACK`, which writes nothing): a commit whose frames it saw being
+///   written has then ended, so the read cannot miss it. The burst is news when the version
+///   moved past the highest one seen.
+/// - The claim reads the version too (``looked(version:)``), so what it claimed is old news for
+///   the events of its own commit.
 ///
-/// Miscounting can only cost work, never a command: a write that forgot to count itself makes
-/// its own wake-up look foreign (one claim that finds nothing). The claim itself records what it
-/// saw (``looked(version:ownWritesBegun:)``), so its own commit is not taken for news; a claim
-/// that looked and then failed, or claimed fewer than were due (a probe, a ramp), leaves the rest
-/// to the next claim (the next event or tick), as before. A producer's INSERT made through this
-/// store (``OutboxStore/enqueue(_:)``: the demo) is news for the next look, as another
-/// process's would be.
+/// Miscounting can only cost work, never a command: the only verdict that wakes nobody is a
+/// locked read that saw no other commit. A producer's INSERT made through this store
+/// (``OutboxStore/enqueue(_:)``: the demo) is news for the next burst, as another process's
+/// would be, though the version does not move for it.
 struct CommitWatch: Sendable {
     /// Writes of this store begun so far.
     var ownWritesBegun = 0
-    /// `ownWritesBegun` when the last look read the version; -1 before the first look.
-    var ownWritesAtLook = -1
-    /// `PRAGMA data_version` of the writer connection at the last look; nil before the first.
+    /// Writes of this store ended so far (committed, rolled back or failed).
+    var ownWritesDone = 0
+    /// `ownWritesDone` when the watcher began reading its previous burst of events.
+    var doneBeforeLastBurst = 0
+    /// The highest `PRAGMA data_version` of the writer connection seen; nil before the first look.
     var version: Int?
-    /// The last wake-up was news and no claim has run since: the next claim expects work.
+    /// The last burst was news and no claim has run since: the next claim expects work.
     var news = false
-    /// A producer's INSERT was made through this store since the last look.
+    /// A producer's INSERT was made through this store since the last burst.
     var producerWrite = false
 
-    /// A look read `version` when `ownWritesBegun` writes had begun (counted before the read).
-    mutating func looked(version: Int, ownWritesBegun begun: Int) {
-        self.version = version
-        ownWritesAtLook = begun
+    /// What a burst of file events needs before the dispatcher is woken or not.
+    enum BurstVerdict: Sendable, Hashable {
+        /// Another connection's: wake the dispatcher, no read.
+        case news
+        /// Perhaps the store's own: read the version under the write lock, then ``compare(_:)``.
+        case readVersion
     }
 
-    /// Whether a wake-up needs the version read: nil when no write of this store began since the
-    /// last look (the wake-up is another connection's: news); otherwise the count of writes begun,
-    /// taken before the read, so a write that begins during it is seen at the next look.
-    mutating func versionReadNeeded() -> Int? {
-        guard ownWritesBegun != ownWritesAtLook, !producerWrite else {
-            // Its count stays behind: the next wake-up reads the version again.
+    /// The watcher read a burst of events touching the database's files, having taken
+    /// `doneBefore` (``ownWritesDone``) just before it began reading them.
+    mutating func burstRead(ownWritesDoneBefore doneBefore: Int) -> BurstVerdict {
+        // Writes that may have written since the previous burst began to be read: every write
+        // begun that had not ended by then.
+        let mayBeOwn = ownWritesBegun != doneBeforeLastBurst
+        doneBeforeLastBurst = doneBefore
+        if producerWrite || !mayBeOwn {
             producerWrite = false
             news = true
-            return nil
+            return .news
         }
-        return ownWritesBegun
+        return .readVersion
     }
 
-    /// The version read for a wake-up: whether it moved since the last look (true also when there
-    /// was none to compare with).
-    mutating func compare(_ read: Int, begun: Int) -> Bool {
-        defer { looked(version: read, ownWritesBegun: begun) }
-        if version != read { news = true }
-        return version != read
+    /// A version read under the write lock for a burst: whether another connection committed
+    /// since the highest version seen (true also when there was none to compare with).
+    mutating func compare(_ read: Int) -> Bool {
+        let moved = version.map { read > $0 } ?? true
+        looked(version: read)
+        if moved { news = true }
+        return moved
     }
 
-    /// Whether the last wake-up was news (so the claim that follows leaves out its read of what
+    /// A claim read `version`: what it saw is not news any more. (The version only grows.)
+    mutating func looked(version read: Int) {
+        version = max(version ?? read, read)
+    }
+
+    /// Whether the last burst was news (so the claim that follows leaves out its read of what
     /// is due), cleared for the next claim.
     mutating func takeNews() -> Bool {
         defer { news = false }

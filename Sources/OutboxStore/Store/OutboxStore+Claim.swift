@@ -212,18 +212,21 @@ extension OutboxStore {
     public func markSending(
         commandID id: Int64, owner: String, clock: any WallClock, deadline: EpochMillis?, durable: Bool
     ) throws -> SendMark {
-        noteOwnWrite()
         do {
-            return try pool.writeWithoutTransaction { db in
-                let raise = durable && configuration.synchronous != .full
-                if raise { try db.execute(sql: "PRAGMA synchronous = FULL") }
-                defer { if raise { try? db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)") } }
-                var result = SendMark.leaseLost
-                try db.inTransaction(.immediate) {
-                    result = try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
-                    return .commit
+            return try asOwnWrite {
+                try pool.writeWithoutTransaction { db in
+                    let raise = durable && configuration.synchronous != .full
+                    if raise { try db.execute(sql: "PRAGMA synchronous = FULL") }
+                    defer {
+                        if raise { try? db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)") }
+                    }
+                    var result = SendMark.leaseLost
+                    try db.inTransaction(.immediate) {
+                        result = try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
+                        return .commit
+                    }
+                    return result
                 }
-                return result
             }
         } catch {
             throw OutboxStoreError(wrapping: error)

@@ -59,10 +59,10 @@ extension OutboxStore {
     ///
     /// A read first (on the writer connection, without its lock) says whether anything is due,
     /// so a wake-up with nothing to do costs no write transaction; it also takes the commit
-    /// version this claim saw (``SQLiteWorkerStore/othersCommittedSinceLastLook()``). Right after a wake-up that
-    /// was news (another connection committed: most likely a producer's command) the read is
-    /// left out and the version is read inside the claim's transaction: the pickup goes straight
-    /// to its claim. Returned in due order. Throws ``OutboxStoreError``.
+    /// version this claim saw (``CommitWatch/looked(version:)``). Right after a burst of file
+    /// events that was news (another connection committed: most likely a producer's command) the
+    /// read is left out and the version is read inside the claim's transaction: the pickup goes
+    /// straight to its claim. Returned in due order. Throws ``OutboxStoreError``.
     public func claimBatch(
         owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
         decide: (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
@@ -70,28 +70,30 @@ extension OutboxStore {
         guard limit > 0 else { return [] }
         do {
             return try pool.writeWithoutTransaction { db in
-                let (begun, news) = commitWatch.withLock { ($0.ownWritesBegun, $0.takeNews()) }
+                let news = commitWatch.withLock { $0.takeNews() }
                 if !news {
                     // One statement, so one snapshot: the version and what was due in it.
                     let row = try Row.fetchOne(
                         db.cachedStatement(sql: Self.versionAndDueSQL), arguments: [clock.now()])
                     let version: Int = row?[0] ?? 0
                     let due: Bool = row?[1] ?? false
-                    commitWatch.withLock { $0.looked(version: version, ownWritesBegun: begun) }
+                    commitWatch.withLock { $0.looked(version: version) }
                     guard due else { return [] }
                 }
-                noteOwnWrite()
-                var claimed: [ClaimedCommand] = []
-                try db.inTransaction(.immediate) {
-                    if news {
-                        // Inside the transaction: every commit before this claim's lock.
-                        let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-                        commitWatch.withLock { $0.looked(version: version, ownWritesBegun: begun) }
+                return try asOwnWrite {
+                    var claimed: [ClaimedCommand] = []
+                    try db.inTransaction(.immediate) {
+                        if news {
+                            // Inside the transaction: every commit before this claim's lock.
+                            let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                            commitWatch.withLock { $0.looked(version: version) }
+                        }
+                        claimed = try Self.claimBatch(
+                            db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
+                        return .commit
                     }
-                    claimed = try Self.claimBatch(db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
-                    return .commit
+                    return claimed
                 }
-                return claimed
             }
         } catch {
             throw OutboxStoreError(wrapping: error)
@@ -141,33 +143,51 @@ extension OutboxStore {
 }
 
 extension OutboxStore {
-    /// Counts a write of this store as begun (``CommitWatch``). Every path that writes through
-    /// the writer connection calls it before it starts; one that did not would only make its
-    /// own wake-up look like another process's (a claim that finds nothing).
-    func noteOwnWrite() {
+    /// Runs `body`, one write of this store through its writer connection, counted when it begins
+    /// and when it ends (``CommitWatch``). Every path that writes through the writer connection
+    /// runs inside it; one that did not would only make the events of its own commit look like
+    /// another process's (one claim that finds nothing).
+    func asOwnWrite<T>(_ body: () throws -> T) rethrows -> T {
         commitWatch.withLock { $0.ownWritesBegun += 1 }
+        defer { commitWatch.withLock { $0.ownWritesDone += 1 } }
+        return try body()
     }
 
-    /// The first half of ``SQLiteWorkerStore/othersCommittedSinceLastLook()``, no I/O: nil when no
-    /// write of this store began since the last look (the wake-up is another process's), else the
-    /// count of writes begun for the second half.
-    func versionReadNeeded() -> Int? {
-        commitWatch.withLock { $0.versionReadNeeded() }
+    /// For the change watcher, on its own thread, just before it reads a burst of file events:
+    /// the count of this store's writes ended so far, to give back to ``changeBurstIsNews(ownWritesDoneBefore:)``.
+    public func changeBurstBegins() -> Int {
+        commitWatch.withLock { $0.ownWritesDone }
     }
 
-    /// The second half of ``SQLiteWorkerStore/othersCommittedSinceLastLook()``: reads `PRAGMA
-    /// data_version` on the writer connection (it moves only for other connections' commits) and
-    /// compares it with the last look's. Throws ``OutboxStoreError``.
-    func othersCommitted(readingVersionFor begun: Int) throws -> Bool {
-        let version: Int
-        do {
-            version = try pool.writeWithoutTransaction { db in
-                try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-            }
-        } catch {
-            throw OutboxStoreError(wrapping: error)
+    /// For the change watcher, on its own thread, after it read a burst of events touching the
+    /// database's files: whether another connection may have committed (the dispatcher claims),
+    /// false only when a read of `PRAGMA data_version` under the write lock says that nothing but
+    /// this store's own writes happened since the highest version seen (``CommitWatch``). The
+    /// read is an empty `BEGIN IMMEDIATE` … `ROLLBACK` on the writer connection, which writes
+    /// nothing and so wakes nobody; it waits for the write lock like any write (busy timeout),
+    /// blocking the calling thread. A failed read says true: a claim finds out.
+    public func changeBurstIsNews(ownWritesDoneBefore doneBefore: Int) -> Bool {
+        guard case .readVersion = commitWatch.withLock({ $0.burstRead(ownWritesDoneBefore: doneBefore) }) else {
+            return true
         }
-        return commitWatch.withLock { $0.compare(version, begun: begun) }
+        do {
+            let version = try pool.writeWithoutTransaction { db in
+                // Cached statements: GRDB's inTransaction prepares BEGIN and ROLLBACK each time,
+                // and this runs after nearly every commit of the worker.
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                do {
+                    let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                    try db.cachedStatement(sql: "ROLLBACK").execute()
+                    return version
+                } catch {
+                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    throw error
+                }
+            }
+            return commitWatch.withLock { $0.compare(version) }
+        } catch {
+            return true
+        }
     }
 }
 

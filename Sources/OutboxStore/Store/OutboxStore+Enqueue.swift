@@ -4,11 +4,13 @@ import OutboxModel
 extension OutboxStore {
     /// Queues a command exactly as a producer would (`INSERT ... ON CONFLICT (command_key) DO
     /// NOTHING`); the database applies every contract rule. Re-queuing a key is harmless. A
-    /// worker on this same store (the demo) takes the change watcher's next wake-up for news, as
+    /// worker on this same store (the demo) takes the change watcher's next burst for news, as
     /// it would another process's INSERT (``CommitWatch``).
     public func enqueue(_ command: NewCommand) throws -> EnqueueResult {
-        defer { commitWatch.withLock { $0.producerWrite = true } }
-        return try write { db in
+        try write { db in
+            // Inside the write: the burst its commit causes comes after, and a claim that burst
+            // brings waits for this write to end (one writer connection).
+            commitWatch.withLock { $0.producerWrite = true }
             let inserted = try Self.insertUnlessKeyTaken {
                 try Int64.fetchOne(
                     db.cachedStatement(

@@ -512,13 +512,14 @@ extension OutboxStore {
 
     /// A write transaction whose `RepairError`s pass through unchanged.
     func repairWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        noteOwnWrite()
-        do {
-            return try pool.write(body)
-        } catch let error as RepairError {
-            throw error
-        } catch {
-            throw OutboxStoreError(wrapping: error)
+        try asOwnWrite {
+            do {
+                return try pool.write(body)
+            } catch let error as RepairError {
+                throw error
+            } catch {
+                throw OutboxStoreError(wrapping: error)
+            }
         }
     }
 

@@ -80,8 +80,9 @@ public final class OutboxStore: Sendable {
 
     /// Runs a write in one `BEGIN IMMEDIATE` transaction, mapping errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        noteOwnWrite()
-        do { return try pool.write(body) } catch { throw OutboxStoreError(wrapping: error) }
+        try asOwnWrite {
+            do { return try pool.write(body) } catch { throw OutboxStoreError(wrapping: error) }
+        }
     }
 
     /// What ``checkpoint(_:)`` did: the WAL's length in frames (pages) before, and how many of
@@ -110,18 +111,19 @@ public final class OutboxStore: Sendable {
         -> CheckpointResult
     {
         // A checkpoint commits nothing, but it writes the database file, which wakes the watcher.
-        noteOwnWrite()
-        do {
-            return try pool.writeWithoutTransaction { db in
-                let restore = Int(configuration.busyTimeoutSeconds * 1_000)
-                if mode == .truncate { try db.execute(sql: "PRAGMA busy_timeout = \(truncateWaitMillis)") }
-                defer { if mode == .truncate { try? db.execute(sql: "PRAGMA busy_timeout = \(restore)") } }
-                let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode.rawValue))")
-                let busy: Int = row?[0] ?? 0
-                return CheckpointResult(walPages: row?[1] ?? 0, checkpointed: row?[2] ?? 0, busy: busy != 0)
+        try asOwnWrite {
+            do {
+                return try pool.writeWithoutTransaction { db in
+                    let restore = Int(configuration.busyTimeoutSeconds * 1_000)
+                    if mode == .truncate { try db.execute(sql: "PRAGMA busy_timeout = \(truncateWaitMillis)") }
+                    defer { if mode == .truncate { try? db.execute(sql: "PRAGMA busy_timeout = \(restore)") } }
+                    let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode.rawValue))")
+                    let busy: Int = row?[0] ?? 0
+                    return CheckpointResult(walPages: row?[1] ?? 0, checkpointed: row?[2] ?? 0, busy: busy != 0)
+                }
+            } catch {
+                throw OutboxStoreError(wrapping: error)
             }
-        } catch {
-            throw OutboxStoreError(wrapping: error)
         }
     }
 

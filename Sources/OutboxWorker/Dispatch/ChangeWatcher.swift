@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import OutboxStore
 
 /// Wakes the worker when another process writes the database, without polling: Linux inotify
 /// on the database's folder, filtered to the database file and its `-wal`. Every committed
@@ -45,8 +46,11 @@ final class ChangeWatcher: Sendable {
     }
 
     /// Starts the watching thread; `onChange` is called (from that thread) for every burst of
-    /// changes to the database files.
-    func start(onChange: @escaping @Sendable () -> Void) {
+    /// changes to the database files that `filter` says is news. Before reading a burst the
+    /// thread takes `filter.changeBurstBegins()`, and after it asks
+    /// `filter.changeBurstIsNews(ownWritesDoneBefore:)` (which may block it on the database), so
+    /// the worker's own commits wake only this thread, never the dispatcher (``CommitWatch``).
+    func start(filter: any LocalFileStorage, onChange: @escaping @Sendable () -> Void) {
         let inotify = self.inotify
         let stopper = self.stopper
         let names = self.names
@@ -59,6 +63,7 @@ final class ChangeWatcher: Sendable {
                 let ready = poll(&fds, 2, -1)
                 if ready < 0 && errno == EINTR { continue }
                 if ready < 0 || fds[1].revents != 0 { return }
+                let mark = filter.changeBurstBegins()
                 var relevant = false
                 while true {
                     let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
@@ -75,7 +80,7 @@ final class ChangeWatcher: Sendable {
                         offset += MemoryLayout<inotify_event>.size + length
                     }
                 }
-                if relevant { onChange() }
+                if relevant && filter.changeBurstIsNews(ownWritesDoneBefore: mark) { onChange() }
             }
         }
         worker.name = "outbox-change-watcher"

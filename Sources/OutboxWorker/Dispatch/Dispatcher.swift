@@ -43,8 +43,9 @@ struct Dispatcher {
         let readSlots = configuration.follow.readSlots(concurrency: configuration.concurrency)
         worker.metrics?.watch(state)
         let continuation = EventMailbox<Event>()
-        let watcher = store.localFile.flatMap { ChangeWatcher(databasePath: $0.path) }
-        watcher?.start { continuation.yield(.wake) }
+        let file = store.localFile
+        let watcher = file.flatMap { ChangeWatcher(databasePath: $0.path) }
+        if let file, let watcher { watcher.start(filter: file) { continuation.yield(.wake) } }
         defer { watcher?.stop() }
         let notifications = store.changeNotifications()
         var house = Housekeeping(worker: worker, state: state, startedAt: clock.now())
@@ -134,6 +135,10 @@ struct Dispatcher {
                         }
                     }
                 }
+                // The last claim took as many commands as it was allowed (or failed): more may be
+                // due, so a slot freed by an answer is filled at once. Otherwise it took all that
+                // was due, and a freed slot waits for the next event that can bring work.
+                var backlogMayWait = true
                 func fillCommands() async {
                     guard !stopping else { return }
                     // Before claiming: other workers' Retry-After holds, at most every 100 ms
@@ -174,8 +179,10 @@ struct Dispatcher {
                             }
                         } catch {
                             worker.logger.error("Claim failed", metadata: ["outbox.error": "\(error)"])
+                            backlogMayWait = true
                             return
                         }
+                        backlogMayWait = claimed.count >= limit
                         if claimed.isEmpty { return }
                         claims += 1
                         claimedTotal += claimed.count
@@ -218,14 +225,6 @@ struct Dispatcher {
                   if events.isEmpty { break loop }
                   var refill = false
                   var fullTick = false
-                  // A turn woken only by the change watcher claims only when another connection
-                  // committed: this worker's own commits wake the watcher too (several times per
-                  // command), and a claim per own write is most of an idle worker's CPU.
-                  if events.allSatisfy({ if case .wake = $0 { true } else { false } }),
-                      let others = try? await store.othersCommittedSinceLastLook(), !others
-                  {
-                      continue loop
-                  }
                   for event in events {
                     worker.metrics?.loopTurned()
                     switch event {
@@ -236,6 +235,11 @@ struct Dispatcher {
                     case .slotFreed:
                         running -= 1
                         recording += 1
+                        // Nothing became due with it (its answer is not even recorded yet): without
+                        // a backlog, a claim now would only read that nothing is due. The record's
+                        // `.done` fills again, for what the outcome may have made due (a follow-up
+                        // waiting for its sale); a producer's command comes with its wake-up.
+                        if !backlogMayWait { continue }
                     case .done(let heldSlot):
                         if heldSlot { running -= 1 } else { recording -= 1 }
                         if stopping && nothingLeft() { break loop }

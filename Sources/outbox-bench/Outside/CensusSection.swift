@@ -50,17 +50,7 @@ struct CensusSection {
                 "  of which COMMIT (WAL write)", Fmt.ms(Double(nanos["COMMIT"] ?? 0) / 1e6 / n, digits: 3),
                 reference: "BEGIN " + Fmt.ms(Double((nanos["BEGIN IMMEDIATE"] ?? 0) + (nanos["BEGIN DEFERRED"] ?? 0)) / 1e6 / n, digits: 4))
             if reading.execs > 0 { section.add("sqlite3_exec calls per command", per(reading.execs)) }
-            section.add("statements by CPU (runs / prepares per command)", "", reference: "CPU per command (step + prepare)")
-            let top = reading.statements.values.filter { $0.runs > 0 || $0.prepares > 0 }
-                .sorted { $0.nanos + $0.prepareNanos > $1.nanos + $1.prepareNanos }.prefix(14)
-            for statement in top {
-                let text = statement.text.count > 58 ? String(statement.text.prefix(57)) + "…" : statement.text
-                section.add(
-                    "  " + text, per(statement.runs) + " / " + per(statement.prepares),
-                    reference: String(
-                        format: "%.1f µs (%.1f + %.1f)", Double(statement.nanos + statement.prepareNanos) / 1e3 / n,
-                        Double(statement.nanos) / 1e3 / n, Double(statement.prepareNanos) / 1e3 / n))
-            }
+            Self.statementTable(reading, per: n, rows: 14, into: &section)
             section.note("counts include the worker's housekeeping (heartbeat, holds, checkpoint) during the window; thread CPU time, commit's fsync/write included")
             try await trickle(into: &section)
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
@@ -73,6 +63,22 @@ struct CensusSection {
             rig.log("census failed: \(error)")
         }
         report.sections.append(section)
+    }
+
+    /// The statements that cost the most SQLite CPU (step + prepare), per command.
+    static func statementTable(_ reading: SQLCensus.Reading, per n: Double, rows: Int, into section: inout Report.Section) {
+        func per(_ count: UInt64) -> String { String(format: "%.2f", Double(count) / n) }
+        section.add("statements by CPU (runs / prepares per command)", "", reference: "CPU per command (step + prepare)")
+        let top = reading.statements.values.filter { $0.runs > 0 || $0.prepares > 0 }
+            .sorted { $0.nanos + $0.prepareNanos > $1.nanos + $1.prepareNanos }.prefix(rows)
+        for statement in top {
+            let text = statement.text.count > 58 ? String(statement.text.prefix(57)) + "…" : statement.text
+            section.add(
+                "  " + text, per(statement.runs) + " / " + per(statement.prepares),
+                reference: String(
+                    format: "%.1f µs (%.1f + %.1f)", Double(statement.nanos + statement.prepareNanos) / 1e3 / n,
+                    Double(statement.nanos) / 1e3 / n, Double(statement.prepareNanos) / 1e3 / n))
+        }
     }
 
     /// The same counters while a producer trickles 200 single inserts at 50/s into an idle
@@ -111,6 +117,7 @@ struct CensusSection {
             section.add(
                 "  statements / preparations per command", String(format: "%.1f / %.1f", Double(reading.runs.reduce(0, +)) / n, Double(reading.prepares) / n),
                 reference: "SQLite CPU " + Fmt.ms(Double(reading.nanos.reduce(0, +) + reading.prepareNanos) / 1e6 / n, digits: 3))
+            Self.statementTable(reading, per: n, rows: 16, into: &section)
         } catch {
             await worker.stop()
             throw error

@@ -132,13 +132,15 @@ struct LatencySection {
             var hueyShare: Double?
             if let huey {
                 if huey.isRunning, let hueyBefore, let hueyAfter {
-                    hueyShare = 100 * Double(hueyAfter - hueyBefore) / 1e9 / window
+                    hueyShare = 100 * Double(ProcFS.onCPUDelta(hueyBefore, hueyAfter)) / 1e9 / window
                 }
                 huey.signal(SIGINT)
                 await huey.wait(timeout: .seconds(5))
             }
             var idleShare: Double?
-            if let idleBefore, let idleAfter { idleShare = 100 * Double(idleAfter - idleBefore) / 1e9 / window }
+            if let idleBefore, let idleAfter {
+                idleShare = 100 * Double(ProcFS.onCPUDelta(idleBefore, idleAfter)) / 1e9 / window
+            }
             status = await worker.stop().map { "\($0)" } ?? "killed"
             return (result, idleShare, hueyShare, status)
         } catch {

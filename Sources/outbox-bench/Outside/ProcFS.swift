@@ -29,18 +29,26 @@ enum ProcFS {
         return (user + system) / ticksPerSecond
     }
 
-    /// On-CPU nanoseconds of the process's live threads (`schedstat`), for short or nearly idle
-    /// windows where 10 ms ticks are too coarse. Threads that exited are not counted.
-    static func onCPUNanos(pid: Int32) -> Int64? {
+    /// On-CPU nanoseconds of each live thread of the process (`schedstat`), by thread id, for
+    /// short or nearly idle windows where 10 ms ticks are too coarse.
+    static func onCPUNanos(pid: Int32) -> [String: Int64]? {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
-        var total: Int64 = 0
+        var byThread: [String: Int64] = [:]
         for task in tasks {
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8),
                 let first = text.split(separator: " ").first, let nanos = Int64(first)
             else { continue }
-            total += nanos
+            byThread[task] = nanos
         }
-        return total
+        return byThread
+    }
+
+    /// The on-CPU nanoseconds spent between two ``onCPUNanos(pid:)`` readings by the threads alive
+    /// at the second (a thread started meanwhile counts whole). A thread that exited meanwhile
+    /// (a dispatch pool thread reaped after idling) counts nothing: taking its whole life away,
+    /// as a plain sum would, made the figure negative.
+    static func onCPUDelta(_ before: [String: Int64], _ after: [String: Int64]) -> Int64 {
+        after.reduce(0) { total, thread in total + max(0, thread.value - (before[thread.key] ?? 0)) }
     }
 
     /// Resident set size in bytes.
