@@ -35,6 +35,34 @@ struct StoreExecutorTests {
         #expect(order.value == ["holder", "claim 1", "claim 2", "commit 1", "commit 2"])
     }
 
+    @Test("runInlineIfIdle runs on the calling thread when nothing waits or runs, else on the queue after what runs")
+    func inlineOnlyWhenIdle() async throws {
+        let executor = StoreExecutor()
+        // Idle: at once, off the queue.
+        #expect(try await executor.runInlineIfIdle { StoreExecutor.onQueue } == false)
+        // A commit holds the queue: the claim waits its turn on the queue.
+        let order = Shared<[String]>([])
+        let started = Shared(false)
+        let gate = DispatchSemaphore(value: 0)
+        let holder = Task {
+            try await executor.run(.inTurn) {
+                started.set(true)
+                gate.wait()
+                order.update { $0.append("commit") }
+            }
+        }
+        try await until { started.value }
+        let claim = Task { try await executor.runInlineIfIdle { order.update { $0.append("claim") }; return StoreExecutor.onQueue } }
+        try await until { executor.waiting == 1 }
+        #expect(order.value.isEmpty)
+        gate.signal()
+        try await holder.value
+        #expect(try await claim.value)
+        #expect(order.value == ["commit", "claim"])
+        // Idle again once both ended.
+        #expect(try await executor.runInlineIfIdle { StoreExecutor.onQueue } == false)
+    }
+
     /// Waits (bounded) for `condition`: an event another task brings about, not a time.
     func until(_ condition: () -> Bool) async throws {
         let limit = ContinuousClock.now + .seconds(30)

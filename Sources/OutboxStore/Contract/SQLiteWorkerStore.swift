@@ -32,7 +32,7 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) async throws -> [ClaimedCommand] {
         let store = store
-        return try await executor.run(.first) {
+        return try await executor.runInlineIfIdle {
             try store.claimBatch(owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
         }
     }

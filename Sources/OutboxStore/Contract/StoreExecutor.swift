@@ -25,12 +25,21 @@ final class StoreExecutor: Sendable {
     private struct Lanes {
         var first: [@Sendable () -> Void] = []
         var inTurn: [@Sendable () -> Void] = []
+        /// Jobs asked for and not yet ended (waiting, running on the queue, or running inline).
+        var unfinished = 0
     }
 
     private let queue = DispatchQueue(label: "outbox-store-writer")
     private let lanes = Mutex(Lanes())
 
-    init() {}
+    init() {
+        queue.setSpecific(key: Self.queueKey, value: true)
+    }
+
+    private static let queueKey = DispatchSpecificKey<Bool>()
+
+    /// Whether the caller runs on an executor's queue (tests).
+    static var onQueue: Bool { DispatchQueue.getSpecific(key: queueKey) ?? false }
 
     /// Jobs asked for that have not started (tests).
     var waiting: Int { lanes.withLock { $0.first.count + $0.inTurn.count } }
@@ -38,8 +47,13 @@ final class StoreExecutor: Sendable {
     /// Runs `body` on the executor's queue, on `lane`, and returns (or throws) what it did.
     func run<T: Sendable>(_ lane: Lane = .inTurn, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let job: @Sendable () -> Void = { continuation.resume(with: Result { try body() }) }
+            let job: @Sendable () -> Void = {
+                let result = Result { try body() }
+                self.lanes.withLock { $0.unfinished -= 1 }
+                continuation.resume(with: result)
+            }
             lanes.withLock { lanes in
+                lanes.unfinished += 1
                 switch lane {
                 case .first: lanes.first.append(job)
                 case .inTurn: lanes.inTurn.append(job)
@@ -54,5 +68,23 @@ final class StoreExecutor: Sendable {
                 next()
             }
         }
+    }
+
+    /// Runs `body` at once on the calling thread when the executor has nothing waiting or running
+    /// (the dispatcher's claim in a trickle: two thread hand-offs less between a producer's
+    /// commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``. Jobs asked for
+    /// meanwhile go to the queue, where they wait for the store's one writer connection as any
+    /// write does. It blocks the calling thread of the cooperative pool for one claim at most, and
+    /// only while no group commit is waiting or running: the pool's other thread stays free for
+    /// answers.
+    func runInlineIfIdle<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let idle = lanes.withLock { lanes in
+            guard lanes.unfinished == 0 else { return false }
+            lanes.unfinished += 1
+            return true
+        }
+        guard idle else { return try await run(.first, body) }
+        defer { lanes.withLock { $0.unfinished -= 1 } }
+        return try body()
     }
 }
