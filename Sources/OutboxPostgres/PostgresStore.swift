@@ -89,7 +89,7 @@ public final class PostgresStore: WorkerStore {
     // MARK: Claims and leases
 
     public func claimBatch(
-        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64, callerIdle: Bool,
         decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) async throws -> [ClaimedCommand] {
         guard limit > 0 else { return [] }

@@ -100,6 +100,52 @@ struct ClaimBatchTests {
         #expect(failure.value == nil)
     }
 
+    @Test("a claim that fails after reading the commit version leaves another connection's commit news")
+    func failedClaimLeavesNews() throws {
+        // The claim's first read sees a producer's commit; its write transaction then fails (here
+        // the write lock stays taken past the busy timeout). The watcher's read for that commit,
+        // which waited behind the claim, must still find it new, or the command waits for a tick.
+        let database = try TestDatabase()
+        let store = SQLiteWorkerStore(try database.open { $0.busyTimeoutSeconds = 0.05 })
+        func claim() throws -> Int {
+            try store.store.claimBatch(owner: "w", clock: SystemWallClock(), limit: 10, leaseMillis: 30_000) {
+                _, _, _ in .claimOnly
+            }.count
+        }
+        try store.store.setHold(credentials: "private", until: 1, reason: "test", by: "w", now: 0)
+        #expect(store.changeBurstIsNews(ownWritesDoneBefore: store.changeBurstBegins()))
+        // A claim with nothing due takes that news: the next claim reads the version first.
+        #expect(try claim() == 0)
+        let producer = try DatabaseQueue(path: database.path)
+        let key = Sample.guid()
+        try producer.write { db in
+            try db.execute(
+                sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
+                arguments: [key, Sample.salePayload(key: key)])
+        }
+        // Another connection holds the write lock while the claim runs.
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let ended = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            // One access: GRDB refuses a transaction left open between two.
+            try? producer.writeWithoutTransaction { db in
+                let begun = Result { try db.execute(sql: "BEGIN IMMEDIATE") }
+                holding.signal()
+                release.wait()
+                if case .success = begun { try db.execute(sql: "ROLLBACK") }
+            }
+            ended.signal()
+        }
+        holding.wait()
+        #expect(throws: OutboxStoreError.self) { try claim() }
+        release.signal()
+        ended.wait()
+        // The claim began an own write, so the burst needs the read: the commit is still news.
+        #expect(store.changeBurstIsNews(ownWritesDoneBefore: store.changeBurstBegins()))
+        #expect(try claim() == 1)
+    }
+
     @Test("claimBatch hands each command its planning context and marks as leaving only what decide says, before the deadline")
     func marksWhatDecideSays() throws {
         let store = try TestDatabase().open()

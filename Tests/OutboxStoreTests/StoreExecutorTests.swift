@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 import Testing
@@ -61,6 +62,38 @@ struct StoreExecutorTests {
         #expect(order.value == ["commit", "claim"])
         // Idle again once both ended.
         #expect(try await executor.runInlineIfIdle { StoreExecutor.onQueue } == false)
+    }
+
+    @Test("runBlocking runs on the calling thread when idle, else in its turn on the queue while the caller waits")
+    func blockingTakesItsTurn() async throws {
+        let executor = StoreExecutor()
+        // From a thread of its own, as the change watcher calls it.
+        func onOwnThread(_ body: @escaping @Sendable () -> Bool) async -> Bool {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: body()) }
+            }
+        }
+        #expect(await onOwnThread { executor.runBlocking { StoreExecutor.onQueue } } == false)
+        let order = Shared<[String]>([])
+        let started = Shared(false)
+        let gate = DispatchSemaphore(value: 0)
+        let holder = Task {
+            try await executor.run(.inTurn) {
+                started.set(true)
+                gate.wait()
+                order.update { $0.append("commit") }
+            }
+        }
+        try await until { started.value }
+        let read = Task {
+            await onOwnThread { executor.runBlocking { order.update { $0.append("read") }; return StoreExecutor.onQueue } }
+        }
+        try await until { executor.waiting == 1 }
+        #expect(order.value.isEmpty)
+        gate.signal()
+        try await holder.value
+        #expect(await read.value)
+        #expect(order.value == ["commit", "read"])
     }
 
     /// Waits (bounded) for `condition`: an event another task brings about, not a time.

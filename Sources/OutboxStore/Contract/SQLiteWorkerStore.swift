@@ -4,12 +4,13 @@ import OutboxModel
 /// producers, workers and operators) behind ``WorkerStore``.
 ///
 /// The drain's hot writes (``claimBatch(owner:clock:limit:leaseMillis:decide:)``,
-/// ``recordEach(_:worker:)``) and the commit-version check run on one serial queue of their own
-/// (``StoreExecutor``): the caller suspends while SQLite waits for its write lock, and no thread of
-/// Swift's small cooperative pool blocks on it. SQLite has one writer at a time anyway. A claim
-/// (and the commit-version check) goes before group commits still waiting: free request slots wait
-/// on it, while a commit's answers are already in hand (``StoreExecutor``). The other calls are
-/// short and run on the caller's thread, as they always did.
+/// ``recordEach(_:worker:)``) run on one serial queue of their own (``StoreExecutor``): the caller
+/// suspends while SQLite waits for its write lock, instead of blocking a thread of Swift's small
+/// cooperative pool. SQLite has one writer at a time anyway. A claim goes before group commits
+/// still waiting: free request slots wait on it, while a commit's answers are already in hand. A
+/// claim asked for while that queue is idle runs at once on the caller's thread, and so does the
+/// change watcher's commit-version read (on its own thread; in its turn on the queue while the
+/// queue is busy). The other calls are short and run on the caller's thread, as they always did.
 public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     /// The SQLite store underneath (tests and the `worker` binary's demo read it directly).
     public let store: OutboxStore
@@ -27,14 +28,17 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
         self.init(try OutboxStore(configuration))
     }
 
+    /// On the executor's first lane; on the calling thread when the caller is idle and so is the
+    /// executor (``StoreExecutor/runInlineIfIdle(_:)``).
     public func claimBatch(
-        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64, callerIdle: Bool,
         decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) async throws -> [ClaimedCommand] {
         let store = store
-        return try await executor.runInlineIfIdle {
+        let claim: @Sendable () throws -> [ClaimedCommand] = {
             try store.claimBatch(owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
         }
+        return try await callerIdle ? executor.runInlineIfIdle(claim) : executor.run(.first, claim)
     }
 
     public func claimOverdue(
@@ -158,7 +162,12 @@ public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
 
     public func changeBurstBegins() -> Int { store.changeBurstBegins() }
 
+    /// Whether a burst of file events may carry another connection's commit (``CommitWatch``): no
+    /// read when it cannot be this store's; otherwise the read under the write lock, on the
+    /// calling thread when the executor is idle, else in its turn on the executor's queue.
     public func changeBurstIsNews(ownWritesDoneBefore done: Int) -> Bool {
-        store.changeBurstIsNews(ownWritesDoneBefore: done)
+        guard store.changeBurstNeedsRead(ownWritesDoneBefore: done) else { return true }
+        let store = store
+        return executor.runBlocking { store.lockedReadSaysNews() }
     }
 }

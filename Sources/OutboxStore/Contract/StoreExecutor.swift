@@ -1,14 +1,16 @@
 import Dispatch
 import Synchronization
 
-/// Runs ``SQLiteWorkerStore``'s hot database calls (claims, group commits, the foreign-commit
-/// check) on one serial dispatch queue of its own, so a task waiting for SQLite suspends instead of
-/// blocking a thread of Swift's cooperative pool. That pool has one thread per core (two here):
-/// with a claim and a commit each blocking one, no answer from Paywall could be handled until
-/// both were done, and a drain ran one command at a time whatever `--concurrency` said.
+/// Runs ``SQLiteWorkerStore``'s hot database calls (claims, group commits, the change watcher's
+/// commit-version read) on one serial dispatch queue of its own, so a task waiting for SQLite
+/// suspends instead of blocking a thread of Swift's cooperative pool. That pool has one thread per
+/// core (two here): with a claim and a commit each blocking one, no answer from Paywall could be
+/// handled until both were done, and a drain ran one command at a time whatever `--concurrency`
+/// said. Only when the queue is idle does a claim run on the caller's thread
+/// (``runInlineIfIdle(_:)``), and the watcher's read on the watcher's (``runBlocking(_:)``).
 ///
 /// Serial by design: SQLite has one writer at a time anyway. Two lanes: work on the ``Lane/first``
-/// lane (the dispatcher loop's claims and commit-version checks: free request slots wait on them)
+/// lane (the dispatcher loop's claims: free request slots wait on them)
 /// runs before work on the ``Lane/inTurn`` lane (the group commits, mostly answers whose tasks
 /// have freed their slot), each lane in the order asked. Only the dispatcher loop uses the first
 /// lane, and it waits for each call before the next, so at most one such job is ever waiting:
@@ -71,12 +73,13 @@ final class StoreExecutor: Sendable {
     }
 
     /// Runs `body` at once on the calling thread when the executor has nothing waiting or running
-    /// (the dispatcher's claim in a trickle: two thread hand-offs less between a producer's
-    /// commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``. Jobs asked for
+    /// (the claim of a dispatcher with nothing else under way: two thread hand-offs less between a
+    /// producer's commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``. Jobs asked for
     /// meanwhile go to the queue, where they wait for the store's one writer connection as any
-    /// write does. It blocks the calling thread of the cooperative pool for one claim at most, and
-    /// only while no group commit is waiting or running: the pool's other thread stays free for
-    /// answers.
+    /// write does. It blocks the calling thread of the cooperative pool for one claim, started only
+    /// while no group commit waits or runs; it can still wait for the writer connection behind a
+    /// write a task makes on its own (a mark on the full path, a release, a payment read's record)
+    /// or behind the write lock of another process, as those writes themselves do.
     func runInlineIfIdle<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let idle = lanes.withLock { lanes in
             guard lanes.unfinished == 0 else { return false }
@@ -87,4 +90,47 @@ final class StoreExecutor: Sendable {
         defer { lanes.withLock { $0.unfinished -= 1 } }
         return try body()
     }
+
+    /// For a thread of its own (never one of Swift's cooperative pool, which it blocks): runs
+    /// `body` at once on the calling thread when the executor has nothing waiting or running,
+    /// else as a job on the ``Lane/inTurn`` lane, the calling thread waiting for it. So the change
+    /// watcher's read of the commit version takes its turn among a drain's claims and commits on
+    /// the queue's thread, instead of taking the writer connection from between them (two thread
+    /// hand-offs per read, and the queue stalled meanwhile).
+    func runBlocking<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        let idle = lanes.withLock { lanes in
+            guard lanes.unfinished == 0 else { return false }
+            lanes.unfinished += 1
+            return true
+        }
+        if idle {
+            defer { lanes.withLock { $0.unfinished -= 1 } }
+            return body()
+        }
+        let done = DispatchSemaphore(value: 0)
+        let result = Handover<T>()
+        let job: @Sendable () -> Void = {
+            result.value = body()
+            self.lanes.withLock { $0.unfinished -= 1 }
+            done.signal()
+        }
+        lanes.withLock { lanes in
+            lanes.unfinished += 1
+            lanes.inTurn.append(job)
+        }
+        queue.async {
+            let next = self.lanes.withLock { lanes in
+                lanes.first.isEmpty ? lanes.inTurn.removeFirst() : lanes.first.removeFirst()
+            }
+            next()
+        }
+        done.wait()
+        return result.value!
+    }
+}
+
+/// A value handed from the queue's thread to a waiting thread: written once before the
+/// semaphore is signalled, read once after the wait (the semaphore orders the two).
+private final class Handover<T>: @unchecked Sendable {
+    var value: T?
 }

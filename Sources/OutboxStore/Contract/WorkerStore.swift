@@ -26,9 +26,12 @@ public protocol WorkerStore: Sendable {
     /// Claims up to `limit` due commands for `owner` with a lease of `leaseMillis`, reads each
     /// one's ``PlanningContext`` and marks as leaving those `decide` says may go now, in one
     /// transaction. `decide` runs inside it, with the time read from `clock` once the claim holds
-    /// the write lock; it must be quick and do no I/O. Returned in due order.
+    /// the write lock; it must be quick and do no I/O. Returned in due order. `callerIdle`: the
+    /// caller has nothing else under way (no command in flight or recording), so an engine that
+    /// hands its writes to a queue of its own may run this one on the calling thread instead
+    /// (SQLite, when that queue is idle too; the other engines ignore it).
     func claimBatch(
-        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64, callerIdle: Bool,
         decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
     ) async throws -> [ClaimedCommand]
 
@@ -143,6 +146,18 @@ public protocol WorkerStore: Sendable {
     /// producer's INSERT notifies), until the consumer stops iterating; nil when the engine has
     /// none of its own (SQLite: the worker watches the file; memory: the idle tick).
     func changeNotifications() -> AsyncStream<Void>?
+}
+
+extension WorkerStore {
+    /// ``claimBatch(owner:clock:limit:leaseMillis:callerIdle:decide:)`` from a caller that may
+    /// have other work under way.
+    public func claimBatch(
+        owner: String, clock: any WallClock, limit: Int, leaseMillis: Int64,
+        decide: @escaping @Sendable (OutboxCommand, PlanningContext, EpochMillis) -> ClaimStep
+    ) async throws -> [ClaimedCommand] {
+        try await claimBatch(
+            owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, callerIdle: false, decide: decide)
+    }
 }
 
 extension WorkerStore {

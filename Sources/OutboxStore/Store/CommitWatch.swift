@@ -23,7 +23,9 @@ import Synchronization
 ///   the events of its own commit.
 ///
 /// Miscounting can only cost work, never a command: the only verdict that wakes nobody is a
-/// locked read that saw no other commit. A producer's INSERT made through this store
+/// locked read that saw no other commit, and a claim records the version it saw only once it has
+/// committed (one that failed leaves the commits it saw news for the watcher's next read). A
+/// read that fails wakes the dispatcher. A producer's INSERT made through this store
 /// (``OutboxStore/enqueue(_:)``: the demo) is news for the next burst, as another process's
 /// would be, though the version does not move for it.
 struct CommitWatch: Sendable {

@@ -71,22 +71,27 @@ extension OutboxStore {
         do {
             return try pool.writeWithoutTransaction { db in
                 let news = commitWatch.withLock { $0.takeNews() }
+                // The version this claim saw, recorded only once nothing can fail any more: a claim
+                // that failed must leave another connection's commit news for the watcher. (The
+                // watcher's read needs this writer connection, so it cannot run in between.)
+                var seen: Int?
                 if !news {
                     // One statement, so one snapshot: the version and what was due in it.
                     let row = try Row.fetchOne(
                         db.cachedStatement(sql: Self.versionAndDueSQL), arguments: [clock.now()])
-                    let version: Int = row?[0] ?? 0
+                    seen = row?[0] ?? 0
                     let due: Bool = row?[1] ?? false
-                    commitWatch.withLock { $0.looked(version: version) }
-                    guard due else { return [] }
+                    guard due else {
+                        commitWatch.withLock { $0.looked(version: seen ?? 0) }
+                        return []
+                    }
                 }
-                return try asOwnWrite {
+                let claimed = try asOwnWrite {
                     var claimed: [ClaimedCommand] = []
                     try db.inTransaction(.immediate) {
                         if news {
                             // Inside the transaction: every commit before this claim's lock.
-                            let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-                            commitWatch.withLock { $0.looked(version: version) }
+                            seen = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
                         }
                         claimed = try Self.claimBatch(
                             db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
@@ -94,6 +99,8 @@ extension OutboxStore {
                     }
                     return claimed
                 }
+                if let seen { commitWatch.withLock { $0.looked(version: seen) } }
+                return claimed
             }
         } catch {
             throw OutboxStoreError(wrapping: error)
@@ -154,22 +161,28 @@ extension OutboxStore {
     }
 
     /// For the change watcher, on its own thread, just before it reads a burst of file events:
-    /// the count of this store's writes ended so far, to give back to ``changeBurstIsNews(ownWritesDoneBefore:)``.
+    /// the count of this store's writes ended so far, to give back to
+    /// ``changeBurstNeedsRead(ownWritesDoneBefore:)``.
     public func changeBurstBegins() -> Int {
         commitWatch.withLock { $0.ownWritesDone }
     }
 
     /// For the change watcher, on its own thread, after it read a burst of events touching the
-    /// database's files: whether another connection may have committed (the dispatcher claims),
-    /// false only when a read of `PRAGMA data_version` under the write lock says that nothing but
-    /// this store's own writes happened since the highest version seen (``CommitWatch``). The
-    /// read is an empty `BEGIN IMMEDIATE` … `ROLLBACK` on the writer connection, which writes
-    /// nothing and so wakes nobody; it waits for the write lock like any write (busy timeout),
-    /// blocking the calling thread. A failed read says true: a claim finds out.
-    public func changeBurstIsNews(ownWritesDoneBefore doneBefore: Int) -> Bool {
-        guard case .readVersion = commitWatch.withLock({ $0.burstRead(ownWritesDoneBefore: doneBefore) }) else {
-            return true
-        }
+    /// database's files, having taken `doneBefore` from ``changeBurstBegins()`` just before: false
+    /// when the burst cannot be this store's (another connection's commit, or a producer's INSERT
+    /// made through this store: news without a read), true when it may be and
+    /// ``lockedReadSaysNews()`` must decide (``CommitWatch``).
+    public func changeBurstNeedsRead(ownWritesDoneBefore doneBefore: Int) -> Bool {
+        commitWatch.withLock { $0.burstRead(ownWritesDoneBefore: doneBefore) } == .readVersion
+    }
+
+    /// Whether another connection committed since the highest commit version this store has seen:
+    /// `PRAGMA data_version` read on the writer connection inside an empty `BEGIN IMMEDIATE` …
+    /// `ROLLBACK`, which writes nothing and so wakes nobody. Holding the write lock, it cannot read
+    /// before a commit whose first WAL write woke the watcher has ended. It waits for the write lock
+    /// like any write (busy timeout), blocking the calling thread; a failed read says true (a claim
+    /// finds out).
+    public func lockedReadSaysNews() -> Bool {
         do {
             let version = try pool.writeWithoutTransaction { db in
                 // Cached statements: GRDB's inTransaction prepares BEGIN and ROLLBACK each time,

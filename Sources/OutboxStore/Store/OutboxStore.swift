@@ -14,7 +14,7 @@ public final class OutboxStore: Sendable {
     public let configuration: OutboxStoreConfiguration
     /// The file the path named when the store opened it (see ``fileProblem()``).
     let openedFile: DatabaseFileIdentity?
-    /// This store's writes and the last commit version it saw (``SQLiteWorkerStore/othersCommittedSinceLastLook()``).
+    /// This store's writes and the highest commit version it saw (``CommitWatch``).
     let commitWatch = Mutex(CommitWatch())
 
     /// Opens (and by default creates and migrates) the database at `configuration.path`.

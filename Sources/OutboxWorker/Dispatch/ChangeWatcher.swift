@@ -3,18 +3,40 @@ import Glibc
 #endif
 import Foundation
 import OutboxStore
+import Synchronization
 
 /// Wakes the worker when another process writes the database, without polling: Linux inotify
 /// on the database's folder, filtered to the database file and its `-wal`. Every committed
 /// INSERT by a producer in any language appends to the WAL, so the worker hears of it at once.
 ///
 /// A dedicated thread blocks in `poll(2)` on the inotify descriptor and a pipe used to stop
-/// it; no task is left behind when `stop()` returns.
+/// it; no task is left behind when `stop()` returns. The descriptors are closed only when both
+/// the watcher and its thread are done with them (``Descriptors``): the thread may still be in a
+/// database read when the worker stops, and a descriptor closed under it could be reused by
+/// another watcher, whose events it would then take.
 final class ChangeWatcher: Sendable {
-    private let inotify: Int32
-    private let stopper: Int32
-    private let stopperWrite: Int32
+    /// The inotify descriptor and both ends of the stop pipe, closed when the last holder lets go.
+    private final class Descriptors: Sendable {
+        let inotify: Int32
+        let stopper: Int32
+        let stopperWrite: Int32
+
+        init(inotify: Int32, stopper: Int32, stopperWrite: Int32) {
+            self.inotify = inotify
+            self.stopper = stopper
+            self.stopperWrite = stopperWrite
+        }
+
+        deinit {
+            close(inotify)
+            close(stopper)
+            close(stopperWrite)
+        }
+    }
+
+    private let descriptors: Descriptors
     private let names: Set<String>
+    private let stopped = Mutex(false)
 
     /// Watches the folder of `databasePath`; nil when inotify is unavailable (the worker then
     /// relies on its idle poll).
@@ -24,22 +46,16 @@ final class ChangeWatcher: Sendable {
         let base = url.lastPathComponent
         names = [base, base + "-wal"]
         #if canImport(Glibc)
-        inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard inotify >= 0 else { return nil }
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
             close(inotify)
             return nil
         }
-        stopper = ends[0]
-        stopperWrite = ends[1]
+        descriptors = Descriptors(inotify: inotify, stopper: ends[0], stopperWrite: ends[1])
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
-        guard inotify_add_watch(inotify, folder, mask) >= 0 else {
-            close(inotify)
-            close(stopper)
-            close(stopperWrite)
-            return nil
-        }
+        guard inotify_add_watch(inotify, folder, mask) >= 0 else { return nil }
         #else
         return nil
         #endif
@@ -51,12 +67,28 @@ final class ChangeWatcher: Sendable {
     /// `filter.changeBurstIsNews(ownWritesDoneBefore:)` (which may block it on the database), so
     /// the worker's own commits wake only this thread, never the dispatcher (``CommitWatch``).
     func start(filter: any LocalFileStorage, onChange: @escaping @Sendable () -> Void) {
-        let inotify = self.inotify
-        let stopper = self.stopper
+        let descriptors = self.descriptors
         let names = self.names
         let worker = Thread {
+            Self.watch(descriptors, names: names, filter: filter, onChange: onChange)
+        }
+        worker.name = "outbox-change-watcher"
+        worker.start()
+    }
+
+    /// The thread's loop, until the stop pipe is written or `poll` fails.
+    private static func watch(
+        _ descriptors: Descriptors, names: Set<String>, filter: any LocalFileStorage,
+        onChange: @Sendable () -> Void
+    ) {
+        // The descriptors stay open until this loop is done with them.
+        withExtendedLifetime(descriptors) {
+            let inotify = descriptors.inotify
             var buffer = [UInt8](repeating: 0, count: 8192)
-            var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stopper, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: descriptors.stopper, events: Int16(POLLIN), revents: 0),
+            ]
             while true {
                 fds[0].revents = 0
                 fds[1].revents = 0
@@ -83,20 +115,17 @@ final class ChangeWatcher: Sendable {
                 if relevant && filter.changeBurstIsNews(ownWritesDoneBefore: mark) { onChange() }
             }
         }
-        worker.name = "outbox-change-watcher"
-        worker.start()
     }
 
-    /// Stops the thread and closes the descriptors.
+    /// Stops the thread (once; later calls do nothing). It exits at its next poll wake-up, or
+    /// when the database read it is in ends; the descriptors close once it and the watcher are gone.
     func stop() {
+        guard stopped.withLock({ stopped in defer { stopped = true }; return !stopped }) else { return }
         var one: UInt8 = 1
-        _ = write(stopperWrite, &one, 1)
-        // The thread exits at its next poll wake-up; the descriptors close with the watcher.
+        _ = write(descriptors.stopperWrite, &one, 1)
     }
 
     deinit {
-        close(inotify)
-        close(stopper)
-        close(stopperWrite)
+        stop()
     }
 }
