@@ -13,17 +13,8 @@ struct StoreExecutorTests {
     func firstLaneGoesFirst() async throws {
         let executor = StoreExecutor()
         let order = Shared<[String]>([])
-        let started = Shared(false)
-        let gate = DispatchSemaphore(value: 0)
         // Hold the queue while the others are asked for.
-        let holder = Task {
-            try await executor.run(.inTurn) {
-                started.set(true)
-                gate.wait()
-                order.update { $0.append("holder") }
-            }
-        }
-        try await until { started.value }
+        let (gate, holder) = try await holdQueue(executor, order: order, as: "holder")
         var tasks: [Task<Void, any Error>] = []
         for (name, lane) in [("commit 1", StoreExecutor.Lane.inTurn), ("claim 1", .first), ("commit 2", .inTurn), ("claim 2", .first)] {
             tasks.append(Task { try await executor.run(lane) { order.update { $0.append(name) } } })
@@ -43,16 +34,7 @@ struct StoreExecutorTests {
         #expect(try await executor.runInlineIfIdle { StoreExecutor.onQueue } == false)
         // A commit holds the queue: the claim waits its turn on the queue.
         let order = Shared<[String]>([])
-        let started = Shared(false)
-        let gate = DispatchSemaphore(value: 0)
-        let holder = Task {
-            try await executor.run(.inTurn) {
-                started.set(true)
-                gate.wait()
-                order.update { $0.append("commit") }
-            }
-        }
-        try await until { started.value }
+        let (gate, holder) = try await holdQueue(executor, order: order, as: "commit")
         let claim = Task { try await executor.runInlineIfIdle { order.update { $0.append("claim") }; return StoreExecutor.onQueue } }
         try await until { executor.waiting == 1 }
         #expect(order.value.isEmpty)
@@ -75,16 +57,7 @@ struct StoreExecutorTests {
         }
         #expect(await onOwnThread { executor.runBlocking { StoreExecutor.onQueue } } == false)
         let order = Shared<[String]>([])
-        let started = Shared(false)
-        let gate = DispatchSemaphore(value: 0)
-        let holder = Task {
-            try await executor.run(.inTurn) {
-                started.set(true)
-                gate.wait()
-                order.update { $0.append("commit") }
-            }
-        }
-        try await until { started.value }
+        let (gate, holder) = try await holdQueue(executor, order: order, as: "commit")
         let read = Task {
             await onOwnThread { executor.runBlocking { order.update { $0.append("read") }; return StoreExecutor.onQueue } }
         }
@@ -94,6 +67,24 @@ struct StoreExecutorTests {
         try await holder.value
         #expect(await read.value)
         #expect(order.value == ["commit", "read"])
+    }
+
+    /// A job that holds the queue (on the in-turn lane, as a group commit) until `gate` is
+    /// signalled, then notes `name` in `order`; returns once it runs.
+    func holdQueue(_ executor: StoreExecutor, order: Shared<[String]>, as name: String) async throws
+        -> (gate: DispatchSemaphore, holder: Task<Void, any Error>)
+    {
+        let started = Shared(false)
+        let gate = DispatchSemaphore(value: 0)
+        let holder = Task {
+            try await executor.run(.inTurn) {
+                started.set(true)
+                gate.wait()
+                order.update { $0.append(name) }
+            }
+        }
+        try await until { started.value }
+        return (gate, holder)
     }
 
     /// Waits (bounded) for `condition`: an event another task brings about, not a time.
