@@ -3,14 +3,15 @@ import OutboxModel
 /// The SQLite implementation of the store contract: ``OutboxStore`` (one WAL-mode file shared by
 /// producers, workers and operators) behind ``WorkerStore``.
 ///
-/// The drain's hot writes (``claimBatch(owner:clock:limit:leaseMillis:decide:)``,
+/// The drain's hot writes (``claimBatch(owner:clock:limit:leaseMillis:callerIdle:decide:)``,
 /// ``recordEach(_:worker:)``) run on one serial queue of their own (``StoreExecutor``): the caller
 /// suspends while SQLite waits for its write lock, instead of blocking a thread of Swift's small
 /// cooperative pool. SQLite has one writer at a time anyway. A claim goes before group commits
 /// still waiting: free request slots wait on it, while a commit's answers are already in hand. A
-/// claim asked for while that queue is idle runs at once on the caller's thread, and so does the
-/// change watcher's commit-version read (on its own thread; in its turn on the queue while the
-/// queue is busy). The other calls are short and run on the caller's thread, as they always did.
+/// claim from a caller with nothing else under way (`callerIdle`) runs at once on the caller's
+/// thread when that queue is idle too, and the change watcher's commit-version read runs on the
+/// watcher's own thread when the queue is idle, else in its turn on the queue. The other calls are
+/// short and run on the caller's thread, as they always did.
 public struct SQLiteWorkerStore: WorkerStore, LocalFileStorage {
     /// The SQLite store underneath (tests and the `worker` binary's demo read it directly).
     public let store: OutboxStore

@@ -6,13 +6,14 @@ import Synchronization
 /// suspends instead of blocking a thread of Swift's cooperative pool. That pool has one thread per
 /// core (two here): with a claim and a commit each blocking one, no answer from Paywall could be
 /// handled until both were done, and a drain ran one command at a time whatever `--concurrency`
-/// said. Only when the queue is idle does a claim run on the caller's thread
-/// (``runInlineIfIdle(_:)``), and the watcher's read on the watcher's (``runBlocking(_:)``).
+/// said. Only when the queue is idle does a claim of a dispatcher with no command under way run on
+/// the caller's thread (``runInlineIfIdle(_:)``), and the watcher's read on the watcher's
+/// (``runBlocking(_:)``).
 ///
 /// Serial by design: SQLite has one writer at a time anyway. Two lanes: work on the ``Lane/first``
-/// lane (the dispatcher loop's claims: free request slots wait on them)
-/// runs before work on the ``Lane/inTurn`` lane (the group commits, mostly answers whose tasks
-/// have freed their slot), each lane in the order asked. Only the dispatcher loop uses the first
+/// lane (the dispatcher loop's claims: free request slots wait on them) runs before work on the
+/// ``Lane/inTurn`` lane (the group commits, mostly answers whose tasks have freed their slot, and
+/// the change watcher's reads while the queue is busy), each lane in the order asked. Only the dispatcher loop uses the first
 /// lane, and it waits for each call before the next, so at most one such job is ever waiting:
 /// a commit is overtaken by at most one job at a time, never starved.
 final class StoreExecutor: Sendable {
@@ -95,9 +96,11 @@ final class StoreExecutor: Sendable {
     /// `body` at once on the calling thread when the executor has nothing waiting or running,
     /// else as a job on the ``Lane/inTurn`` lane, the calling thread waiting for it. So the change
     /// watcher's read of the commit version takes its turn among a drain's claims and commits on
-    /// the queue's thread, instead of taking the writer connection from between them (two thread
-    /// hand-offs per read, and the queue stalled meanwhile).
+    /// the queue's thread. Taking the writer connection itself from between them would cost two
+    /// thread hand-offs per read and stall the queue meanwhile. Never call it from the queue itself
+    /// (it would wait for a job only its own thread can run): a precondition stops that.
     func runBlocking<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        dispatchPrecondition(condition: .notOnQueue(queue))
         let idle = lanes.withLock { lanes in
             guard lanes.unfinished == 0 else { return false }
             lanes.unfinished += 1

@@ -192,7 +192,9 @@ public protocol LocalFileStorage: Sendable {
     func changeBurstBegins() -> Int
     /// For the change watcher, on its own thread, after a burst of events touching the database's
     /// files: whether another connection may have committed (the dispatcher is woken to claim);
-    /// false only when the store is sure that only its own writes happened. May block the thread
-    /// on the database (a read under the write lock).
+    /// false only when the store is sure that only its own writes happened. May block the calling
+    /// thread on the database (a read under the write lock, perhaps waiting its turn on the store's
+    /// writer queue): call it from a thread of its own, never from that queue or Swift's
+    /// cooperative pool.
     func changeBurstIsNews(ownWritesDoneBefore: Int) -> Bool
 }

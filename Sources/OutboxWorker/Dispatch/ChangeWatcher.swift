@@ -10,7 +10,9 @@ import Synchronization
 /// INSERT by a producer in any language appends to the WAL, so the worker hears of it at once.
 ///
 /// A dedicated thread blocks in `poll(2)` on the inotify descriptor and a pipe used to stop
-/// it; no task is left behind when `stop()` returns. The descriptors are closed only when both
+/// it; no task is left behind. After `stop()` the thread ends at its next wake-up; if it is inside
+/// a database read then, it finishes it and may call `onChange` once more (the dispatcher's
+/// mailbox drops events once it has finished). The descriptors are closed only when both
 /// the watcher and its thread are done with them (``Descriptors``): the thread may still be in a
 /// database read when the worker stops, and a descriptor closed under it could be reused by
 /// another watcher, whose events it would then take.
@@ -53,9 +55,14 @@ final class ChangeWatcher: Sendable {
             close(inotify)
             return nil
         }
-        descriptors = Descriptors(inotify: inotify, stopper: ends[0], stopperWrite: ends[1])
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
-        guard inotify_add_watch(inotify, folder, mask) >= 0 else { return nil }
+        guard inotify_add_watch(inotify, folder, mask) >= 0 else {
+            close(inotify)
+            close(ends[0])
+            close(ends[1])
+            return nil
+        }
+        descriptors = Descriptors(inotify: inotify, stopper: ends[0], stopperWrite: ends[1])
         #else
         return nil
         #endif
