@@ -60,7 +60,7 @@ struct ClaimBatchTests {
         #expect(burst() == false)
     }
 
-    @Test("the version is read under the write lock: a commit under way when the burst is read is news")
+    @Test("the version is read under the write lock: a commit under way when the burst is read is news, at once")
     func burstWaitsForACommitUnderWay() throws {
         // A producer's commit wakes the watcher with its first write to the WAL, before SQLite
         // publishes it: a read without the lock could find nothing new and wake nobody.
@@ -83,8 +83,8 @@ struct ClaimBatchTests {
                         sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
                         arguments: [key, Sample.salePayload(key: key)])
                     holding.signal()
-                    // The burst's read waits for this lock meanwhile. However late it runs, it
-                    // reads after this commit, so it can only say news; without the lock it
+                    // The burst's read finds this lock taken and says news at once (if it runs
+                    // late, after the commit, it reads the commit: news too). Without the lock it
                     // would read before the commit and say nothing new.
                     Thread.sleep(forTimeInterval: 0.05)
                 }
