@@ -55,28 +55,34 @@ final class StoreExecutor: Sendable {
                 self.lanes.withLock { $0.unfinished -= 1 }
                 continuation.resume(with: result)
             }
-            lanes.withLock { lanes in
-                lanes.unfinished += 1
-                switch lane {
-                case .first: lanes.first.append(job)
-                case .inTurn: lanes.inTurn.append(job)
-                }
+            enqueue(job, on: lane)
+        }
+    }
+
+    /// Adds `job` to `lane` (counted unfinished until the job itself says it ended) and gives the
+    /// queue one turn for it.
+    private func enqueue(_ job: @escaping @Sendable () -> Void, on lane: Lane) {
+        lanes.withLock { lanes in
+            lanes.unfinished += 1
+            switch lane {
+            case .first: lanes.first.append(job)
+            case .inTurn: lanes.inTurn.append(job)
             }
-            // One turn of the queue per job, each taking the most urgent job waiting: there are
-            // never more turns than jobs, so a turn always finds one.
-            queue.async {
-                let next = self.lanes.withLock { lanes in
-                    lanes.first.isEmpty ? lanes.inTurn.removeFirst() : lanes.first.removeFirst()
-                }
-                next()
+        }
+        // One turn of the queue per job, each taking the most urgent job waiting: there are
+        // never more turns than jobs, so a turn always finds one.
+        queue.async {
+            let next = self.lanes.withLock { lanes in
+                lanes.first.isEmpty ? lanes.inTurn.removeFirst() : lanes.first.removeFirst()
             }
+            next()
         }
     }
 
     /// Runs `body` at once on the calling thread when the executor has nothing waiting or running
     /// (the claim of a dispatcher with nothing else under way: two thread hand-offs less between a
-    /// producer's commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``. Jobs asked for
-    /// meanwhile go to the queue, where they wait for the store's one writer connection as any
+    /// producer's commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``.
+    /// Jobs asked for meanwhile go to the queue, where they wait for the store's one writer connection as any
     /// write does. It blocks the calling thread of the cooperative pool for one claim, started only
     /// while no group commit waits or runs; it can still wait for the writer connection behind a
     /// write a task makes on its own (a mark on the full path, a release, a payment read's record)
@@ -117,16 +123,7 @@ final class StoreExecutor: Sendable {
             self.lanes.withLock { $0.unfinished -= 1 }
             done.signal()
         }
-        lanes.withLock { lanes in
-            lanes.unfinished += 1
-            lanes.inTurn.append(job)
-        }
-        queue.async {
-            let next = self.lanes.withLock { lanes in
-                lanes.first.isEmpty ? lanes.inTurn.removeFirst() : lanes.first.removeFirst()
-            }
-            next()
-        }
+        enqueue(job, on: .inTurn)
         done.wait()
         return result.value!
     }
