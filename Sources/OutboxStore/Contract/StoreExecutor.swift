@@ -13,9 +13,9 @@ import Synchronization
 /// Serial by design: SQLite has one writer at a time anyway. Two lanes: work on the ``Lane/first``
 /// lane (the dispatcher loop's claims: free request slots wait on them) runs before work on the
 /// ``Lane/inTurn`` lane (the group commits, mostly answers whose tasks have freed their slot, and
-/// the change watcher's reads while the queue is busy), each lane in the order asked. Only the dispatcher loop uses the first
-/// lane, and it waits for each call before the next, so at most one such job is ever waiting:
-/// a commit is overtaken by at most one job at a time, never starved.
+/// the change watcher's reads while the queue is busy), each lane in the order asked. Only the
+/// dispatcher loop uses the first lane, and it waits for each call before the next, so at most one
+/// such job is ever waiting: a commit is overtaken by at most one job at a time, never starved.
 final class StoreExecutor: Sendable {
     /// Which work goes first.
     enum Lane: Sendable {
@@ -52,14 +52,14 @@ final class StoreExecutor: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let job: @Sendable () -> Void = {
                 let result = Result { try body() }
-                self.lanes.withLock { $0.unfinished -= 1 }
+                self.jobEnded()
                 continuation.resume(with: result)
             }
             enqueue(job, on: lane)
         }
     }
 
-    /// Adds `job` to `lane` (counted unfinished until the job itself says it ended) and gives the
+    /// Adds `job` to `lane` (counted unfinished until the job calls ``jobEnded()``) and gives the
     /// queue one turn for it.
     private func enqueue(_ job: @escaping @Sendable () -> Void, on lane: Lane) {
         lanes.withLock { lanes in
@@ -79,22 +79,32 @@ final class StoreExecutor: Sendable {
         }
     }
 
-    /// Runs `body` at once on the calling thread when the executor has nothing waiting or running
-    /// (the claim of a dispatcher with nothing else under way: two thread hand-offs less between a
-    /// producer's commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``.
-    /// Jobs asked for meanwhile go to the queue, where they wait for the store's one writer connection as any
-    /// write does. It blocks the calling thread of the cooperative pool for one claim, started only
-    /// while no group commit waits or runs; it can still wait for the writer connection behind a
-    /// write a task makes on its own (a mark on the full path, a release, a payment read's record)
-    /// or behind the write lock of another process, as those writes themselves do.
-    func runInlineIfIdle<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let idle = lanes.withLock { lanes in
+    /// Whether nothing waits or runs; if so, counts the caller's own job as running (it must end it
+    /// with ``jobEnded()``), so that jobs asked for meanwhile go to the queue.
+    private func startInlineIfIdle() -> Bool {
+        lanes.withLock { lanes in
             guard lanes.unfinished == 0 else { return false }
             lanes.unfinished += 1
             return true
         }
-        guard idle else { return try await run(.first, body) }
-        defer { lanes.withLock { $0.unfinished -= 1 } }
+    }
+
+    /// A job counted unfinished (by ``enqueue(_:on:)`` or ``startInlineIfIdle()``) ended.
+    private func jobEnded() {
+        lanes.withLock { $0.unfinished -= 1 }
+    }
+
+    /// Runs `body` at once on the calling thread when the executor has nothing waiting or running
+    /// (the claim of a dispatcher with nothing else under way: two thread hand-offs less between a
+    /// producer's commit and its request), else on the ``Lane/first`` lane like ``run(_:_:)``.
+    /// Jobs asked for meanwhile go to the queue, where they wait for the store's one writer
+    /// connection as any write does. It blocks the calling thread of the cooperative pool for one
+    /// claim, started only while no group commit waits or runs; it can still wait for the writer
+    /// connection behind a write a task makes on its own (a mark on the full path, a release, a
+    /// payment read's record) or behind the write lock of another process, as those writes do.
+    func runInlineIfIdle<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard startInlineIfIdle() else { return try await run(.first, body) }
+        defer { jobEnded() }
         return try body()
     }
 
@@ -107,20 +117,15 @@ final class StoreExecutor: Sendable {
     /// (it would wait for a job only its own thread can run): a precondition stops that.
     func runBlocking<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
         dispatchPrecondition(condition: .notOnQueue(queue))
-        let idle = lanes.withLock { lanes in
-            guard lanes.unfinished == 0 else { return false }
-            lanes.unfinished += 1
-            return true
-        }
-        if idle {
-            defer { lanes.withLock { $0.unfinished -= 1 } }
+        if startInlineIfIdle() {
+            defer { jobEnded() }
             return body()
         }
         let done = DispatchSemaphore(value: 0)
         let result = Handover<T>()
         let job: @Sendable () -> Void = {
             result.value = body()
-            self.lanes.withLock { $0.unfinished -= 1 }
+            self.jobEnded()
             done.signal()
         }
         enqueue(job, on: .inTurn)

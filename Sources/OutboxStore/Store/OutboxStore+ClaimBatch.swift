@@ -182,28 +182,27 @@ extension OutboxStore {
     /// before a commit whose first WAL write woke the watcher has ended. It never waits for that
     /// lock: while another connection holds it (a producer or another worker writing), the answer
     /// is true at once, and the claim that follows waits for the lock and sees the commit. Waiting
-    /// here, in SQLite's busy handler (sleeps of 1, 2, 5 … ms), held up the store's own commits
+    /// here, in SQLite's busy handler (sleeps of 1, 2, 5 … ms), would hold the store's own commits
     /// queued behind it when several workers share the file. Any other failure also says true.
     public func lockedReadSaysNews() -> Bool {
-        let restore = Int(configuration.busyTimeoutSeconds * 1_000)
         do {
             let version = try pool.writeWithoutTransaction { db -> Int? in
                 // Cached statements: GRDB's inTransaction prepares BEGIN and ROLLBACK each time,
                 // and this runs after nearly every commit of the worker.
-                try db.cachedStatement(sql: "PRAGMA busy_timeout = 0").execute()
-                defer { try? db.cachedStatement(sql: "PRAGMA busy_timeout = \(restore)").execute() }
-                do {
-                    try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                    return nil
-                }
-                do {
-                    let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-                    try db.cachedStatement(sql: "ROLLBACK").execute()
-                    return version
-                } catch {
-                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
-                    throw error
+                try withBusyTimeout(0, db) {
+                    do {
+                        try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                        return nil
+                    }
+                    do {
+                        let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                        try db.cachedStatement(sql: "ROLLBACK").execute()
+                        return version
+                    } catch {
+                        if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                        throw error
+                    }
                 }
             }
             guard let version else { return true }

@@ -78,6 +78,15 @@ public final class OutboxStore: Sendable {
         do { return try pool.unsafeRead(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
+    /// Runs `body` on `db` (the writer connection) with SQLite's busy timeout set to `millis`, then
+    /// sets the configured one back, whatever `body` did.
+    func withBusyTimeout<T>(_ millis: Int, _ db: Database, _ body: () throws -> T) throws -> T {
+        let configured = Int(configuration.busyTimeoutSeconds * 1_000)
+        try db.cachedStatement(sql: "PRAGMA busy_timeout = \(millis)").execute()
+        defer { try? db.cachedStatement(sql: "PRAGMA busy_timeout = \(configured)").execute() }
+        return try body()
+    }
+
     /// Runs a write in one `BEGIN IMMEDIATE` transaction, mapping errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try asOwnWrite {
@@ -114,12 +123,12 @@ public final class OutboxStore: Sendable {
         try asOwnWrite {
             do {
                 return try pool.writeWithoutTransaction { db in
-                    let restore = Int(configuration.busyTimeoutSeconds * 1_000)
-                    if mode == .truncate { try db.execute(sql: "PRAGMA busy_timeout = \(truncateWaitMillis)") }
-                    defer { if mode == .truncate { try? db.execute(sql: "PRAGMA busy_timeout = \(restore)") } }
-                    let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode.rawValue))")
-                    let busy: Int = row?[0] ?? 0
-                    return CheckpointResult(walPages: row?[1] ?? 0, checkpointed: row?[2] ?? 0, busy: busy != 0)
+                    func run() throws -> CheckpointResult {
+                        let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode.rawValue))")
+                        let busy: Int = row?[0] ?? 0
+                        return CheckpointResult(walPages: row?[1] ?? 0, checkpointed: row?[2] ?? 0, busy: busy != 0)
+                    }
+                    return mode == .truncate ? try withBusyTimeout(truncateWaitMillis, db, run) : try run()
                 }
             } catch {
                 throw OutboxStoreError(wrapping: error)
