@@ -100,6 +100,67 @@ struct RecordTests {
         #expect(try store.command(id: b)?.state == .inFlight)
     }
 
+    /// The outbox row's change is one guarded UPDATE whose SET expressions read the row as it was:
+    /// `last_error` keeps or replaces the previous error exactly as the two statements it replaced
+    /// did. Each row: the next state recorded after a first retry that left "HTTP 503".
+    @Test(
+        "one UPDATE per outcome: last_error as before for every next state",
+        arguments: [
+            (CommandUpdate.Next.reschedule(dueAt: 5, needsReconcile: true, lastError: nil), CommandState.pending, "HTTP 503", true),
+            (.reschedule(dueAt: 5, needsReconcile: false, lastError: "timeout"), .pending, "timeout", false),
+            (.finish(InboxOutcome(.succeeded, message: "Success")), .succeeded, "HTTP 503", false),
+            (.finish(InboxOutcome(.failed, message: "Declined")), .failed, "Declined", false),
+            (.finish(InboxOutcome(.expired, reason: .deadlinePassed)), .expired, "deadline_passed", false),
+            (.finish(InboxOutcome(.dead)), .dead, "HTTP 503", false),
+        ] as [(CommandUpdate.Next, CommandState, String, Bool)])
+    func oneUpdateKeepsLastError(next: CommandUpdate.Next, state: CommandState, lastError: String, reconcile: Bool) throws {
+        let store = try TestDatabase().open()
+        let id = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "w", now: 0, limit: 1, leaseMillis: 1_000)
+        try store.record(
+            [CommandUpdate(
+                commandID: id, precondition: .leasedBy("w"), attempt: AttemptRecord(startedAt: 0, outcome: "transient"),
+                countsAsAttempt: true, next: .reschedule(dueAt: 0, needsReconcile: false, lastError: "HTTP 503"))],
+            worker: "w", now: 1)
+        _ = try store.claim(owner: "w", now: 2, limit: 1, leaseMillis: 1_000)
+        #expect(try store.record([CommandUpdate(commandID: id, precondition: .leasedBy("w"), next: next)], worker: "w", now: 3))
+        let command = try #require(try store.command(id: id))
+        #expect(command.state == state && command.lastError == lastError && command.needsReconcile == reconcile)
+        #expect(command.leaseOwner == nil && command.leaseExpiresAt == nil && command.updatedAt == 3)
+        #expect(command.finishedAt == (state == .pending ? nil : 3))
+        #expect(command.dueAt == (state == .pending ? 5 : 0))
+    }
+
+    /// A group of one update runs without a savepoint: it stays all or nothing because a failure
+    /// after its guarded UPDATE throws out of the transaction, which rolls back every group.
+    @Test("a group of one update is all or nothing: a refused inbox row leaves its command leased")
+    func singleUpdateAllOrNothing() throws {
+        let store = try TestDatabase().open()
+        let a = try store.enqueue(Sample.sale()).id
+        let b = try store.enqueue(Sample.sale()).id
+        _ = try store.claim(owner: "w", now: 0, limit: 2, leaseMillis: 1_000)
+        // An outcome already in the inbox for b's generation: b's own is refused (one per generation).
+        try store.pool.write {
+            try $0.execute(
+                sql: """
+                    INSERT INTO inbox (outbox_id, command_key, kind, generation, event, outcome, created_at)
+                    SELECT id, command_key, kind, generation, 'outcome', 'failed', 0 FROM outbox WHERE id = ?
+                    """, arguments: [b])
+        }
+        let finish = { (id: Int64) in
+            [CommandUpdate(
+                commandID: id, precondition: .leasedBy("w"), attempt: AttemptRecord(startedAt: 0, outcome: "succeeded"),
+                countsAsAttempt: true, next: .finish(InboxOutcome(.succeeded)))]
+        }
+        #expect(throws: (any Error).self) { try store.recordEach([finish(a), finish(b)], worker: "w", now: 1) }
+        for id in [a, b] {
+            let detail = try #require(try store.detail(id: id))
+            #expect(detail.command.state == .inFlight && detail.command.leaseOwner == "w" && detail.command.attempts == 0)
+            #expect(detail.attempts.isEmpty)
+        }
+        #expect(try store.inbox(after: 0).count == 1)
+    }
+
     @Test("the database allows one outcome per command generation")
     func oneOutcomePerGeneration() throws {
         let store = try TestDatabase().open()
