@@ -6,8 +6,16 @@ import OutboxStore
 import Synchronization
 
 /// Wakes the worker when another process writes the database, without polling: Linux inotify
-/// on the database's folder, filtered to the database file and its `-wal`. Every committed
-/// INSERT by a producer in any language appends to the WAL, so the worker hears of it at once.
+/// on the database file and its `-wal`. Every committed INSERT by a producer in any language
+/// appends to the WAL, so the worker hears of it at once.
+///
+/// The files are watched one by one for writes (`IN_MODIFY`, `IN_CLOSE_WRITE`); the folder only
+/// for files appearing in it (`IN_CREATE`, `IN_MOVED_TO`), so that a `-wal` created later (or
+/// deleted by the last connection to close and created again), or a database file moved into
+/// place, gets its own watch. Writes to other files in the folder (the merchant's own files, a
+/// log the worker's stderr goes to) wake nothing: watching the folder for writes woke this
+/// thread for each of them (two per command when the log was next to the database). A queue
+/// overflow (`IN_Q_OVERFLOW`: events were lost) counts as news.
 ///
 /// A dedicated thread blocks in `poll(2)` on the inotify descriptor and a pipe used to stop
 /// it; no task is left behind. After `stop()` the thread ends at its next wake-up; if it is inside
@@ -37,14 +45,25 @@ final class ChangeWatcher: Sendable {
     }
 
     private let descriptors: Descriptors
+    private let folder: String
     private let names: Set<String>
+    private let folderWatch: Int32
     private let stopped = Mutex(false)
+    /// Counts of what the thread read (a class, so the thread holds it without holding the watcher).
+    let counts = WatchCounts()
+
+    #if canImport(Glibc)
+    /// What a database file's own watch listens for: its contents written.
+    private static let fileMask = UInt32(IN_MODIFY | IN_CLOSE_WRITE)
+    /// What the folder's watch listens for: a file appearing (created, or moved into place).
+    private static let folderMask = UInt32(IN_CREATE | IN_MOVED_TO)
+    #endif
 
     /// Watches the folder of `databasePath`; nil when inotify is unavailable (the worker then
     /// relies on its idle poll).
     init?(databasePath: String) {
         let url = URL(fileURLWithPath: databasePath)
-        let folder = url.deletingLastPathComponent().path
+        folder = url.deletingLastPathComponent().path
         let base = url.lastPathComponent
         names = [base, base + "-wal"]
         #if canImport(Glibc)
@@ -55,13 +74,16 @@ final class ChangeWatcher: Sendable {
             close(inotify)
             return nil
         }
-        let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
-        guard inotify_add_watch(inotify, folder, mask) >= 0 else {
+        folderWatch = inotify_add_watch(inotify, folder, Self.folderMask)
+        guard folderWatch >= 0 else {
             close(inotify)
             close(ends[0])
             close(ends[1])
             return nil
         }
+        // After the folder's watch: a file created from now on is either watched here or
+        // announced by the folder (then watched by the thread). One missing now is not an error.
+        for name in names { Self.watchFile(inotify, folder: folder, name: name) }
         descriptors = Descriptors(inotify: inotify, stopper: ends[0], stopperWrite: ends[1])
         #else
         return nil
@@ -75,9 +97,10 @@ final class ChangeWatcher: Sendable {
     /// the worker's own commits wake only this thread, never the dispatcher (``CommitWatch``).
     func start(filter: any LocalFileStorage, onChange: @escaping @Sendable () -> Void) {
         let descriptors = self.descriptors
-        let names = self.names
+        let files = WatchedFiles(folder: folder, names: names, folderWatch: folderWatch)
+        let counts = self.counts
         let worker = Thread {
-            Self.watch(descriptors, names: names, filter: filter, onChange: onChange)
+            Self.watch(descriptors, files: files, counts: counts, filter: filter, onChange: onChange)
         }
         worker.name = "outbox-change-watcher"
         worker.start()
@@ -85,7 +108,7 @@ final class ChangeWatcher: Sendable {
 
     /// The thread's loop, until the stop pipe is written or `poll` fails.
     private static func watch(
-        _ descriptors: Descriptors, names: Set<String>, filter: any LocalFileStorage,
+        _ descriptors: Descriptors, files: WatchedFiles, counts: WatchCounts, filter: any LocalFileStorage,
         onChange: @Sendable () -> Void
     ) {
         // The descriptors stay open until this loop is done with them.
@@ -109,19 +132,33 @@ final class ChangeWatcher: Sendable {
                     if count <= 0 { break }
                     var offset = 0
                     while offset + MemoryLayout<inotify_event>.size <= count {
-                        let (length, name) = buffer.withUnsafeBytes { raw -> (Int, String) in
+                        let (event, name) = buffer.withUnsafeBytes { raw -> (inotify_event, String) in
                             let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
                             let nameStart = offset + MemoryLayout<inotify_event>.size
                             let nameBytes = raw[nameStart..<min(nameStart + Int(event.len), count)].prefix { $0 != 0 }
-                            return (Int(event.len), String(decoding: nameBytes, as: UTF8.self))
+                            return (event, String(decoding: nameBytes, as: UTF8.self))
                         }
-                        if names.contains(name) { relevant = true }
-                        offset += MemoryLayout<inotify_event>.size + length
+                        switch files.classify(wd: event.wd, mask: event.mask, name: name) {
+                        case .news: relevant = true
+                        case .appeared:
+                            relevant = true
+                            watchFile(inotify, folder: files.folder, name: name)
+                        case .ignored: counts.ignored.add(1, ordering: .relaxed)
+                        }
+                        offset += MemoryLayout<inotify_event>.size + Int(event.len)
                     }
                 }
                 if relevant && filter.changeBurstIsNews(ownWritesDoneBefore: mark) { onChange() }
             }
         }
+    }
+
+    /// Adds (or renews) the write watch on `name` in `folder`; a file that does not exist (yet)
+    /// is left to the folder's watch.
+    private static func watchFile(_ inotify: Int32, folder: String, name: String) {
+        #if canImport(Glibc)
+        _ = inotify_add_watch(inotify, folder + "/" + name, fileMask)
+        #endif
     }
 
     /// Stops the thread (once; later calls do nothing). It exits at its next poll wake-up, or
@@ -134,5 +171,40 @@ final class ChangeWatcher: Sendable {
 
     deinit {
         stop()
+    }
+}
+
+/// What a ``ChangeWatcher``'s thread has read.
+final class WatchCounts: Sendable {
+    /// Events about neither the database nor its WAL (another file created in the folder, a
+    /// watch removed). Writes to other files in the folder make none.
+    let ignored = Atomic<Int>(0)
+}
+
+/// Which inotify events say the database may have changed: the rule of ``ChangeWatcher``'s
+/// thread, apart from the system calls.
+struct WatchedFiles: Sendable {
+    /// What one event means.
+    enum Meaning: Equatable {
+        /// A write to the database file or its WAL, or lost events: wake the worker.
+        case news
+        /// The database file or its WAL appeared in the folder: watch it, and wake the worker.
+        case appeared
+        /// Another file appeared in the folder, or a watch was removed (its file deleted).
+        case ignored
+    }
+
+    let folder: String
+    let names: Set<String>
+    /// The folder's watch descriptor: its events name the file; a file's own events do not.
+    let folderWatch: Int32
+
+    func classify(wd: Int32, mask: UInt32, name: String) -> Meaning {
+        #if canImport(Glibc)
+        if mask & UInt32(IN_Q_OVERFLOW) != 0 { return .news }
+        if mask & UInt32(IN_IGNORED) != 0 { return .ignored }
+        #endif
+        if wd == folderWatch { return names.contains(name) ? .appeared : .ignored }
+        return .news
     }
 }
