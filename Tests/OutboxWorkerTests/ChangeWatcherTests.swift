@@ -4,6 +4,7 @@ import Glibc
 import OutboxStore
 import Synchronization
 import Testing
+import OutboxTestSupport
 
 @testable import OutboxWorker
 
@@ -21,7 +22,9 @@ struct ChangeWatcherTests {
             ("the database moved into place", folderWatch, IN_MOVED_TO, "outbox.sqlite", .appeared),
             ("another file created in the folder", folderWatch, IN_CREATE, "worker.log", .ignored),
             ("a file's watch removed (it was deleted)", 2, IN_IGNORED, "", .ignored),
-            ("events lost: the queue overflowed", -1, IN_Q_OVERFLOW, "", .news),
+            ("events lost: the queue overflowed", -1, IN_Q_OVERFLOW, "", .lost),
+            ("the WAL written, seen by a folder watch widened after a file watch failed", folderWatch, IN_MODIFY,
+             "outbox.sqlite-wal", .news),
         ] as [(String, Int32, Int32, String, WatchedFiles.Meaning)])
     func meaning(_ what: String, wd: Int32, mask: Int32, name: String, expected: WatchedFiles.Meaning) {
         #expect(Self.files.classify(wd: wd, mask: UInt32(mask), name: name) == expected, "\(what)")
@@ -32,7 +35,7 @@ struct ChangeWatcherTests {
     /// ignored) before the WAL's, which come after them in the queue.
     @Test("writes to another file in the folder make no event; a WAL write wakes")
     func neighbourWritesWakeNothing() async throws {
-        let folder = try Scratch()
+        let folder = try WatchFolder()
         let log = folder.create("worker.log")
         let wal = folder.create("outbox.sqlite-wal")
         defer { close(log); close(wal) }
@@ -47,7 +50,7 @@ struct ChangeWatcherTests {
     /// write: a watch on the file alone would go deaf then.
     @Test("a WAL created after the watcher started, or deleted and created again, is watched")
     func walAppearingLaterIsWatched() async throws {
-        let folder = try Scratch()
+        let folder = try WatchFolder()
         close(folder.create("outbox.sqlite"))
         let watch = try folder.start()
         // Created (and kept open, so no close event follows): the folder announces it.
@@ -65,14 +68,28 @@ struct ChangeWatcherTests {
         folder.append(wal)
         try await watch.waitForWakeUps(5)
     }
+
+    /// SQLite puts the WAL beside the file a symbolic link names, not beside the link.
+    @Test("a database path that is a symbolic link: the WAL beside its target is watched")
+    func symbolicLinkIsResolved() async throws {
+        let target = try WatchFolder()
+        let links = try WatchFolder()
+        close(target.create("outbox.sqlite"))
+        let wal = target.create("outbox.sqlite-wal")
+        defer { close(wal) }
+        #expect(symlink(target.path("outbox.sqlite"), links.path("shop.sqlite")) == 0)
+        let watch = try links.start(databasePath: links.path("shop.sqlite"))
+        target.append(wal)
+        try await watch.waitForWakeUps(1)
+    }
 }
 
 /// A folder of its own, removed at the end.
-private final class Scratch {
+private final class WatchFolder {
     let url: URL
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)")
+        url = Scratch.url("watch")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
@@ -88,11 +105,12 @@ private final class Scratch {
         _ = write(descriptor, &byte, 1)
     }
 
-    /// A watcher on `outbox.sqlite` in this folder, counting its wake-ups.
-    func start() throws -> WatchRun {
-        let watcher = try #require(ChangeWatcher(databasePath: path("outbox.sqlite")))
+    /// A watcher on `databasePath` (default `outbox.sqlite` in this folder), counting its wake-ups.
+    func start(databasePath: String? = nil) throws -> WatchRun {
+        let database = databasePath ?? path("outbox.sqlite")
+        let watcher = try #require(ChangeWatcher(databasePath: database))
         let run = WatchRun(watcher: watcher)
-        watcher.start(filter: EveryBurstIsNews(path: path("outbox.sqlite"))) { run.wakeUps.add(1, ordering: .relaxed) }
+        watcher.start(filter: EveryBurstIsNews(path: database)) { run.wakeUps.add(1, ordering: .relaxed) }
         return run
     }
 }

@@ -135,7 +135,8 @@ extension OutboxStore {
     }
 
     /// Records several independent groups, each at its own time, in one transaction (a group
-    /// commit): each group is all-or-nothing in its own savepoint. Returns, per group, whether
+    /// commit): each group is all-or-nothing (several updates in a savepoint; one update is a
+    /// single guarded statement, see ``record(_:worker:now:_:)``). Returns, per group, whether
     /// it was applied (false: a precondition no longer held, nothing of it written).
     ///
     /// If the transaction fails (a trigger refusing one group's row, a full disk), nothing is

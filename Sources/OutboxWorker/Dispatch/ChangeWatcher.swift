@@ -12,7 +12,8 @@ import Synchronization
 /// The files are watched one by one for writes (`IN_MODIFY`, `IN_CLOSE_WRITE`); the folder only
 /// for files appearing in it (`IN_CREATE`, `IN_MOVED_TO`), so that a `-wal` created later (or
 /// deleted by the last connection to close and created again), or a database file moved into
-/// place, gets its own watch. Writes to other files in the folder (the merchant's own files, a
+/// place, gets its own watch. If a file's watch cannot be added (the per-user limit on watches),
+/// the folder's watch takes writes too, as it did before the files had watches of their own. Writes to other files in the folder (the merchant's own files, a
 /// log the worker's stderr goes to) wake nothing: watching the folder for writes woke this
 /// thread for each of them (two per command when the log was next to the database). A queue
 /// overflow (`IN_Q_OVERFLOW`: events were lost) counts as news.
@@ -59,10 +60,11 @@ final class ChangeWatcher: Sendable {
     private static let folderMask = UInt32(IN_CREATE | IN_MOVED_TO)
     #endif
 
-    /// Watches the folder of `databasePath`; nil when inotify is unavailable (the worker then
-    /// relies on its idle poll).
+    /// Watches the database at `databasePath` and its `-wal` (a symbolic link resolved first,
+    /// as SQLite puts the WAL beside the file the link names); nil when inotify is unavailable
+    /// (the worker then relies on its idle poll).
     init?(databasePath: String) {
-        let url = URL(fileURLWithPath: databasePath)
+        let url = URL(fileURLWithPath: Self.resolved(databasePath))
         folder = url.deletingLastPathComponent().path
         let base = url.lastPathComponent
         names = [base, base + "-wal"]
@@ -83,7 +85,7 @@ final class ChangeWatcher: Sendable {
         }
         // After the folder's watch: a file created from now on is either watched here or
         // announced by the folder (then watched by the thread). One missing now is not an error.
-        for name in names { Self.watchFile(inotify, folder: folder, name: name) }
+        Self.watchFiles(inotify, folder: folder, names: names)
         descriptors = Descriptors(inotify: inotify, stopper: ends[0], stopperWrite: ends[1])
         #else
         return nil
@@ -142,7 +144,10 @@ final class ChangeWatcher: Sendable {
                         case .news: relevant = true
                         case .appeared:
                             relevant = true
-                            watchFile(inotify, folder: files.folder, name: name)
+                            watchFiles(inotify, folder: files.folder, names: [name])
+                        case .lost:
+                            relevant = true
+                            watchFiles(inotify, folder: files.folder, names: files.names)
                         case .ignored: counts.ignored.add(1, ordering: .relaxed)
                         }
                         offset += MemoryLayout<inotify_event>.size + Int(event.len)
@@ -153,12 +158,24 @@ final class ChangeWatcher: Sendable {
         }
     }
 
-    /// Adds (or renews) the write watch on `name` in `folder`; a file that does not exist (yet)
-    /// is left to the folder's watch.
-    private static func watchFile(_ inotify: Int32, folder: String, name: String) {
+    /// Adds (or renews: same inode, same watch) the write watch on each of `names` in `folder`.
+    /// A file that does not exist (yet) is left to the folder's watch. Any other failure (the
+    /// per-user watch limit, `ENOSPC`) widens the folder's own watch to writes too, as it was
+    /// before files had watches of their own: slower (every write in the folder wakes the thread),
+    /// never deaf.
+    private static func watchFiles(_ inotify: Int32, folder: String, names: Set<String>) {
         #if canImport(Glibc)
-        _ = inotify_add_watch(inotify, folder + "/" + name, fileMask)
+        for name in names where inotify_add_watch(inotify, folder + "/" + name, fileMask) < 0 && errno != ENOENT {
+            _ = inotify_add_watch(inotify, folder, folderMask | fileMask)
+        }
         #endif
+    }
+
+    /// `path` with symbolic links resolved, or as given when it cannot be (no such file yet).
+    private static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// Stops the thread (once; later calls do nothing). It exits at its next poll wake-up, or
@@ -186,10 +203,13 @@ final class WatchCounts: Sendable {
 struct WatchedFiles: Sendable {
     /// What one event means.
     enum Meaning: Equatable {
-        /// A write to the database file or its WAL, or lost events: wake the worker.
+        /// A write to the database file or its WAL: wake the worker.
         case news
         /// The database file or its WAL appeared in the folder: watch it, and wake the worker.
         case appeared
+        /// Events were lost (the queue overflowed), perhaps a file's appearance: watch both
+        /// files again (a watch already on a file is kept), and wake the worker.
+        case lost
         /// Another file appeared in the folder, or a watch was removed (its file deleted).
         case ignored
     }
@@ -201,10 +221,14 @@ struct WatchedFiles: Sendable {
 
     func classify(wd: Int32, mask: UInt32, name: String) -> Meaning {
         #if canImport(Glibc)
-        if mask & UInt32(IN_Q_OVERFLOW) != 0 { return .news }
+        if mask & UInt32(IN_Q_OVERFLOW) != 0 { return .lost }
         if mask & UInt32(IN_IGNORED) != 0 { return .ignored }
+        if wd == folderWatch {
+            guard names.contains(name) else { return .ignored }
+            // A write seen by the folder: its watch was widened because a file's could not be added.
+            return mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 ? .appeared : .news
+        }
         #endif
-        if wd == folderWatch { return names.contains(name) ? .appeared : .ignored }
         return .news
     }
 }

@@ -16,8 +16,9 @@ import Synchronization
 /// already freed its request slot, the claim fills one; ``RequestSlot``).
 ///
 /// Each task's outcome is durable (committed under the configured synchronous mode) before its
-/// `record` returns, so no outcome is reported before it is written. Each group keeps its own
-/// all-or-nothing savepoint; a transaction refused as a whole because one row was (a trigger, a
+/// `record` returns, so no outcome is reported before it is written. Each group stays all or
+/// nothing (the store's savepoint, or one guarded statement for a single update); a transaction
+/// refused as a whole because one row was (a trigger, a
 /// constraint) is retried one group at a time, so one bad group never takes the others down.
 final class GroupCommit: Sendable {
     typealias Group = (updates: [CommandUpdate], now: EpochMillis)
