@@ -6,6 +6,7 @@ import PaywallClient
 import PaywallSimulator
 import Synchronization
 import Testing
+import OutboxTestSupport
 
 @testable import OutboxWorker
 
@@ -79,7 +80,7 @@ struct ScriptedRun {
     var configuration: WorkerConfiguration
 
     init(adjust: (inout WorkerConfiguration) -> Void = { _ in }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString)")
+        directory = Scratch.url("scripted")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("outbox.sqlite").path
         store = try OutboxStore(OutboxStoreConfiguration(path: path))

@@ -3,6 +3,7 @@ import OutboxModel
 import OutboxStore
 import PaywallClient
 import Testing
+import OutboxTestSupport
 
 @testable import OutboxWorker
 
@@ -222,7 +223,7 @@ struct ClockStepTests {
 
     @Test("after a step back, due times and holds move back with it; a retry 'in 2 s' is not frozen for 10 minutes")
     func shift() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("step-\(UUID().uuidString)")
+        let directory = Scratch.url("step")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try OutboxStore(OutboxStoreConfiguration(path: directory.appendingPathComponent("o.sqlite").path))
         let key = Payloads.key()

@@ -6,6 +6,7 @@ import PaywallClient
 import PaywallSimulator
 import Synchronization
 import Testing
+import OutboxTestSupport
 
 @testable import OutboxWorker
 
@@ -82,7 +83,7 @@ struct WorkerFaultTests {
             if refused.withLock({ $0 }) { throw PaywallTransportError(code: .connectionRefused, detail: "refused") }
             return PaywallHTTPResponse(status: 200, text: #"{"Result":{"PaymentRequestId":"\#(UUID().uuidString.lowercased())"},"ErrorCode":0,"Succeeded":true,"Failed":false}"#)
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("breaker-\(UUID().uuidString)")
+        let directory = Scratch.url("breaker")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: path))

@@ -83,7 +83,7 @@ struct WorkerMetricsTests {
     }
 
     @Test func theRegistryRendersEveryCatalogMetricWithHelpAndCountsTheHooks() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
+        let directory = Scratch.url("metrics")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try OutboxStore(OutboxStoreConfiguration(path: directory.appendingPathComponent("o.sqlite").path))
         let metrics = WorkerMetrics(version: "9.9.9")

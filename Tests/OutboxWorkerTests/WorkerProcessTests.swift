@@ -35,7 +35,7 @@ struct WorkerProcessTests {
             "--error-rate", "0.05", "--drop-rate", "0.05", "--slow-rate", "0.9", "--slow-delay", "0.02", "--seed", "11",
         ])
         defer { sim.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
+        let directory = Scratch.url("crash")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = directory.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
@@ -71,7 +71,7 @@ struct WorkerProcessTests {
     func twoWorkers() async throws {
         let sim = try await SimulatorProcess()
         defer { sim.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("two-\(UUID().uuidString)")
+        let directory = Scratch.url("two")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = directory.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))

@@ -2,10 +2,11 @@ import Foundation
 import OutboxWorker
 import PaywallClient
 import Testing
+import OutboxTestSupport
 
 /// A keys file with `text`, mode `mode`.
 func keysFile(_ text: String, mode: Int = 0o600) -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("callback-keys-\(UUID().uuidString)").path
+    let path = Scratch.url("callback-keys").path
     _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
     return path
 }

@@ -100,7 +100,7 @@ final class WorkerProcess: @unchecked Sendable {
 }
 
 func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("worker-e2e-\(UUID().uuidString)")
+    let url = Scratch.url("worker-e2e")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }

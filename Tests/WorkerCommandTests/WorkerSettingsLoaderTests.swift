@@ -3,6 +3,7 @@ import OutboxModel
 import OutboxWorker
 import PaywallClient
 import Testing
+import OutboxTestSupport
 
 /// Fake secrets: distinctive so a leak anywhere is found by a substring search.
 let secretValues = ["PRIV-KEY-s3cr3t-1111", "PRIV-CLIENT-s3cr3t-2222", "PUB-KEY-s3cr3t-3333", "PUB-CLIENT-s3cr3t-4444"]
@@ -24,7 +25,7 @@ func load(
 ) throws(WorkerConfigurationError) -> WorkerSettings {
     var configFile: String?
     if let file {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID().uuidString).json")
+        let path = Scratch.url("worker", suffix: ".json")
             .path
         FileManager.default.createFile(atPath: path, contents: Data(file.utf8), attributes: [.posixPermissions: 0o600])
         configFile = path
@@ -99,9 +100,8 @@ func refusal(
     }
 
     @Test func configFileFromEnvironmentAndFlagWins() throws {
-        let dir = FileManager.default.temporaryDirectory
-        let fromEnv = dir.appendingPathComponent("env-\(UUID().uuidString).json").path
-        let fromFlag = dir.appendingPathComponent("flag-\(UUID().uuidString).json").path
+        let fromEnv = Scratch.url("env", suffix: ".json").path
+        let fromFlag = Scratch.url("flag", suffix: ".json").path
         FileManager.default.createFile(atPath: fromEnv, contents: Data(#"{"max_attempts": 3}"#.utf8))
         FileManager.default.createFile(atPath: fromFlag, contents: Data(#"{"max_attempts": 4}"#.utf8))
         var environment = validEnvironment

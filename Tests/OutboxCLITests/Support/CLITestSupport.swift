@@ -9,8 +9,7 @@ struct TestDatabase {
     let path: String
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "outbox-cli-test-\(UUID().uuidString)", isDirectory: true)
+        directory = Scratch.url("outbox-cli-test")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("outbox.sqlite").path
     }

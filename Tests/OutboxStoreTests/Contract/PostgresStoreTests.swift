@@ -151,7 +151,7 @@ struct PostgresStoreTests {
     func password() throws {
         #expect(try PostgresLocation.password(from: ["PGPASSWORD": "a"]) == "a")
         #expect(try PostgresLocation.password(from: [:]) == nil)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)")
+        let file = Scratch.url("pw")
         try "from-file\nignored\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         #expect(try PostgresLocation.password(from: ["OUTBOX_DB_PASSWORD_FILE": file.path]) == "from-file")

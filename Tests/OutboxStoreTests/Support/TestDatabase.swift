@@ -11,8 +11,7 @@ struct TestDatabase {
     let path: String
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "outbox-test-\(UUID().uuidString)", isDirectory: true)
+        directory = Scratch.url("outbox-test")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("outbox.sqlite").path
     }
@@ -53,7 +52,7 @@ enum Sample {
 func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    let directory = Scratch.url("run")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let inURL = directory.appendingPathComponent("stdin")

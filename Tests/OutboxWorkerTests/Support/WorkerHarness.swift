@@ -5,6 +5,7 @@ import OutboxStore
 import PaywallClient
 import PaywallSimulator
 import Testing
+import OutboxTestSupport
 
 @testable import OutboxWorker
 
@@ -23,7 +24,7 @@ final class WorkerHarness: Sendable {
         device: DeviceSettings = DeviceSettings(takeDelayMillis: 60_000, processingMillis: 1_000, defaultOutcome: .alwaysSucceed),
         faults: FaultSettings = .none, seed: UInt64 = 7, adjust: (inout WorkerConfiguration) -> Void = { _ in }
     ) async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("worker-test-\(UUID().uuidString)")
+        directory = Scratch.url("worker-test")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("outbox.sqlite").path
         // The database stamps created_at with real time: the manual clock starts there.
