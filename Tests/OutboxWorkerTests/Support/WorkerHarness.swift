@@ -73,8 +73,17 @@ final class WorkerHarness: Sendable {
             if try condition() { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        Issue.record("timed out waiting for: \(what)")
+        Issue.record("timed out waiting for: \(what); at \(clock.now()) (manual clock) the outbox held:\n\(unfinished())")
         throw CancellationError()
+    }
+
+    /// The commands not finished, one line each, to say what a timed-out wait was stuck on.
+    func unfinished() -> String {
+        let rows = (try? store.list(CommandFilter(states: [.pending, .inFlight], limit: 50))) ?? []
+        return rows.map {
+            "  #\($0.id) \($0.kindName) \($0.state.rawValue) attempts=\($0.attempts) due_at=\($0.dueAt) "
+                + "needs_reconcile=\($0.needsReconcile) lease=\($0.leaseOwner ?? "-") last_error=\($0.lastError ?? "-")"
+        }.joined(separator: "\n")
     }
 
     /// The outcome rows of the inbox.
