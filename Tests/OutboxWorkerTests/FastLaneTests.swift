@@ -170,6 +170,26 @@ struct FastLaneLastLookTests {
         #expect(try run.store.command(id: command.id)?.needsReconcile == false)
     }
 
+    /// On either path the checks before the request are older than the moment it leaves (a mark's
+    /// COMMIT, a hold read): the send itself looks at the deadline with the time it records as its start.
+    @Test("a deadline that passes after the last look, just before the request: expired, nothing sent, the mark taken back")
+    func deadlinePassedAtTheSend() async throws {
+        let run = try ScriptedRun()
+        run.paywall.script("/sale", [], then: ScriptedPaywall.accepted())
+        let processor = try Self.processor(run)
+        let (command, _, ready) = try Self.marked(run, processor: processor, deadline: run.clock.now() + 1_000)
+        #expect(await processor.lastLook(command, kind: .asyncSale) == nil)
+        run.clock.advance(by: 1_001)
+        await processor.sendMarked(
+            command, kind: .asyncSale, request: ready.request, paymentRequestId: nil,
+            logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(run.paywall.count("/sale") == 0)
+        let outcome = try #require(try run.outcome())
+        #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed, "\(outcome)")
+        #expect(try run.store.sendHistory(commandID: command.id).sends == 0)
+        #expect(try run.store.command(id: command.id)?.needsReconcile == false)
+    }
+
     @Test("a Retry-After hold that begins between the claim and the request: given back, nothing sent, no mark left")
     func holdAfterMark() async throws {
         let run = try ScriptedRun()

@@ -153,10 +153,21 @@ struct CommandProcessor: Sendable {
 
     /// Sends a command already marked as leaving and records the answer (through the group
     /// commit: several tasks' answers per transaction).
+    ///
+    /// The deadline is checked once more here, at the time recorded as the request's start, with
+    /// no suspension point before the request is handed to the client: the checks before it (the
+    /// mark's, in its transaction; the fast lane's last look) are older by the mark's COMMIT (a
+    /// round trip on PostgreSQL, an fsync for a durable mark) or a hold read. A chaos run on
+    /// PostgreSQL saw a rollback's request start 2 ms after its deadline. Past it, the request
+    /// does not leave and the mark is taken back (``withdraw(_:then:logger:)``).
     func sendMarked(
         _ command: OutboxCommand, kind: CommandKind, request: PaywallRequest, paymentRequestId: String?, logger: Logger
     ) async {
         let started = worker.clock.now()
+        if let deadline = worker.configuration.deadline(of: command), started > deadline {
+            await withdraw(command, then: .finish(notSentPastDeadline(command, at: deadline)), logger: logger)
+            return
+        }
         var outcome = await worker.client.send(request)
         await noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
         if case .credentialsInDoubt(let refusal) = outcome {
