@@ -170,8 +170,9 @@ struct FastLaneLastLookTests {
         #expect(try run.store.command(id: command.id)?.needsReconcile == false)
     }
 
-    /// On either path the checks before the request are older than the moment it leaves (a mark's
-    /// COMMIT, a hold read): the send itself looks at the deadline with the time it records as its start.
+    /// The checks before a request are older than the moment it leaves (a mark's COMMIT, a hold
+    /// read): `sendLeaving`, the one place a command's request leaves (marked commands and
+    /// rollbacks), looks at the deadline with the time it records as the start.
     @Test("a deadline that passes after the last look, just before the request: expired, nothing sent, the mark taken back")
     func deadlinePassedAtTheSend() async throws {
         let run = try ScriptedRun()

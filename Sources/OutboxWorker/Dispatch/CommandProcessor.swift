@@ -151,24 +151,36 @@ struct CommandProcessor: Sendable {
         await sendMarked(command, kind: kind, request: request, paymentRequestId: paymentRequestId, logger: logger)
     }
 
-    /// Sends a command already marked as leaving and records the answer (through the group
-    /// commit: several tasks' answers per transaction).
+    /// Sends the request of a command marked as leaving, unless its deadline has passed: the one
+    /// place a command's request leaves (``sendMarked(_:kind:request:paymentRequestId:logger:)``
+    /// and ``sendRollback(_:paymentRequestId:activity:windowOpenedAt:logger:)`` both come here).
+    /// Returns the time recorded as the request's start and the outcome; nil when it did not
+    /// leave (the deadline had passed: the mark is taken back and the command ends as
+    /// ``notSentPastDeadline(_:at:)`` says).
     ///
-    /// The deadline is checked once more here, at the time recorded as the request's start, with
-    /// no suspension point before the request is handed to the client: the checks before it (the
-    /// mark's, in its transaction; the fast lane's last look) are older by the mark's COMMIT (a
-    /// round trip on PostgreSQL, an fsync for a durable mark) or a hold read. A chaos run on
-    /// PostgreSQL saw a rollback's request start 2 ms after its deadline. Past it, the request
-    /// does not leave and the mark is taken back (``withdraw(_:then:logger:)``).
-    func sendMarked(
-        _ command: OutboxCommand, kind: CommandKind, request: PaywallRequest, paymentRequestId: String?, logger: Logger
-    ) async {
+    /// The deadline is checked here last, with the time recorded as the start and no suspension
+    /// point before the request is handed to the client: the checks before (the mark's, in its
+    /// transaction; the fast lane's last look) are older by the mark's COMMIT (a round trip on
+    /// PostgreSQL, an fsync for a durable mark) or a hold read. A chaos run on PostgreSQL saw a
+    /// rollback's request start 2 ms after its deadline.
+    func sendLeaving(_ command: OutboxCommand, request: PaywallRequest, logger: Logger) async
+        -> (started: EpochMillis, outcome: PaywallOutcome)?
+    {
         let started = worker.clock.now()
         if let deadline = worker.configuration.deadline(of: command), started > deadline {
             await withdraw(command, then: .finish(notSentPastDeadline(command, at: deadline)), logger: logger)
-            return
+            return nil
         }
-        var outcome = await worker.client.send(request)
+        return (started, await worker.client.send(request))
+    }
+
+    /// Sends a command already marked as leaving (``sendLeaving(_:request:logger:)``) and records
+    /// the answer (through the group commit: several tasks' answers per transaction).
+    func sendMarked(
+        _ command: OutboxCommand, kind: CommandKind, request: PaywallRequest, paymentRequestId: String?, logger: Logger
+    ) async {
+        guard let (started, sent) = await sendLeaving(command, request: request, logger: logger) else { return }
+        var outcome = sent
         await noteRetryAfter(outcome, credentials: PaywallCatalog().endpoint(for: kind).credentials)
         if case .credentialsInDoubt(let refusal) = outcome {
             // Pair.Async.AuthenticationFailed: are the keys refused, or only this command?
@@ -526,9 +538,9 @@ struct CommandProcessor: Sendable {
         guard let request = await prepared(command, kind: kind, paymentRequestId: paymentRequestId, logger: logger) else {
             return
         }
-        guard await beforeSending(command, kind: kind, logger: logger) else { return }
-        let started = worker.clock.now()
-        let outcome = await worker.client.send(request)
+        guard await beforeSending(command, kind: kind, logger: logger),
+            let (started, outcome) = await sendLeaving(command, request: request, logger: logger)
+        else { return }
         await noteRetryAfter(outcome, credentials: .private)
         guard case .rejected(let refusal) = outcome, refusal.physicalError == .notConvenientStatusForThisOperation else {
             let now = worker.clock.now()
