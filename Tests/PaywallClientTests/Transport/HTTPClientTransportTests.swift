@@ -5,6 +5,11 @@ import Testing
 
 @Suite("AsyncHTTPClient transport", .serialized)
 struct HTTPClientTransportTests {
+    /// The request timeout of the tests that do not test it: a loopback server here answers (or
+    /// hangs up) at once, so only a stuck test reaches it. 5 s was exceeded by an immediate answer
+    /// while the whole suite ran beside a CPU burner (the simulator tests' `exchangeDeadline`).
+    static let answerBound = Duration.seconds(60)
+
     static func request(port: Int, method: HTTPMethod = .post, body: String? = #"{"Amount":22.10}"#) -> PaywallRequest {
         var headers = PaywallHeaders()
         headers.add(name: "Accept", value: "application/json")
@@ -23,7 +28,7 @@ struct HTTPClientTransportTests {
             ))
         defer { server.stop() }
         let transport = HTTPClientTransport(connectTimeout: .seconds(2))
-        let response = try await transport.send(Self.request(port: server.port), timeout: .seconds(5))
+        let response = try await transport.send(Self.request(port: server.port), timeout: Self.answerBound)
         try await transport.shutdown()
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == answer)
@@ -40,7 +45,7 @@ struct HTTPClientTransportTests {
         defer { server.stop() }
         let transport = HTTPClientTransport(connectTimeout: .seconds(2))
         _ = try await transport.send(
-            Self.request(port: server.port, method: .delete, body: #"{"TerminalTagCode":"t"}"#), timeout: .seconds(5))
+            Self.request(port: server.port, method: .delete, body: #"{"TerminalTagCode":"t"}"#), timeout: Self.answerBound)
         try await transport.shutdown()
         let received = try #require(server.requests.first)
         #expect(received.hasPrefix("DELETE "))
@@ -55,7 +60,7 @@ struct HTTPClientTransportTests {
             ))
         defer { server.stop() }
         let transport = HTTPClientTransport(connectTimeout: .seconds(2))
-        let response = try await transport.send(Self.request(port: server.port), timeout: .seconds(5))
+        let response = try await transport.send(Self.request(port: server.port), timeout: Self.answerBound)
         try await transport.shutdown()
         #expect(response.status == 307)
         #expect(server.requests.count == 1)
@@ -69,7 +74,7 @@ struct HTTPClientTransportTests {
         server.stop()
         let transport = HTTPClientTransport(connectTimeout: .seconds(1))
         do {
-            _ = try await transport.send(Self.request(port: port), timeout: .seconds(5))
+            _ = try await transport.send(Self.request(port: port), timeout: Self.answerBound)
             Issue.record("no error")
         } catch {
             #expect(!error.requestMayHaveBeenSent, "\(error)")
@@ -85,7 +90,7 @@ struct HTTPClientTransportTests {
         defer { server.stop() }
         let transport = HTTPClientTransport(connectTimeout: .seconds(2))
         do {
-            _ = try await transport.send(Self.request(port: server.port), timeout: .seconds(5))
+            _ = try await transport.send(Self.request(port: server.port), timeout: Self.answerBound)
             Issue.record("no error")
         } catch {
             #expect(error.requestMayHaveBeenSent, "\(error)")

@@ -12,7 +12,7 @@ struct AdminAPITests {
         var request = HTTPClientRequest(url: url)
         request.method = method == .get ? .GET : .POST
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))  // TestSupport.exchangeDeadline
         let buffer = try await response.body.collect(upTo: 1 << 22)
         return (Int(response.status.code), String(buffer: buffer))
     }

@@ -220,7 +220,7 @@ struct ContractTests {
             let transport = HTTPClientTransport(configuration: configuration)
             let request = try PaywallRequestBuilder(configuration: configuration)
                 .build(kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
-            let response = try await transport.send(request, timeout: .seconds(5))
+            let response = try await transport.send(request, timeout: TestSupport.exchangeDeadline)
             try? await transport.shutdown()
             #expect(response.status == 401)
             let outcome = AnswerClassifier().classify(

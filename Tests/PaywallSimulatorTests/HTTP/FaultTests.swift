@@ -28,7 +28,7 @@ struct FaultTests {
             let transport = client.transport
             let request = try client.builder.build(
                 kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
-            let response = try await transport.send(request, timeout: .seconds(5))
+            let response = try await transport.send(request, timeout: TestSupport.exchangeDeadline)
             #expect(response.status == 500)
             #expect(await sim.payments().isEmpty)
             #expect(
@@ -54,7 +54,7 @@ struct FaultTests {
         try await Self.withFaults(FaultSettings(tooManyRequestsRate: 1, retryAfterSeconds: 3)) { sim, client in
             let request = try client.builder.build(
                 kind: .syncSale, payload: TestSupport.salePayload(code: TestSupport.guid(1)))
-            let response = try await client.transport.send(request, timeout: .seconds(5))
+            let response = try await client.transport.send(request, timeout: TestSupport.exchangeDeadline)
             #expect(response.status == 429)
             #expect(response.headers["Retry-After"] == "3")
             let outcome = try await sale(client, 1)
@@ -140,7 +140,7 @@ struct FaultTests {
             let fresh = HTTPClientTransport(configuration: client.configuration)
             defer { Task { try? await fresh.shutdown() } }
             do throws(PaywallTransportError) {
-                _ = try await fresh.send(request, timeout: .seconds(5))
+                _ = try await fresh.send(request, timeout: TestSupport.exchangeDeadline)
                 Issue.record("expected connection refused")
             } catch {
                 #expect(error.code == .connectionRefused, "\(error)")
