@@ -30,16 +30,20 @@ struct WorkerProcessTests {
 
     @Test("a worker SIGKILLed again and again mid-drain loses nothing and charges nothing twice")
     func sigkillRepeatedly() async throws {
-        // Slow answers (20 ms each) keep the drain going long enough to be killed in the middle.
+        // Slow answers (100 ms each) keep the drain going long enough to be killed in the middle:
+        // 300 sales at concurrency 4 take about 7 s. With 20 ms answers (1.4 s) a worker made
+        // faster by group commits drained everything between two of this test's looks in a full
+        // run (killed mid-drain once, not twice): the look below can lag by a second when the
+        // whole suite shares the machine.
         let sim = try await SimulatorProcess([
-            "--error-rate", "0.05", "--drop-rate", "0.05", "--slow-rate", "0.9", "--slow-delay", "0.02", "--seed", "11",
+            "--error-rate", "0.05", "--drop-rate", "0.05", "--slow-rate", "0.9", "--slow-delay", "0.1", "--seed", "11",
         ])
         defer { sim.stop() }
         let directory = Scratch.url("crash")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = directory.appendingPathComponent("outbox.sqlite").path
         let store = try OutboxStore(OutboxStoreConfiguration(path: db))
-        // Enough sales that a drain lasts well over a second at concurrency 4 (20 ms answers): the
+        // Enough sales that a drain lasts several seconds at concurrency 4 (100 ms answers): the
         // kill below waits for the first outcome, and on a machine busy with the whole suite that
         // wait can lag by hundreds of ms; with 80 sales and outcomes committed in groups, one
         // worker could finish them all before its kill (a failed full run).
