@@ -100,6 +100,37 @@ struct ClaimBatchTests {
         #expect(failure.value == nil)
     }
 
+    /// Only a checkpoint writes the database file in WAL mode: its bytes tell whether one ran.
+    /// A producer that does not checkpoint fills the WAL past SQLite's automatic threshold
+    /// (1,000 pages); the claim's COMMIT, on the way from that INSERT to its request, must leave
+    /// the checkpoint to the next write off that path.
+    @Test("a claim's COMMIT never runs SQLite's automatic checkpoint; the next recorded answer does")
+    func claimLeavesCheckpointToOthers() throws {
+        let database = try TestDatabase()
+        let store = try database.open()
+        let producer = try DatabaseQueue(path: database.path)
+        try producer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            for _ in 0..<600 {
+                let key = Sample.guid()
+                try db.execute(
+                    sql: "INSERT INTO outbox (command_key, kind, payload) VALUES (?, 'async_sale', ?)",
+                    arguments: [key, Sample.salePayload(key: key)])
+            }
+        }
+        let file = URL(fileURLWithPath: database.path)
+        let before = try Data(contentsOf: file)
+        let claimed = try store.claimBatch(owner: "w", clock: SystemWallClock(), limit: 1, leaseMillis: 60_000) {
+            _, _, _ in .claimOnly
+        }
+        #expect(claimed.count == 1)
+        #expect(try Data(contentsOf: file) == before, "the claim's COMMIT checkpointed")
+        try store.record(
+            [CommandUpdate(commandID: claimed[0].command.id, precondition: .leasedBy("w"), next: .finish(InboxOutcome(.succeeded)))],
+            worker: "w", now: SystemWallClock().now())
+        #expect(try Data(contentsOf: file) != before, "the automatic checkpoint stayed off after the claim")
+    }
+
     /// The locked read and the truncating checkpoint change the writer connection's busy timeout
     /// for themselves only: every later write must wait for the lock as configured.
     @Test("the watcher's locked read and a truncating checkpoint give the configured busy timeout back")

@@ -221,9 +221,11 @@ extension OutboxStore {
                         if raise { try? db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)") }
                     }
                     var result = SendMark.leaseLost
-                    try db.inTransaction(.immediate) {
-                        result = try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
-                        return .commit
+                    try withoutAutoCheckpoint(db) {
+                        try db.inTransaction(.immediate) {
+                            result = try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
+                            return .commit
+                        }
                     }
                     return result
                 }

@@ -88,14 +88,16 @@ extension OutboxStore {
                 }
                 let claimed = try asOwnWrite {
                     var claimed: [ClaimedCommand] = []
-                    try db.inTransaction(.immediate) {
-                        if news {
-                            // Inside the transaction: every commit before this claim's lock.
-                            seen = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                    try withoutAutoCheckpoint(db) {
+                        try db.inTransaction(.immediate) {
+                            if news {
+                                // Inside the transaction: every commit before this claim's lock.
+                                seen = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                            }
+                            claimed = try Self.claimBatch(
+                                db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
+                            return .commit
                         }
-                        claimed = try Self.claimBatch(
-                            db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
-                        return .commit
                     }
                     return claimed
                 }
