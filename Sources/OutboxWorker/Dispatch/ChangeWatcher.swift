@@ -13,10 +13,11 @@ import Synchronization
 /// for files appearing in it (`IN_CREATE`, `IN_MOVED_TO`), so that a `-wal` created later (or
 /// deleted by the last connection to close and created again), or a database file moved into
 /// place, gets its own watch. If a file's watch cannot be added (the per-user limit on watches),
-/// the folder's watch takes writes too, as it did before the files had watches of their own. Writes to other files in the folder (the merchant's own files, a
-/// log the worker's stderr goes to) wake nothing: watching the folder for writes woke this
-/// thread for each of them (two per command when the log was next to the database). A queue
-/// overflow (`IN_Q_OVERFLOW`: events were lost) counts as news.
+/// the folder's watch takes writes too, as it did before the files had watches of their own.
+/// Writes to other files in the folder (the merchant's own files, a log the worker's stderr goes
+/// to) wake nothing: watching the folder for writes woke this thread for each of them (two per
+/// command when the log was next to the database). A queue overflow (`IN_Q_OVERFLOW`: events
+/// were lost) counts as news, and both files are watched again.
 ///
 /// A dedicated thread blocks in `poll(2)` on the inotify descriptor and a pipe used to stop
 /// it; no task is left behind. After `stop()` the thread ends at its next wake-up; if it is inside
