@@ -96,6 +96,9 @@ struct Dispatcher {
                 var reading = 0
                 // No task left that the loop must wait for at shutdown.
                 func nothingLeft() -> Bool { running == 0 && recording == 0 && reading == 0 }
+                // No command under way (payment reads write on their own tasks): a claim then may
+                // run on this thread, and a lone command it claims may start here.
+                func noCommandUnderWay() -> Bool { running == 0 && recording == 0 }
                 // Real time, not the injected clock: a throttle, not a rule (a test clock that stands
                 // still or steps back must not stop the reads).
                 var nextFollowLook = ContinuousClock.now
@@ -181,7 +184,7 @@ struct Dispatcher {
                                 // drain, measured.
                                 let batch = try await store.claimBatch(
                                     owner: owner, clock: clock, limit: limit, leaseMillis: configuration.leaseMillis,
-                                    callerIdle: running == 0 && recording == 0
+                                    callerIdle: noCommandUnderWay()
                                 ) { command, context, now in lane.decide(command, context: context, now: now) }
                                 let prepared = lane.ready
                                 requests = prepared
@@ -204,7 +207,7 @@ struct Dispatcher {
                         // trickle) starts on this thread, up to its request being handed to the
                         // HTTP client: one thread wake-up less between the INSERT and the request.
                         // Several start on the pool, side by side.
-                        let startHere = claimed.count == 1 && running == 0
+                        let startHere = claimed.count == 1 && noCommandUnderWay()
                         for claim in claimed {
                             let command = claim.command
                             let context = claim.context
