@@ -147,6 +147,19 @@ struct FastLaneLastLookTests {
         return (claim.command, claim.context, try #require(lane.ready[claim.command.id]))
     }
 
+    /// What a marked sale whose deadline passed before its request must leave: nothing sent,
+    /// `expired` / `deadline_passed` in the inbox, no send recorded, the reconcile mark taken back.
+    static func expectExpiredUnsent(
+        _ run: ScriptedRun, _ command: OutboxCommand, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(run.paywall.count("/sale") == 0, sourceLocation: sourceLocation)
+        let outcome = try #require(try run.outcome(), sourceLocation: sourceLocation)
+        #expect(
+            outcome.outcome == .expired && outcome.reason == .deadlinePassed, "\(outcome)", sourceLocation: sourceLocation)
+        #expect(try run.store.sendHistory(commandID: command.id).sends == 0, sourceLocation: sourceLocation)
+        #expect(try run.store.command(id: command.id)?.needsReconcile == false, sourceLocation: sourceLocation)
+    }
+
     static func processor(_ run: ScriptedRun) throws -> CommandProcessor {
         let worker = try OutboxWorker(
             configuration: run.configuration, store: SQLiteWorkerStore(run.configuration.store), transport: run.paywall.transport, clock: run.clock,
@@ -163,11 +176,7 @@ struct FastLaneLastLookTests {
         let (command, context, ready) = try Self.marked(run, processor: processor, deadline: run.clock.now() + 1_000)
         run.clock.advance(by: 1_001)
         await processor.process(command, context: context, ready: ready)
-        #expect(run.paywall.count("/sale") == 0)
-        let outcome = try #require(try run.outcome())
-        #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed, "\(outcome)")
-        #expect(try run.store.sendHistory(commandID: command.id).sends == 0)
-        #expect(try run.store.command(id: command.id)?.needsReconcile == false)
+        try Self.expectExpiredUnsent(run, command)
     }
 
     /// The checks before a request are older than the moment it leaves (a mark's COMMIT, a hold
@@ -184,11 +193,7 @@ struct FastLaneLastLookTests {
         await processor.sendMarked(
             command, kind: .asyncSale, request: ready.request, paymentRequestId: nil,
             logger: Logger(label: "w", factory: { _ in SwiftLogNoOpLogHandler() }))
-        #expect(run.paywall.count("/sale") == 0)
-        let outcome = try #require(try run.outcome())
-        #expect(outcome.outcome == .expired && outcome.reason == .deadlinePassed, "\(outcome)")
-        #expect(try run.store.sendHistory(commandID: command.id).sends == 0)
-        #expect(try run.store.command(id: command.id)?.needsReconcile == false)
+        try Self.expectExpiredUnsent(run, command)
     }
 
     @Test("a Retry-After hold that begins between the claim and the request: given back, nothing sent, no mark left")
