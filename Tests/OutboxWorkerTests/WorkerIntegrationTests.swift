@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OutboxModel
 import OutboxStore
 import PaywallClient
@@ -175,5 +176,31 @@ struct WorkerIntegrationTests {
         let count = await harness.simulator.saleRequestCount(merchantUniqueCode: sale)
         #expect(count.received == 1 && count.accepted == 1)
         #expect(outcome.paymentRequestId == (await harness.simulator.payment(merchantUniqueCode: sale))?.paymentRequestId)
+    }
+}
+
+@Suite("Worker logs", .serialized)
+struct WorkerLogTests {
+    /// docs/worker.md (Logs): `grep outbox.command.id=42` finds a command's whole story, so the
+    /// client's lines about a command's request carry the command's metadata.
+    @Test("the client's lines about a command's request carry outbox.command.id")
+    func clientLinesCarryTheCommand() async throws {
+        let harness = try await WorkerHarness()
+        defer { Task { await harness.finish() } }
+        let logs = LogCapture()
+        let key = Payloads.key()
+        let id = try harness.store.enqueue(NewCommand(commandKey: key, kind: .asyncSale, payload: Payloads.sale(key)))
+        try await harness.withWorker(logger: logs.logger) { _ in
+            try await harness.eventually("outcome") {
+                harness.clock.advance(by: 50)
+                return try harness.outcomes().count == 1
+            }
+        }
+        let lines = logs.all.filter { $0.metadata["paywall.http.path"]?.hasSuffix("/async/sale") == true }
+        #expect(lines.map(\.message) == ["Sending Paywall request", "Paywall request done"])
+        #expect(lines.allSatisfy { $0.metadata["outbox.command.id"] == "\(id.id)" }, "\(lines.map(\.text))")
+        #expect(lines.allSatisfy { $0.level == .debug })
+        let finished = logs.all.filter { $0.message == "Command finished" }
+        #expect(finished.count == 1 && finished[0].level == .info)
     }
 }

@@ -171,7 +171,7 @@ struct CommandProcessor: Sendable {
             await withdraw(command, then: .finish(notSentPastDeadline(command, at: deadline)), logger: logger)
             return nil
         }
-        return (started, await worker.client.send(request))
+        return (started, await worker.client.send(request, logger: logger))
     }
 
     /// Sends a command already marked as leaving (``sendLeaving(_:request:logger:)``) and records
@@ -185,7 +185,7 @@ struct CommandProcessor: Sendable {
         if case .credentialsInDoubt(let refusal) = outcome {
             // Pair.Async.AuthenticationFailed: are the keys refused, or only this command?
             logger.notice("Paywall refused the command as unauthorised; probing the same keys")
-            outcome = CredentialProbe.resolve(refusal: refusal, probe: await probeCredentials())
+            outcome = CredentialProbe.resolve(refusal: refusal, probe: await probeCredentials(logger: logger))
         }
         let now = worker.clock.now()
         let interpretation = interpreter.interpret(
@@ -330,9 +330,10 @@ struct CommandProcessor: Sendable {
     }
 
     /// A harmless call with the private keys: a one-item payment list for today.
-    func probeCredentials() async -> PaywallOutcome {
+    func probeCredentials(logger: Logger) async -> PaywallOutcome {
         let today = paywallDate(worker.clock.now())
-        return await worker.client.paymentList(pageIndex: 0, pageSize: 1, startDate: today, endDate: today)
+        return await worker.client.paymentList(
+            pageIndex: 0, pageSize: 1, startDate: today, endDate: today, logger: logger)
     }
 
     // MARK: - Reconciling a sale whose earlier send may have arrived
@@ -357,7 +358,7 @@ struct CommandProcessor: Sendable {
         }
         guard await heldBack(command, credentials: .private, logger: logger) else { return }
         let since = min(command.createdAt, history.firstSendAt ?? command.createdAt)
-        let found = await findPayment(merchantUniqueCode: command.commandKey, since: since)
+        let found = await findPayment(merchantUniqueCode: command.commandKey, since: since, logger: logger)
         if case .failed(let outcome) = found { await noteRetryAfter(outcome, credentials: .private) }
         let now = worker.clock.now()
         let lookup: PaymentLookup
@@ -426,7 +427,7 @@ struct CommandProcessor: Sendable {
 
     /// Scans every page of the payment list from a day before `since` through a day after now
     /// for `merchantUniqueCode`.
-    func findPayment(merchantUniqueCode: String, since: EpochMillis) async -> Lookup {
+    func findPayment(merchantUniqueCode: String, since: EpochMillis, logger: Logger) async -> Lookup {
         let day: Int64 = 86_400_000
         let from = (since - day) / day * day  // midnight UTC: the list's dates are whole days
         let start = paywallDate(from)
@@ -439,7 +440,7 @@ struct CommandProcessor: Sendable {
                 return .failed(.transient(retryAfter: .milliseconds(until - worker.clock.now()), PaywallProblem(code: .throttled)))
             }
             let outcome = await worker.client.paymentList(
-                pageIndex: pageIndex, pageSize: pageSize, startDate: start, endDate: end)
+                pageIndex: pageIndex, pageSize: pageSize, startDate: start, endDate: end, logger: logger)
             guard case .succeeded(let answer) = outcome, let page = answer.paymentListPage else {
                 return .failed(outcome)
             }
@@ -462,14 +463,16 @@ struct CommandProcessor: Sendable {
         case failed(PaywallOutcome, what: String)
     }
 
-    func readActivityStatus(_ activity: PaymentType, paymentRequestId: String) async -> ActivityReading {
-        let inquiry = await worker.client.paymentInquiry(paymentRequestId: paymentRequestId)
+    func readActivityStatus(_ activity: PaymentType, paymentRequestId: String, logger: Logger) async
+        -> ActivityReading
+    {
+        let inquiry = await worker.client.paymentInquiry(paymentRequestId: paymentRequestId, logger: logger)
         guard case .succeeded(let answer) = inquiry else { return .failed(inquiry, what: "payment inquiry") }
         switch RollbackDecision.status(of: activity, inquiry: answer.paymentInfo, activities: nil) {
         case .status(let statusId):
             return .status(statusId, answer)
         case .needActivities:
-            let listed = await worker.client.paymentActivities(paymentRequestId: paymentRequestId)
+            let listed = await worker.client.paymentActivities(paymentRequestId: paymentRequestId, logger: logger)
             guard case .succeeded(let listAnswer) = listed else { return .failed(listed, what: "payment activities") }
             guard let page = listAnswer.activityPage,
                 case .status(let statusId) = RollbackDecision.status(
@@ -486,7 +489,7 @@ struct CommandProcessor: Sendable {
         let activity = RollbackDecision.activity(of: kind)
         guard await heldBack(command, credentials: .private, logger: logger) else { return }
         let started = worker.clock.now()
-        let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
+        let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId, logger: logger)
         if case .failed(let outcome, _) = reading { await noteRetryAfter(outcome, credentials: .private) }
         switch reading {
         case .failed(.rejected(let answer), _) where answer.physicalError == .paymentRequestNotFound:
@@ -552,7 +555,7 @@ struct CommandProcessor: Sendable {
         }
         let refusedAt = worker.clock.now()
         await state.record(.reachable, now: refusedAt)
-        let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId)
+        let reading = await readActivityStatus(activity, paymentRequestId: paymentRequestId, logger: logger)
         let statusId: Int?
         if case .status(let id, _) = reading { statusId = id } else { statusId = nil }
         let decision = RollbackDecision.afterRefusal(

@@ -31,7 +31,7 @@ struct PaymentFollower: Sendable {
             return
         }
         let outcome = await worker.client.paymentActivities(
-            paymentRequestId: follow.paymentRequestId, pageIndex: 0, pageSize: Self.pageSize)
+            paymentRequestId: follow.paymentRequestId, pageIndex: 0, pageSize: Self.pageSize, logger: logger)
         await processor.noteRetryAfter(outcome, credentials: Self.credentials)
         let after = worker.clock.now()
         let update: FollowUpdate

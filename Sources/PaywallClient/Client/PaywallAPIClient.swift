@@ -82,20 +82,23 @@ public struct PaywallAPIClient: Sendable {
         return await send(request)
     }
 
-    /// Reads one payment: on success ``PaywallAnswer/paymentInfo`` holds it.
-    public func paymentInquiry(paymentRequestId: String) async -> PaywallOutcome {
+    /// Reads one payment: on success ``PaywallAnswer/paymentInfo`` holds it. `logger`: as in
+    /// ``send(_:logger:)``.
+    public func paymentInquiry(paymentRequestId: String, logger: Logger? = nil) async -> PaywallOutcome {
         let request: PaywallRequest
         do {
             request = try builder.paymentInquiry(paymentRequestId: paymentRequestId)
         } catch {
             return refused(.paymentInquiry, error)
         }
-        return await send(request)
+        return await send(request, logger: logger)
     }
 
     /// Reads one page of payments created between two dates (yyyy-MM-dd): on success
-    /// ``PaywallAnswer/paymentListPage`` holds it.
-    public func paymentList(pageIndex: Int, pageSize: Int, startDate: String, endDate: String) async -> PaywallOutcome {
+    /// ``PaywallAnswer/paymentListPage`` holds it. `logger`: as in ``send(_:logger:)``.
+    public func paymentList(
+        pageIndex: Int, pageSize: Int, startDate: String, endDate: String, logger: Logger? = nil
+    ) async -> PaywallOutcome {
         let request: PaywallRequest
         do {
             request = try builder.paymentList(
@@ -103,13 +106,14 @@ public struct PaywallAPIClient: Sendable {
         } catch {
             return refused(.paymentList, error)
         }
-        return await send(request)
+        return await send(request, logger: logger)
     }
 
     /// Reads one page of a payment's activities: on success ``PaywallAnswer/activityPage`` holds
-    /// it.
-    public func paymentActivities(paymentRequestId: String, pageIndex: Int = 0, pageSize: Int = 50) async
-        -> PaywallOutcome
+    /// it. `logger`: as in ``send(_:logger:)``.
+    public func paymentActivities(
+        paymentRequestId: String, pageIndex: Int = 0, pageSize: Int = 50, logger: Logger? = nil
+    ) async -> PaywallOutcome
     {
         let request: PaywallRequest
         do {
@@ -118,17 +122,21 @@ public struct PaywallAPIClient: Sendable {
         } catch {
             return refused(.paymentActivities, error)
         }
-        return await send(request)
+        return await send(request, logger: logger)
     }
 
     /// Sends a request built by ``builder`` and classifies the result.
-    public func send(_ request: PaywallRequest) async -> PaywallOutcome {
+    ///
+    /// Logs through `logger` (the caller's, carrying its own metadata such as the worker's
+    /// `outbox.command.id`) or, when nil, the client's: `Sending Paywall request` and `Paywall
+    /// request done` at debug (the worker's own line for the command says how it ended at
+    /// info), `Paywall request not done` at notice, `Paywall request outcome unknown` at
+    /// warning, `Paywall unavailable` at error. The `paywall.*` metadata is built only for a line
+    /// the logger writes.
+    public func send(_ request: PaywallRequest, logger given: Logger? = nil) async -> PaywallOutcome {
         let endpoint = configuration.catalog.endpoint(for: request.operation)
-        var logger = self.logger
-        logger[metadataKey: "paywall.kind"] = "\(request.operation.name)"
-        logger[metadataKey: "paywall.http.method"] = "\(request.method.rawValue)"
-        logger[metadataKey: "paywall.http.path"] = "\(request.path)"
-        logger.debug("Sending Paywall request")
+        let logger = given ?? self.logger
+        logger.debug("Sending Paywall request", metadata: Self.requestMetadata(request))
         let started = ContinuousClock.now
         let exchange: PaywallExchange
         do {
@@ -139,31 +147,49 @@ public struct PaywallAPIClient: Sendable {
         let elapsed = ContinuousClock.now - started
         let outcome = classifier.classify(exchange, endpoint: endpoint, now: clock.now())
         observer?(request.operation, outcome, elapsed)
-        logger[metadataKey: "paywall.outcome"] = "\(outcome.recordName)"
-        logger[metadataKey: "paywall.duration_ms"] =
+        let (level, message) = Self.line(for: outcome)
+        logger.log(
+            level: level, "\(message)",
+            metadata: Self.answerMetadata(request, exchange: exchange, outcome: outcome, elapsed: elapsed))
+        return outcome
+    }
+
+    /// The level and constant message of the line that says how a request ended.
+    static func line(for outcome: PaywallOutcome) -> (Logger.Level, String) {
+        switch outcome {
+        case .succeeded, .alreadyDone: (.debug, "Paywall request done")
+        case .transient, .rejected, .invalid: (.notice, "Paywall request not done")
+        case .outcomeUnknown, .credentialsInDoubt: (.warning, "Paywall request outcome unknown")
+        case .unavailable: (.error, "Paywall unavailable")
+        }
+    }
+
+    static func requestMetadata(_ request: PaywallRequest) -> Logger.Metadata {
+        [
+            "paywall.kind": "\(request.operation.name)", "paywall.http.method": "\(request.method.rawValue)",
+            "paywall.http.path": "\(request.path)",
+        ]
+    }
+
+    static func answerMetadata(
+        _ request: PaywallRequest, exchange: PaywallExchange, outcome: PaywallOutcome, elapsed: Duration
+    ) -> Logger.Metadata {
+        var metadata = requestMetadata(request)
+        metadata["paywall.outcome"] = "\(outcome.recordName)"
+        metadata["paywall.duration_ms"] =
             "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
         if case .failure(let error) = exchange {
-            logger[metadataKey: "paywall.transport.error"] = "\(error.code.rawValue)"
-            logger[metadataKey: "paywall.transport.may_have_been_sent"] = "\(error.requestMayHaveBeenSent)"
+            metadata["paywall.transport.error"] = "\(error.code.rawValue)"
+            metadata["paywall.transport.may_have_been_sent"] = "\(error.requestMayHaveBeenSent)"
         }
         if let answer = outcome.answer {
-            logger[metadataKey: "paywall.http.status"] = "\(answer.httpStatus)"
-            if let code = answer.errorCodeText { logger[metadataKey: "paywall.error_code"] = "\(code)" }
-            if let message = answer.message { logger[metadataKey: "paywall.message"] = "\(message)" }
-            if let message = answer.clientMessage { logger[metadataKey: "paywall.client_message"] = "\(message)" }
-            if let id = answer.ids.paymentRequestId { logger[metadataKey: "paywall.payment_request_id"] = "\(id)" }
+            metadata["paywall.http.status"] = "\(answer.httpStatus)"
+            if let code = answer.errorCodeText { metadata["paywall.error_code"] = "\(code)" }
+            if let message = answer.message { metadata["paywall.message"] = "\(message)" }
+            if let message = answer.clientMessage { metadata["paywall.client_message"] = "\(message)" }
+            if let id = answer.ids.paymentRequestId { metadata["paywall.payment_request_id"] = "\(id)" }
         }
-        switch outcome {
-        case .succeeded, .alreadyDone:
-            logger.info("Paywall request done")
-        case .transient, .rejected, .invalid:
-            logger.notice("Paywall request not done")
-        case .outcomeUnknown, .credentialsInDoubt:
-            logger.warning("Paywall request outcome unknown")
-        case .unavailable:
-            logger.error("Paywall unavailable")
-        }
-        return outcome
+        return metadata
     }
 
     private func refused(_ operation: PaywallOperation, _ error: ValidationError) -> PaywallOutcome {

@@ -43,14 +43,16 @@ final class WorkerHarness: Sendable {
     }
 
     /// Runs a worker while `body` runs, then shuts it down gracefully.
+    /// `logger`: where the worker logs (default: stderr, critical only unless `WORKER_TEST_LOG`
+    /// is set).
     func withWorker<T: Sendable>(
-        id: String = "test-worker", _ body: @Sendable (OutboxWorker) async throws -> T
+        id: String = "test-worker", logger: Logger? = nil, _ body: @Sendable (OutboxWorker) async throws -> T
     ) async throws -> T {
         var configuration = self.configuration
         configuration.workerID = id
         let worker = try OutboxWorker(
             configuration: configuration, store: SQLiteWorkerStore(configuration.store), transport: transport, clock: clock,
-            logger: { var l = Logger(label: "worker", factory: { StreamLogHandler.standardError(label: $0) }); l.logLevel = ProcessInfo.processInfo.environment["WORKER_TEST_LOG"] != nil ? .debug : .critical; return l }())
+            logger: logger ?? Self.standardErrorLogger)
         let task = Task { try await worker.run() }
         do {
             let result = try await body(worker)
@@ -62,6 +64,12 @@ final class WorkerHarness: Sendable {
             _ = try? await task.value
             throw error
         }
+    }
+
+    static var standardErrorLogger: Logger {
+        var logger = Logger(label: "worker", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = ProcessInfo.processInfo.environment["WORKER_TEST_LOG"] != nil ? .debug : .critical
+        return logger
     }
 
     /// Waits (polling the database, bounded in real time) until `condition` holds.

@@ -1,0 +1,49 @@
+import Logging
+import OutboxModel
+import Testing
+
+@testable import PaywallClient
+
+/// What the client logs about a request (docs/paywall-client.md, Logging).
+@Suite("Client log lines")
+struct ClientLoggingTests {
+    static func client(status: Int, body: String, logger: Logger) -> PaywallAPIClient {
+        PaywallAPIClient(
+            configuration: Fixtures.configuration(), transport: InMemoryPaywallTransport(status: status, body: body),
+            logger: logger)
+    }
+
+    static let accepted = #"{"ErrorCode":0,"Succeeded":true,"Result":{"PaymentRequestId":"P"}}"#
+
+    @Test("a request's lines go through the caller's logger, with the caller's metadata")
+    func callersLogger() async throws {
+        let own = LogSink()
+        let caller = LogSink()
+        let client = Self.client(status: 200, body: Self.accepted, logger: Logger(label: "own") { _ in own.handler() })
+        var logger = Logger(label: "caller") { _ in caller.handler() }
+        logger[metadataKey: "outbox.command.id"] = "42"
+        let request = try client.prepare(kind: .asyncSale, payload: Fixtures.asyncSale)
+        _ = await client.send(request, logger: logger)
+        #expect(own.records.isEmpty)
+        #expect(caller.records.map(\.message) == ["Sending Paywall request", "Paywall request done"])
+        #expect(caller.records.allSatisfy { $0.metadata["outbox.command.id"] == "42" })
+        #expect(caller.records.allSatisfy { $0.metadata["paywall.kind"] == "async_sale" })
+    }
+
+    @Test("a request done is a debug line; one not done is written at notice and up")
+    func levels() async throws {
+        let sink = LogSink()
+        var logger = Logger(label: "test") { _ in sink.handler() }
+        logger.logLevel = .info
+        let done = Self.client(status: 200, body: Self.accepted, logger: logger)
+        _ = await done.send(kind: .asyncSale, payload: Fixtures.asyncSale)
+        #expect(sink.records.isEmpty, "\(sink.records.map(\.rendered))")
+        let failing = Self.client(status: 500, body: "", logger: logger)
+        _ = await failing.send(kind: .asyncSale, payload: Fixtures.asyncSale)
+        let lines = sink.records
+        #expect(lines.count == 1)
+        #expect(lines.first.map { $0.level >= .notice } == true)
+        #expect(lines.first?.metadata["paywall.http.status"] == "500")
+        #expect(lines.first?.metadata["paywall.duration_ms"] != nil)
+    }
+}
