@@ -84,12 +84,10 @@ struct StructuredLogHandler: LogHandler {
         return out + "\""
     }
 
+    /// Now, as UTC ISO-8601 with milliseconds (``ISOTime``: integer arithmetic, no formatter).
     static func timestamp() -> String {
-        Date().formatted(timestampStyle)
+        ISOTime.now()
     }
-
-    /// Made once: making the style was a tenth of formatting a line's timestamp.
-    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// One `write(2)` per line on stderr, serialised, so lines from concurrent tasks never
     /// interleave; a line that cannot be written is dropped, never a crash (``LineWriter``).

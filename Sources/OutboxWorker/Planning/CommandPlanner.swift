@@ -306,7 +306,5 @@ public struct CommandPlanner: Sendable {
 
 /// `2026-11-21T08:25:12.345Z` for log and error texts.
 func isoTime(_ millis: EpochMillis) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    ISOTime.text(epochMillis: millis)
 }
