@@ -155,6 +155,8 @@ public struct JSONParser: Sendable {
         guard depth <= maxDepth else { throw fail(.tooDeep) }
         index += 1  // {
         var members: [JSONValue.Member] = []
+        // Duplicate keys: compared one by one while the object is small (every Paywall body),
+        // through a set from the 17th member on.
         var seen: Set<String> = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
@@ -169,7 +171,14 @@ public struct JSONParser: Sendable {
             readingKey = true
             let key = try parseString()
             readingKey = false
-            guard seen.insert(key).inserted else { throw fail(.duplicateKey, at: keyOffset, key: key) }
+            if members.count < 16 {
+                guard !members.contains(where: { $0.key == key }) else {
+                    throw fail(.duplicateKey, at: keyOffset, key: key)
+                }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                guard seen.insert(key).inserted else { throw fail(.duplicateKey, at: keyOffset, key: key) }
+            }
             skipWhitespace()
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[index] == UInt8(ascii: ":") else { throw fail(.unexpectedCharacter) }
@@ -192,7 +201,19 @@ public struct JSONParser: Sendable {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
-        var output: [UInt8] = []
+        // Most strings (every key, GUIDs, names) have no escape: one scan, one String made from
+        // the slice. At a backslash the general loop below goes on from the bytes read so far.
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        var output = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             let byte = bytes[index]

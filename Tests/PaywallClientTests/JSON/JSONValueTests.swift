@@ -167,6 +167,38 @@ struct JSONValueTests {
         }
     }
 
+    /// Small objects compare keys one by one, larger ones through a set: both refuse a
+    /// duplicate, wherever its first member is, and say which key and where.
+    @Test("a duplicate key is refused in an object of any size", arguments: [2, 15, 16, 17, 40])
+    func duplicateKeyAnySize(members: Int) throws {
+        for duplicateOf in [0, members / 2, members - 1] {
+            let keys = (0..<members).map { "k\($0)" } + ["k\(duplicateOf)"]
+            let text = "{" + keys.map { #""\#($0)":1"# }.joined(separator: ",") + "}"
+            do {
+                _ = try JSONValue.parse(text)
+                Issue.record("parsed a duplicate of member \(duplicateOf) of \(members)")
+            } catch {
+                #expect(error.code == .duplicateKey)
+                #expect(error.key == "k\(duplicateOf)")
+                #expect(error.offset == text.utf8.count - "\"k\(duplicateOf)\":1}".utf8.count)
+            }
+            let unique = "{" + (0...members).map { #""k\#($0)":1"# }.joined(separator: ",") + "}"
+            #expect(throws: Never.self) { try JSONValue.parse(unique) }
+        }
+    }
+
+    @Test("strings with and without escapes read back the same text")
+    func stringEscapes() throws {
+        let cases: [(String, String)] = [
+            (#""plain""#, "plain"), (#""""#, ""), (#""a\"b""#, "a\"b"), (#""tail\\""#, "tail\\"),
+            (#""\u00e7ay ğ""#, "çay ğ"), (#""x\ny\tz""#, "x\ny\tz"), (#""\ud83d\ude00!""#, "😀!"),
+        ]
+        for (text, expected) in cases {
+            #expect(try JSONValue.parse(text) == .string(expected), "\(text)")
+            #expect(try JSONValue.parse(JSONValue.string(expected).serialized()) == .string(expected))
+        }
+    }
+
     @Test("nesting deeper than 64 is refused, 64 is fine")
     func depth() throws {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
