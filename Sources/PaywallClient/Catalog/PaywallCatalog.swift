@@ -11,10 +11,32 @@ public struct PaywallCatalog: Sendable {
         self.approveVariant = approveVariant
     }
 
-    /// The entry for an operation.
+    /// The entry for an operation: built once per approve variant (a sale's body schema is a
+    /// few dozen field specs; the worker looks an entry up several times per command).
     public func endpoint(for operation: PaywallOperation) -> PaywallEndpoint {
+        if let built = Self.built[approveVariant]?[operation] { return built }
+        return make(operation)
+    }
+
+    /// The entry for a command kind (``endpoint(for:)-(PaywallOperation)``).
+    public func endpoint(for kind: CommandKind) -> PaywallEndpoint {
+        endpoint(for: .command(kind))
+    }
+
+    /// Every entry of every variant, made once.
+    private static let built: [MarketplaceApproveVariant: [PaywallOperation: PaywallEndpoint]] = Dictionary(
+        uniqueKeysWithValues: MarketplaceApproveVariant.allCases.map { variant in
+            let catalog = PaywallCatalog(approveVariant: variant)
+            return (
+                variant,
+                Dictionary(uniqueKeysWithValues: PaywallOperation.allCases.map { ($0, catalog.make($0)) })
+            )
+        })
+
+    /// Builds the entry for an operation.
+    func make(_ operation: PaywallOperation) -> PaywallEndpoint {
         switch operation {
-        case .command(let kind): endpoint(for: kind)
+        case .command(let kind): make(kind)
         case .paymentInquiry:
             PaywallEndpoint(
                 operation: .paymentInquiry, method: .get, path: "/api/payment/inquiry/{paymentRequestId}",
@@ -31,8 +53,8 @@ public struct PaywallCatalog: Sendable {
         }
     }
 
-    /// The entry for a command kind.
-    public func endpoint(for kind: CommandKind) -> PaywallEndpoint {
+    /// Builds the entry for a command kind.
+    func make(_ kind: CommandKind) -> PaywallEndpoint {
         let operation = PaywallOperation.command(kind)
         switch kind {
         case .asyncSale:
