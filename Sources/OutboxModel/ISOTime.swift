@@ -7,8 +7,9 @@
 /// UTC times as ISO-8601 text with milliseconds (`2026-11-21T09:30:01.234Z`): the log lines'
 /// timestamp and the times logs and errors quote.
 ///
-/// Integer arithmetic on the epoch milliseconds (the proleptic Gregorian calendar, as
-/// `Date.ISO8601FormatStyle` writes it; a test compares the two), so a log line costs no
+/// Integer arithmetic on the epoch milliseconds (the proleptic Gregorian calendar: the same
+/// text as `Date.ISO8601FormatStyle` from 1582-10-15 on, where Foundation's calendar stops
+/// being Julian; a test compares the two over 1900–2200), so a log line costs no
 /// formatter: making and using Foundation's was about a tenth of the worker's logging CPU.
 public enum ISOTime {
     /// `millis` (milliseconds since 1970-01-01T00:00:00Z; negative before it) as

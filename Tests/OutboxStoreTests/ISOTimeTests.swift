@@ -28,9 +28,10 @@ struct ISOTimeTests {
         var millis = first
         var step: Int64 = 0
         while millis < last {
-            // Half a millisecond in: Foundation truncates its Double seconds, and the Double
-            // nearest a whole millisecond is often just below it (old log lines could be 1 ms early).
-            let date = Date(timeIntervalSince1970: (TimeInterval(millis) + 0.5) / 1000)
+            // A quarter of a millisecond in: the same millisecond whether Foundation truncates
+            // its Double seconds (6.3 does; the Double nearest a whole millisecond is often just
+            // below it, so old log lines could be 1 ms early) or rounds them (later releases).
+            let date = Date(timeIntervalSince1970: (TimeInterval(millis) + 0.25) / 1000)
             #expect(ISOTime.text(epochMillis: millis) == date.formatted(style), "\(millis)")
             step += 1
             // A day and a changing part of one (hours, minutes, seconds, milliseconds).

@@ -211,7 +211,8 @@ struct CommandProcessor: Sendable {
         -> PaywallRequest?
     {
         do {
-            return try worker.client.prepare(kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
+            return try worker.client.prepare(
+                kind: kind, payload: command.payload, paymentRequestId: paymentRequestId, logger: logger)
         } catch {
             let now = worker.clock.now()
             let interpretation = interpreter.interpret(

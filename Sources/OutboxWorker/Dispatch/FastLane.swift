@@ -56,7 +56,9 @@ final class FastLane: Sendable {
         }
         let credentials = PaywallCatalog().endpoint(for: kind).credentials
         guard processor.state.heldUntil(credentials, now: now) == nil,
-            let request = try? processor.worker.client.prepare(
+            // The builder, not the client's prepare: a refusal is logged (with the command's
+            // id) once, by the full path that records it.
+            let request = try? processor.worker.client.builder.build(
                 kind: kind, payload: command.payload, paymentRequestId: paymentRequestId)
         else { return .claimOnly }
         marked.withLock { $0[command.id] = ReadySend(request: request, paymentRequestId: paymentRequestId) }

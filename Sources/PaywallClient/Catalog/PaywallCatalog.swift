@@ -1,7 +1,7 @@
 import OutboxModel
 
 /// The catalog: one ``PaywallEndpoint`` per ``PaywallOperation``. Adding a command kind means
-/// one more `case` in ``endpoint(for:)-(CommandKind)`` (the compiler insists) plus its tests.
+/// one more `case` in `make(_:)` for ``CommandKind`` (the compiler insists) plus its tests.
 public struct PaywallCatalog: Sendable {
     /// Which marketplace approve endpoint to use.
     public var approveVariant: MarketplaceApproveVariant

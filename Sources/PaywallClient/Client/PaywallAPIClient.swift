@@ -59,14 +59,14 @@ public struct PaywallAPIClient: Sendable {
     /// Builds and validates the request for an outbox command without sending it, logging a
     /// refusal (`Paywall request refused before sending`). The worker prepares before it marks a
     /// command as leaving, so an invalid payload is never marked, let alone sent; send the
-    /// result with ``send(_:)``.
-    public func prepare(kind: CommandKind, payload: String, paymentRequestId: String? = nil) throws(ValidationError)
-        -> PaywallRequest
-    {
+    /// result with ``send(_:logger:)``. `logger`: as in ``send(_:logger:)``.
+    public func prepare(
+        kind: CommandKind, payload: String, paymentRequestId: String? = nil, logger: Logger? = nil
+    ) throws(ValidationError) -> PaywallRequest {
         do {
             return try builder.build(kind: kind, payload: payload, paymentRequestId: paymentRequestId)
         } catch {
-            _ = refused(.command(kind), error)
+            _ = refused(.command(kind), error, logger: logger)
             throw error
         }
     }
@@ -89,7 +89,7 @@ public struct PaywallAPIClient: Sendable {
         do {
             request = try builder.paymentInquiry(paymentRequestId: paymentRequestId)
         } catch {
-            return refused(.paymentInquiry, error)
+            return refused(.paymentInquiry, error, logger: logger)
         }
         return await send(request, logger: logger)
     }
@@ -104,7 +104,7 @@ public struct PaywallAPIClient: Sendable {
             request = try builder.paymentList(
                 pageIndex: pageIndex, pageSize: pageSize, startDate: startDate, endDate: endDate)
         } catch {
-            return refused(.paymentList, error)
+            return refused(.paymentList, error, logger: logger)
         }
         return await send(request, logger: logger)
     }
@@ -120,7 +120,7 @@ public struct PaywallAPIClient: Sendable {
             request = try builder.paymentActivities(
                 paymentRequestId: paymentRequestId, pageIndex: pageIndex, pageSize: pageSize)
         } catch {
-            return refused(.paymentActivities, error)
+            return refused(.paymentActivities, error, logger: logger)
         }
         return await send(request, logger: logger)
     }
@@ -192,8 +192,10 @@ public struct PaywallAPIClient: Sendable {
         return metadata
     }
 
-    private func refused(_ operation: PaywallOperation, _ error: ValidationError) -> PaywallOutcome {
-        var logger = self.logger
+    private func refused(_ operation: PaywallOperation, _ error: ValidationError, logger given: Logger? = nil)
+        -> PaywallOutcome
+    {
+        var logger = given ?? self.logger
         logger[metadataKey: "paywall.kind"] = "\(operation.name)"
         logger[metadataKey: "paywall.outcome"] = "invalid"
         logger[metadataKey: "paywall.validation.field"] = "\(error.field)"

@@ -30,6 +30,21 @@ struct ClientLoggingTests {
         #expect(caller.records.allSatisfy { $0.metadata["paywall.kind"] == "async_sale" })
     }
 
+    @Test("a refusal before sending goes through the caller's logger too")
+    func refusalThroughCallersLogger() async throws {
+        let own = LogSink()
+        let caller = LogSink()
+        let client = Self.client(status: 200, body: Self.accepted, logger: Logger(label: "own") { _ in own.handler() })
+        var logger = Logger(label: "caller") { _ in caller.handler() }
+        logger[metadataKey: "outbox.command.id"] = "7"
+        #expect(throws: ValidationError.self) { try client.prepare(kind: .asyncSale, payload: "{}", logger: logger) }
+        _ = await client.paymentInquiry(paymentRequestId: "not a guid", logger: logger)
+        #expect(own.records.isEmpty)
+        let refusals = caller.records.filter { $0.message == "Paywall request refused before sending" }
+        #expect(refusals.count == 2)
+        #expect(refusals.allSatisfy { $0.metadata["outbox.command.id"] == "7" && $0.level == .notice })
+    }
+
     @Test("a request done is a debug line; one not done is written at notice and up")
     func levels() async throws {
         let sink = LogSink()

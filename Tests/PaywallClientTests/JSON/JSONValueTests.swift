@@ -187,6 +187,23 @@ struct JSONValueTests {
         }
     }
 
+    @Test(
+        "an error after plain characters of a string points where the old byte-by-byte reader did",
+        arguments: [
+            (#""ab\q""#, JSONParseError.Code.invalidEscape, 3), (#""abc"#, .unexpectedEnd, 4),
+            ("\"ab\u{01}\"", .controlCharacterInString, 3), (#""ab\"#, .unexpectedEnd, 4),
+            (#"{"k":"ab\x"}"#, .invalidEscape, 8),
+        ] as [(String, JSONParseError.Code, Int)])
+    func errorOffsetAfterPlainBytes(text: String, code: JSONParseError.Code, offset: Int) {
+        do {
+            _ = try JSONValue.parse(text)
+            Issue.record("parsed \(text)")
+        } catch {
+            #expect(error.code == code)
+            #expect(error.offset == offset)
+        }
+    }
+
     @Test("strings with and without escapes read back the same text")
     func stringEscapes() throws {
         let cases: [(String, String)] = [
