@@ -222,9 +222,8 @@ extension OutboxStore {
                     }
                     var result = SendMark.leaseLost
                     try withoutAutoCheckpoint(db) {
-                        try db.inTransaction(.immediate) {
+                        try Self.immediateTransaction(db) {
                             result = try Self.markSending(db, commandID: id, owner: owner, clock: clock, deadline: deadline)
-                            return .commit
                         }
                     }
                     return result

@@ -89,14 +89,13 @@ extension OutboxStore {
                 let claimed = try asOwnWrite {
                     var claimed: [ClaimedCommand] = []
                     try withoutAutoCheckpoint(db) {
-                        try db.inTransaction(.immediate) {
+                        try Self.immediateTransaction(db) {
                             if news {
                                 // Inside the transaction: every commit before this claim's lock.
                                 seen = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
                             }
                             claimed = try Self.claimBatch(
                                 db, owner: owner, clock: clock, limit: limit, leaseMillis: leaseMillis, decide: decide)
-                            return .commit
                         }
                     }
                     return claimed

@@ -108,10 +108,33 @@ public final class OutboxStore: Sendable {
         return try body()
     }
 
-    /// Runs a write in one `BEGIN IMMEDIATE` transaction, mapping errors.
+    /// Runs a write in one `BEGIN IMMEDIATE` transaction (``immediateTransaction(_:_:)``),
+    /// mapping errors.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try asOwnWrite {
-            do { return try pool.write(body) } catch { throw OutboxStoreError(wrapping: error) }
+            do {
+                return try pool.writeWithoutTransaction { db in try Self.immediateTransaction(db) { try body(db) } }
+            } catch {
+                throw OutboxStoreError(wrapping: error)
+            }
+        }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` … `COMMIT` transaction on `db`, rolled back if `body`
+    /// or the COMMIT throws (the error is rethrown). The same transaction as GRDB's
+    /// `inTransaction(.immediate)`, through statements prepared once per connection: GRDB
+    /// prepares its BEGIN and COMMIT anew for every transaction, and a trickle's census put
+    /// 42 µs of each pickup's claim in preparing its BEGIN. `db` must not be inside a
+    /// transaction.
+    static func immediateTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+        do {
+            let result = try body()
+            try db.cachedStatement(sql: "COMMIT").execute()
+            return result
+        } catch {
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+            throw error
         }
     }
 
