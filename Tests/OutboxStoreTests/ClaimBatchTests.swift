@@ -131,22 +131,6 @@ struct ClaimBatchTests {
         #expect(try Data(contentsOf: file) != before, "the automatic checkpoint stayed off after the claim")
     }
 
-    /// The locked read and the truncating checkpoint change the writer connection's busy timeout
-    /// for themselves only: every later write must wait for the lock as configured.
-    @Test("the watcher's locked read and a truncating checkpoint give the configured busy timeout back")
-    func busyTimeoutRestored() async throws {
-        let database = try TestDatabase()
-        let store = SQLiteWorkerStore(try database.open { $0.busyTimeoutSeconds = 7 })
-        func writerTimeout() throws -> Int? {
-            try store.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA busy_timeout") }
-        }
-        #expect(try writerTimeout() == 7_000)
-        _ = store.store.lockedReadSaysNews()
-        #expect(try writerTimeout() == 7_000)
-        _ = try await store.checkpoint(.truncate)
-        #expect(try writerTimeout() == 7_000)
-    }
-
     @Test("a claim that fails after reading the commit version leaves another connection's commit news")
     func failedClaimLeavesNews() throws {
         // The claim's first read sees a producer's commit; its write transaction then fails (here

@@ -45,15 +45,14 @@ struct MigrationTests {
         #expect(!FileManager.default.fileExists(atPath: database.path))
     }
 
-    @Test("connections use WAL, a busy timeout and the chosen synchronous level")
+    /// The busy wait is the product's own handler (BusyWaitTests), which `PRAGMA busy_timeout`
+    /// does not show.
+    @Test("connections use WAL and the chosen synchronous level")
     func pragmas() throws {
         let store = try TestDatabase().open { $0.synchronous = .full }
-        let (journal, synchronous, busy) = try store.pool.write { db in
-            (
-                try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
-                try Int.fetchOne(db, sql: "PRAGMA busy_timeout")
-            )
+        let (journal, synchronous) = try store.pool.write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
-        #expect(journal == "wal" && synchronous == 2 && busy == 10_000)
+        #expect(journal == "wal" && synchronous == 2)
     }
 }

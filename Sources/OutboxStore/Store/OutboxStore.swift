@@ -79,15 +79,17 @@ public final class OutboxStore: Sendable {
         do { return try pool.unsafeRead(body) } catch { throw OutboxStoreError(wrapping: error) }
     }
 
-    /// Runs `body` on `db` (the writer connection) with SQLite's busy timeout set to `millis`, then
-    /// sets the configured one back, whatever `body` did. Through `sqlite3_busy_timeout`, as GRDB
-    /// set it when it opened the connection (`busyMode = .timeout`), not `PRAGMA busy_timeout`:
-    /// two statements per call, and the watcher's locked read calls this about three times per
-    /// trickled command (the census measured them at 19 µs each).
+    /// Runs `body` on `db` (the writer connection) waiting at most `millis` for a lock, then gives
+    /// the configured busy timeout back, whatever `body` did (``BusyWait``; not `PRAGMA
+    /// busy_timeout`: two statements per call, and the watcher's locked read calls this about three
+    /// times per trickled command).
     func withBusyTimeout<T>(_ millis: Int, _ db: Database, _ body: () throws -> T) rethrows -> T {
-        let configured = Int32(configuration.busyTimeoutSeconds * 1_000)
-        sqlite3_busy_timeout(db.sqliteConnection, Int32(millis))
-        defer { sqlite3_busy_timeout(db.sqliteConnection, configured) }
+        BusyWait.install(db.sqliteConnection, timeoutMillis: millis)
+        defer {
+            BusyWait.install(
+                db.sqliteConnection,
+                timeoutMillis: ProductConnection.busyTimeoutMillis(configuration.busyTimeoutSeconds))
+        }
         return try body()
     }
 

@@ -31,12 +31,21 @@ enum ProductConnection {
     /// `terminal` column calls json_extract(), which SQLite 3.40 does not mark innocuous: on a
     /// SQLite built with trusted_schema off by default, every statement on `outbox` would fail
     /// with "unsafe use of json_extract()". (Producers on such a build must set it too: README.)
+    /// A busy timeout in seconds as whole milliseconds (at least 1 for any positive timeout).
+    static func busyTimeoutMillis(_ seconds: Double) -> Int {
+        guard seconds > 0, seconds.isFinite else { return seconds > 0 ? Int(Int32.max) : 0 }
+        return max(1, Int(min(seconds * 1_000, Double(Int32.max)).rounded()))
+    }
+
     static func configuration(label: String, busyTimeoutSeconds: Double, readOnly: Bool = false) -> Configuration {
         var config = Configuration()
-        config.busyMode = .timeout(busyTimeoutSeconds)
+        // Our own busy handler (BusyWait), installed below: GRDB installs none.
+        config.busyMode = .immediateError
         config.readonly = readOnly
         config.label = label
+        let timeoutMillis = busyTimeoutMillis(busyTimeoutSeconds)
         config.prepareDatabase { db in
+            BusyWait.install(db.sqliteConnection, timeoutMillis: timeoutMillis)
             try db.execute(sql: "PRAGMA trusted_schema = ON")
             try register(db)
         }
