@@ -19,12 +19,45 @@ public enum ISOTime {
         let (days, dayMillis) = floorDivide(millis, 86_400_000)
         let (year, month, day) = civil(daysSinceEpoch: days)
         let seconds = dayMillis / 1000
-        var text = year >= 0 && year <= 9999 ? padded(year, 4) : String(year)
-        text += "-" + padded(month, 2) + "-" + padded(day, 2)
-        text += "T" + padded(seconds / 3600, 2) + ":" + padded(seconds / 60 % 60, 2) + ":" + padded(seconds % 60, 2)
-        text += "." + padded(dayMillis % 1000, 3) + "Z"
-        return text
+        guard year >= 0 && year <= 9999 else {
+            let millis = dayMillis % 1000
+            return "\(year)-\(two(month))-\(two(day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):"
+                + "\(two(seconds % 60)).\(millis < 100 ? "0" : "")\(two(millis))Z"
+        }
+        // Written into 24 bytes: one String made, none for the parts.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var at = 0
+            func put(_ value: Int64, _ width: Int) {
+                var rest = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[at + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                at += width
+            }
+            func put(_ byte: Character) {
+                buffer[at] = byte.asciiValue!
+                at += 1
+            }
+            put(year, 4)
+            put("-")
+            put(month, 2)
+            put("-")
+            put(day, 2)
+            put("T")
+            put(seconds / 3600, 2)
+            put(":")
+            put(seconds / 60 % 60, 2)
+            put(":")
+            put(seconds % 60, 2)
+            put(".")
+            put(dayMillis % 1000, 3)
+            put("Z")
+            return at
+        }
     }
+
+    private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// The wall clock now (`CLOCK_REALTIME`) as ``text(epochMillis:)``.
     public static func now() -> String {
@@ -51,10 +84,5 @@ public enum ISOTime {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func padded(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

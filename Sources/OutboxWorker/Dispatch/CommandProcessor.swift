@@ -21,12 +21,18 @@ struct CommandProcessor: Sendable {
     var planner: CommandPlanner { CommandPlanner(configuration: worker.configuration) }
     var interpreter: OutcomeInterpreter { OutcomeInterpreter(configuration: worker.configuration) }
 
+    /// The worker's logger with the command's metadata. Set as one dictionary: four
+    /// `logger[metadataKey:]` writes copied the logger's storage and its handler's metadata, and
+    /// grew that dictionary, four times per command.
     func logger(for command: OutboxCommand) -> Logger {
         var logger = worker.logger
-        logger[metadataKey: "outbox.command.id"] = "\(command.id)"
-        logger[metadataKey: "outbox.command.kind"] = "\(command.kindName)"
-        logger[metadataKey: "outbox.command.key"] = "\(command.commandKey)"
-        logger[metadataKey: "outbox.attempt"] = "\(command.attempts + 1)"
+        var metadata = logger.handler.metadata
+        metadata.reserveCapacity(metadata.count + 4)
+        metadata["outbox.command.id"] = "\(command.id)"
+        metadata["outbox.command.kind"] = "\(command.kindName)"
+        metadata["outbox.command.key"] = "\(command.commandKey)"
+        metadata["outbox.attempt"] = "\(command.attempts + 1)"
+        logger.handler.metadata = metadata
         return logger
     }
 
