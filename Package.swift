@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies, each for one job (see README "Dependencies"):
-// GRDB: SQLite access (system libsqlite3, WAL, busy timeout); ArgumentParser: CLI parsing;
+// GRDB: SQLite access (system libsqlite3, WAL, statement cache); ArgumentParser: CLI parsing;
 // swift-log: structured logging; AsyncHTTPClient: the Paywall transport; Hummingbird: the
 // built-in Paywall simulator's HTTP server and the worker's callback listener; ServiceLifecycle:
 // graceful shutdown of long-running services; swift-crypto: SHA-256 and the constant-time

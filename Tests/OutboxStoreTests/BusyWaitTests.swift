@@ -31,30 +31,40 @@ struct BusyWaitTests {
         #expect(slept == Int64(timeoutMillis) * 1_000)
     }
 
-    /// Another connection takes the write lock on its own thread and keeps it until `release`
-    /// is signalled (or `millis` have passed, whichever is first once signalled).
+    /// Another connection takes the write lock on its own thread and keeps it for
+    /// `holdMillis`, or until `release` is signalled (at most 5 s) when nil.
     final class LockHolder: @unchecked Sendable {
-        let taken = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
+        /// When the lock was taken.
+        private(set) var heldSince = ContinuousClock.now
+        private var failure: (any Error)?
 
-        init(path: String, holdAtLeastMillis: Int? = nil) throws {
+        init(path: String, holdMillis: Int? = nil) throws {
             let queue = try DatabaseQueue(path: path)
-            let thread = Thread { [taken, release, done] in
-                try? queue.writeWithoutTransaction { db in
-                    try db.execute(sql: "BEGIN IMMEDIATE")
-                    taken.signal()
-                    if let holdAtLeastMillis {
-                        Thread.sleep(forTimeInterval: Double(holdAtLeastMillis) / 1_000)
-                    } else {
-                        release.wait()
+            let taken = DispatchSemaphore(value: 0)
+            let thread = Thread { [self] in
+                defer { done.signal() }
+                do {
+                    try queue.writeWithoutTransaction { db in
+                        try db.execute(sql: "BEGIN IMMEDIATE")
+                        heldSince = ContinuousClock.now
+                        taken.signal()
+                        if let holdMillis {
+                            Thread.sleep(forTimeInterval: Double(holdMillis) / 1_000)
+                        } else {
+                            _ = release.wait(timeout: .now() + 5)
+                        }
+                        try db.execute(sql: "COMMIT")
                     }
-                    try db.execute(sql: "COMMIT")
+                } catch {
+                    failure = error
+                    taken.signal()
                 }
-                done.signal()
             }
             thread.start()
             taken.wait()
+            if let failure { throw failure }
         }
     }
 
@@ -62,20 +72,25 @@ struct BusyWaitTests {
         try store.setHold(credentials: "private", until: 1, reason: "test", by: "w", now: 0)
     }
 
+    /// A write while another connection holds the lock for 200 ms: it ends after the lock was
+    /// let go, so it waited.
+    func expectWaits(_ store: OutboxStore, path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let holder = try LockHolder(path: path, holdMillis: 200)
+        try holdWrite(store)
+        #expect(ContinuousClock.now - holder.heldSince >= .milliseconds(200), sourceLocation: sourceLocation)
+        holder.done.wait()
+    }
+
     @Test("a write waits for a lock held for less than the busy timeout, through the product's own handler")
     func waits() throws {
         let database = try TestDatabase()
         let store = try database.open { $0.busyTimeoutSeconds = 30 }
-        let holder = try LockHolder(path: database.path, holdAtLeastMillis: 200)
-        let started = ContinuousClock.now
-        try holdWrite(store)
-        #expect(ContinuousClock.now - started >= .milliseconds(150))
-        holder.done.wait()
+        try expectWaits(store, path: database.path)
         // SQLite's own handler (sqlite3_busy_timeout) would show here as the timeout in ms.
         #expect(try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA busy_timeout") } == 0)
     }
 
-    @Test("a write gives up with 'busy' once the busy timeout has passed")
+    @Test("a write gives up with 'busy' once the busy timeout has passed, not before")
     func givesUp() throws {
         let database = try TestDatabase()
         let store = try database.open { $0.busyTimeoutSeconds = 0.05 }
@@ -84,24 +99,26 @@ struct BusyWaitTests {
             holder.release.signal()
             holder.done.wait()
         }
+        let started = ContinuousClock.now
         do {
             try holdWrite(store)
             Issue.record("wrote while another connection held the lock")
         } catch {
             #expect((error as? OutboxStoreError)?.code == .busy)
         }
+        // It slept the timeout's 50 ms before giving up (no handler would fail at once).
+        #expect(ContinuousClock.now - started >= .milliseconds(45))
     }
 
     /// The locked read and the truncating checkpoint change the writer connection's busy wait for
     /// themselves only: every later write must wait for the lock as configured.
-    @Test("the watcher's locked read and a truncating checkpoint give the configured busy wait back")
+    @Test("the watcher's locked read and a truncating checkpoint each give the configured busy wait back")
     func restored() async throws {
         let database = try TestDatabase()
         let store = SQLiteWorkerStore(try database.open { $0.busyTimeoutSeconds = 30 })
         _ = store.store.lockedReadSaysNews()
+        try expectWaits(store.store, path: database.path)
         _ = try await store.checkpoint(.truncate)
-        let holder = try LockHolder(path: database.path, holdAtLeastMillis: 100)
-        try holdWrite(store.store)
-        holder.done.wait()
+        try expectWaits(store.store, path: database.path)
     }
 }

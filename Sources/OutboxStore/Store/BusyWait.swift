@@ -38,7 +38,9 @@ enum BusyWait {
 
     /// Installs the handler on `connection` with `timeoutMillis` (0: fail at once with
     /// SQLITE_BUSY). Replaces any busy handler or `sqlite3_busy_timeout` set before.
-    static func install(_ connection: OpaquePointer?, timeoutMillis: Int) {
+    static func install(_ connection: OpaquePointer?, timeoutMillis requested: Int) {
+        // Bounded as sqlite3_busy_timeout's argument is (the schedule's arithmetic stays small).
+        let timeoutMillis = min(requested, Int(Int32.max))
         guard timeoutMillis > 0 else {
             sqlite3_busy_handler(connection, nil, nil)
             return

@@ -128,10 +128,20 @@ public final class OutboxStore: Sendable {
     /// prepares its BEGIN and COMMIT anew for every transaction, and a trickle's census put
     /// 42 µs of each pickup's claim in preparing its BEGIN. `db` must not be inside a
     /// transaction.
+    ///
+    /// A body must not catch a database error and go on writing: SQLite may have rolled the
+    /// whole transaction back on that error (a full disk, an I/O error), and GRDB's own guard
+    /// against statements running after it (set by `inTransaction`) is not set here. Should a
+    /// body do so anyway, the transaction found closed before the COMMIT throws, so the caller
+    /// never takes a partial write for a whole one.
     static func immediateTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
         do {
             let result = try body()
+            guard db.isInsideTransaction else {
+                throw DatabaseError(
+                    resultCode: .SQLITE_ABORT, message: "the transaction was rolled back before its COMMIT")
+            }
             try db.cachedStatement(sql: "COMMIT").execute()
             return result
         } catch {

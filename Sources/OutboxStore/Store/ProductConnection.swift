@@ -26,17 +26,18 @@ enum ProductConnection {
         }
     }
 
-    /// A GRDB configuration for the product's connections: the function registered on each, and
-    /// `PRAGMA trusted_schema = ON`. The schema is the product's own, and schema 001's generated
-    /// `terminal` column calls json_extract(), which SQLite 3.40 does not mark innocuous: on a
-    /// SQLite built with trusted_schema off by default, every statement on `outbox` would fail
-    /// with "unsafe use of json_extract()". (Producers on such a build must set it too: README.)
     /// A busy timeout in seconds as whole milliseconds (at least 1 for any positive timeout).
     static func busyTimeoutMillis(_ seconds: Double) -> Int {
         guard seconds > 0, seconds.isFinite else { return seconds > 0 ? Int(Int32.max) : 0 }
         return max(1, Int(min(seconds * 1_000, Double(Int32.max)).rounded()))
     }
 
+    /// A GRDB configuration for the product's connections (writer and readers): the function
+    /// registered on each, the product's busy wait (``BusyWait``, `busyTimeoutSeconds`), and
+    /// `PRAGMA trusted_schema = ON`. The schema is the product's own, and schema 001's generated
+    /// `terminal` column calls json_extract(), which SQLite 3.40 does not mark innocuous: on a
+    /// SQLite built with trusted_schema off by default, every statement on `outbox` would fail
+    /// with "unsafe use of json_extract()". (Producers on such a build must set it too: README.)
     static func configuration(label: String, busyTimeoutSeconds: Double, readOnly: Bool = false) -> Configuration {
         var config = Configuration()
         // Our own busy handler (BusyWait), installed below: GRDB installs none.
