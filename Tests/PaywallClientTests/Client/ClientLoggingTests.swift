@@ -15,13 +15,29 @@ struct ClientLoggingTests {
 
     static let accepted = #"{"ErrorCode":0,"Succeeded":true,"Result":{"PaymentRequestId":"P"}}"#
 
-    @Test("a request's lines go through the caller's logger, with the caller's metadata")
-    func callersLogger() async throws {
+    /// A client logging to `own`, and a caller's logger (carrying `outbox.command.id`) logging
+    /// to `caller`.
+    struct Callers {
         let own = LogSink()
         let caller = LogSink()
-        let client = Self.client(status: 200, body: Self.accepted, logger: Logger(label: "own") { _ in own.handler() })
-        var logger = Logger(label: "caller") { _ in caller.handler() }
-        logger[metadataKey: "outbox.command.id"] = "42"
+        let client: PaywallAPIClient
+        let logger: Logger
+
+        init(commandID: String) {
+            let own = self.own
+            let caller = self.caller
+            client = ClientLoggingTests.client(
+                status: 200, body: ClientLoggingTests.accepted, logger: Logger(label: "own") { _ in own.handler() })
+            var logger = Logger(label: "caller") { _ in caller.handler() }
+            logger[metadataKey: "outbox.command.id"] = "\(commandID)"
+            self.logger = logger
+        }
+    }
+
+    @Test("a request's lines go through the caller's logger, with the caller's metadata")
+    func callersLogger() async throws {
+        let callers = Callers(commandID: "42")
+        let (own, caller, client, logger) = (callers.own, callers.caller, callers.client, callers.logger)
         let request = try client.prepare(kind: .asyncSale, payload: Fixtures.asyncSale)
         _ = await client.send(request, logger: logger)
         #expect(own.records.isEmpty)
@@ -32,11 +48,8 @@ struct ClientLoggingTests {
 
     @Test("a refusal before sending goes through the caller's logger too")
     func refusalThroughCallersLogger() async throws {
-        let own = LogSink()
-        let caller = LogSink()
-        let client = Self.client(status: 200, body: Self.accepted, logger: Logger(label: "own") { _ in own.handler() })
-        var logger = Logger(label: "caller") { _ in caller.handler() }
-        logger[metadataKey: "outbox.command.id"] = "7"
+        let callers = Callers(commandID: "7")
+        let (own, caller, client, logger) = (callers.own, callers.caller, callers.client, callers.logger)
         #expect(throws: ValidationError.self) { try client.prepare(kind: .asyncSale, payload: "{}", logger: logger) }
         _ = await client.paymentInquiry(paymentRequestId: "not a guid", logger: logger)
         #expect(own.records.isEmpty)
