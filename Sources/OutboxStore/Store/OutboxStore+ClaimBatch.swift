@@ -184,8 +184,9 @@ extension OutboxStore {
     /// before a commit whose first WAL write woke the watcher has ended. It never waits for that
     /// lock: while another connection holds it (a producer or another worker writing), the answer
     /// is true at once, and the claim that follows waits for the lock and sees the commit. Waiting
-    /// here, in the busy handler (``BusyWait``: sleeps of 0.05, 0.1, 0.2 … ms), would hold the store's own commits
-    /// queued behind it when several workers share the file. Any other failure also says true.
+    /// here, in the busy handler (``BusyWait``: sleeps of 0.05, 0.1, 0.2 … ms), would hold the
+    /// store's own commits queued behind it when several workers share the file. Any other failure
+    /// also says true.
     public func lockedReadSaysNews() -> Bool {
         do {
             let version = try pool.writeWithoutTransaction { db -> Int? in
