@@ -19,15 +19,13 @@ public enum ISOTime {
         let (days, dayMillis) = floorDivide(millis, 86_400_000)
         let (year, month, day) = civil(daysSinceEpoch: days)
         let seconds = dayMillis / 1000
-        guard year >= 0 && year <= 9999 else {
-            let millis = dayMillis % 1000
-            return "\(year)-\(two(month))-\(two(day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):"
-                + "\(two(seconds % 60)).\(millis < 100 ? "0" : "")\(two(millis))Z"
-        }
-        // Written into 24 bytes: one String made, none for the parts.
-        return String(unsafeUninitializedCapacity: 24) { buffer in
+        // The year: four digits from 0 to 9999, else as many as it needs, after a `-` when
+        // negative. Written into one buffer: one String made, none for the parts.
+        let yearDigits = (0...9999).contains(year) ? 4 : String(year.magnitude).utf8.count
+        let length = 20 + yearDigits + (year < 0 ? 1 : 0)
+        return String(unsafeUninitializedCapacity: length) { buffer in
             var at = 0
-            func put(_ value: Int64, _ width: Int) {
+            func put(_ value: UInt64, _ width: Int) {
                 var rest = value
                 for offset in stride(from: width - 1, through: 0, by: -1) {
                     buffer[at + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
@@ -35,11 +33,13 @@ public enum ISOTime {
                 }
                 at += width
             }
+            func put(_ value: Int64, _ width: Int) { put(UInt64(value), width) }
             func put(_ byte: Character) {
                 buffer[at] = byte.asciiValue!
                 at += 1
             }
-            put(year, 4)
+            if year < 0 { put("-") }
+            put(year.magnitude, yearDigits)
             put("-")
             put(month, 2)
             put("-")
@@ -56,8 +56,6 @@ public enum ISOTime {
             return at
         }
     }
-
-    private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// The wall clock now (`CLOCK_REALTIME`) as ``text(epochMillis:)``.
     public static func now() -> String {

@@ -202,5 +202,8 @@ struct WorkerLogTests {
         #expect(lines.allSatisfy { $0.level == .debug })
         let finished = logs.all.filter { $0.message == "Command finished" }
         #expect(finished.count == 1 && finished[0].level == .info)
+        #expect(finished.first?.metadata["outbox.command.id"] == "\(id.id)")
+        #expect(finished.first?.metadata["outbox.outcome"] == "succeeded")
+        #expect(finished.first?.metadata["outbox.attempt"] == "1")
     }
 }

@@ -21,19 +21,12 @@ struct CommandProcessor: Sendable {
     var planner: CommandPlanner { CommandPlanner(configuration: worker.configuration) }
     var interpreter: OutcomeInterpreter { OutcomeInterpreter(configuration: worker.configuration) }
 
-    /// The worker's logger with the command's metadata. Set as one dictionary: four
-    /// `logger[metadataKey:]` writes copied the logger's storage and its handler's metadata, and
-    /// grew that dictionary, four times per command.
+    /// The worker's logger with the command's metadata (`Logger.adding(_:)`).
     func logger(for command: OutboxCommand) -> Logger {
-        var logger = worker.logger
-        var metadata = logger.handler.metadata
-        metadata.reserveCapacity(metadata.count + 4)
-        metadata["outbox.command.id"] = "\(command.id)"
-        metadata["outbox.command.kind"] = "\(command.kindName)"
-        metadata["outbox.command.key"] = "\(command.commandKey)"
-        metadata["outbox.attempt"] = "\(command.attempts + 1)"
-        logger.handler.metadata = metadata
-        return logger
+        worker.logger.adding([
+            "outbox.command.id": "\(command.id)", "outbox.command.kind": "\(command.kindName)",
+            "outbox.command.key": "\(command.commandKey)", "outbox.attempt": "\(command.attempts + 1)",
+        ])
     }
 
     /// A claimed command: one the claim's transaction marked as leaving goes straight out with
@@ -729,13 +722,17 @@ struct CommandProcessor: Sendable {
         guard let update = group.first else { return }
         switch update.next {
         case .finish(let outcome):
-            var logger = logger
-            logger[metadataKey: "outbox.outcome"] = "\(outcome.outcome.rawValue)"
-            if let reason = outcome.reason { logger[metadataKey: "outbox.reason"] = "\(reason)" }
-            if let id = outcome.paymentRequestId ?? update.paywallPaymentRequestId {
-                logger[metadataKey: "outbox.payment_request_id"] = "\(id)"
-            }
-            logger.info("Command finished")
+            // The line's own metadata: nothing copied for a line the level leaves out.
+            logger.info(
+                "Command finished",
+                metadata: {
+                    var metadata: Logger.Metadata = ["outbox.outcome": "\(outcome.outcome.rawValue)"]
+                    if let reason = outcome.reason { metadata["outbox.reason"] = "\(reason)" }
+                    if let id = outcome.paymentRequestId ?? update.paywallPaymentRequestId {
+                        metadata["outbox.payment_request_id"] = "\(id)"
+                    }
+                    return metadata
+                }())
             report(command, outcome, paymentRequestId: update.paywallPaymentRequestId)
             if outcome.outcome == .succeeded, let kind = command.kind,
                 kind == .syncSaleRollback || kind == .syncCancelRollback,
@@ -766,10 +763,9 @@ struct CommandProcessor: Sendable {
     }
 }
 
-/// `yyyy-MM-dd` in UTC, the date format of Paywall's payment list.
+/// `yyyy-MM-dd` in UTC, the date format of Paywall's payment list: the date part of
+/// ``ISOTime`` (integer arithmetic; through a `Double` of seconds, an instant at midnight could
+/// fall on the day before).
 func paywallDate(_ millis: EpochMillis) -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(millis) / 1000))
-    return String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+    String(ISOTime.text(epochMillis: millis).prefix(10))
 }

@@ -17,12 +17,11 @@ struct PaymentFollower: Sendable {
     static let pageSize = 100
 
     func poll(_ follow: PaymentFollow) async {
-        var logger = worker.logger
-        logger[metadataKey: "outbox.command.id"] = "\(follow.outboxId)"
-        logger[metadataKey: "outbox.command.kind"] = "\(follow.kindName)"
-        logger[metadataKey: "outbox.command.key"] = "\(follow.commandKey)"
-        logger[metadataKey: "outbox.payment_request_id"] = "\(follow.paymentRequestId)"
-        logger[metadataKey: "outbox.activity"] = "\(follow.activity.rawValue)"
+        let logger = worker.logger.adding([
+            "outbox.command.id": "\(follow.outboxId)", "outbox.command.kind": "\(follow.kindName)",
+            "outbox.command.key": "\(follow.commandKey)", "outbox.payment_request_id": "\(follow.paymentRequestId)",
+            "outbox.activity": "\(follow.activity.rawValue)",
+        ])
         let now = worker.clock.now()
         if let until = await processor.heldUntil(Self.credentials, now: now) {
             await record(

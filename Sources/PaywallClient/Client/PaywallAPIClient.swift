@@ -195,12 +195,12 @@ public struct PaywallAPIClient: Sendable {
     private func refused(_ operation: PaywallOperation, _ error: ValidationError, logger given: Logger? = nil)
         -> PaywallOutcome
     {
-        var logger = given ?? self.logger
-        logger[metadataKey: "paywall.kind"] = "\(operation.name)"
-        logger[metadataKey: "paywall.outcome"] = "invalid"
-        logger[metadataKey: "paywall.validation.field"] = "\(error.field)"
-        logger[metadataKey: "paywall.validation.code"] = "\(error.code.rawValue)"
-        logger.notice("Paywall request refused before sending")
+        (given ?? logger).notice(
+            "Paywall request refused before sending",
+            metadata: [
+                "paywall.kind": "\(operation.name)", "paywall.outcome": "invalid",
+                "paywall.validation.field": "\(error.field)", "paywall.validation.code": "\(error.code.rawValue)",
+            ])
         return .invalid(error)
     }
 }
