@@ -764,8 +764,7 @@ struct CommandProcessor: Sendable {
 }
 
 /// `yyyy-MM-dd` in UTC, the date format of Paywall's payment list: the date part of
-/// ``ISOTime`` (integer arithmetic; through a `Double` of seconds, an instant at midnight could
-/// fall on the day before).
+/// ``ISOTime``, the one place epoch milliseconds become a calendar date.
 func paywallDate(_ millis: EpochMillis) -> String {
     String(ISOTime.text(epochMillis: millis).prefix(10))
 }
